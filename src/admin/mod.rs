@@ -1,0 +1,34 @@
+//! `/admin`: an administrator manages the accounts of their own centre and
+//! reads its audit log. The whole area stands behind `require_role(Admin)`.
+
+mod audit_log;
+mod users;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users::view_users_get))
+        .route(
+            "/admin/users/new",
+            get(users::view_user_new_get).post(users::view_user_new_post),
+        )
+        .route("/admin/users/{id}", get(users::view_user_get))
+        .route("/admin/users/{id}/role", post(users::view_user_role_post))
+        .route(
+            "/admin/users/{id}/deactivate",
+            post(users::view_user_deactivate_post),
+        )
+        .route(
+            "/admin/users/{id}/reactivate",
+            post(users::view_user_reactivate_post),
+        )
+        .route(
+            "/admin/users/{id}/password",
+            post(users::view_user_password_post),
+        )
+        .route("/admin/audit", get(audit_log::view_audit_get))
+}

@@ -1,0 +1,331 @@
+//! Accounts of the administrator's centre: list, create, change role,
+//! deactivate and reactivate, and set a temporary password.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::accounts::{self, Account, AccountFields, CreateError, NewAccount, Role};
+use crate::audit::{self, AuditKind, Event};
+use crate::auth::session::{self, CurrentUser};
+use crate::auth::{password, token};
+use crate::error::AppError;
+use crate::forms::{Choice, FieldErrors};
+use crate::http::page::{Page, render, render_with_status};
+use crate::http::{ClientIp, RecordId};
+use crate::locale;
+
+/// An account as the pages show it.
+struct AccountView {
+    account: Account,
+}
+
+impl AccountView {
+    fn last_login(&self) -> String {
+        self.account
+            .last_login_at
+            .map_or_else(|| "Aldri".to_owned(), locale::date_time)
+    }
+    fn state_label(&self) -> &'static str {
+        if self.account.active { "Aktiv" } else { "Deaktivert" }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    page: Page,
+    centre_name: String,
+    accounts: Vec<AccountView>,
+}
+
+pub async fn view_users_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let accounts = accounts::accounts_of_centre(&state.db, user.centre_id)
+        .await?
+        .into_iter()
+        .map(|account| AccountView { account })
+        .collect();
+    render(&UsersPage {
+        page,
+        centre_name: user.centre_name,
+        accounts,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_new.html")]
+struct NewUserPage {
+    page: Page,
+    form: NewUserForm,
+    errors: FieldErrors,
+    roles: Vec<Choice>,
+}
+
+#[derive(Default, Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Shown once, after an account is made or its password reset.
+#[derive(Template)]
+#[template(path = "admin/temporary_password.html")]
+struct TemporaryPasswordPage {
+    page: Page,
+    account: Account,
+    temporary_password: String,
+    created: bool,
+}
+
+pub async fn view_user_new_get(page: Page) -> Result<Response, AppError> {
+    render(&NewUserPage {
+        page,
+        roles: Role::choices(Role::Staff.as_str()),
+        form: NewUserForm {
+            role: Role::Staff.as_str().to_owned(),
+            ..NewUserForm::default()
+        },
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn view_user_new_post(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let fields = AccountFields::parse(&form.full_name, &form.email, &mut errors);
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        errors.add("role", "Velg en rolle.");
+    }
+    let again = |page, form: NewUserForm, errors| {
+        render_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewUserPage {
+                page,
+                roles: Role::choices(&form.role),
+                form,
+                errors,
+            },
+        )
+    };
+    let (Some(fields), Some(role), true) = (fields, role, errors.is_empty()) else {
+        return again(page, form, errors);
+    };
+
+    let temporary_password = token::temporary_password();
+    let hash = password::hash(temporary_password.clone()).await?;
+    let mut tx = state.db.begin().await?;
+    let created = accounts::create_account(
+        &mut *tx,
+        NewAccount {
+            centre_id: user.centre_id,
+            email: &fields.email,
+            full_name: &fields.full_name,
+            role,
+            password_hash: &hash,
+            must_change_password: true,
+        },
+    )
+    .await;
+    let account = match created {
+        Ok(account) => account,
+        Err(CreateError::Taken) => {
+            errors.add(
+                "email",
+                "Det finnes allerede en konto med denne e-postadressen. Bruk en annen.",
+            );
+            return again(page, form, errors);
+        }
+        Err(CreateError::Database(e)) => return Err(e.into()),
+    };
+    let mut event = Event::by(AuditKind::AccountCreated, &user, ip);
+    event.subject_account_id = Some(account.id);
+    event.detail = role.as_str();
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await?;
+
+    let response = render_with_status(
+        StatusCode::CREATED,
+        &TemporaryPasswordPage {
+            page,
+            account,
+            temporary_password,
+            created: true,
+        },
+    )?;
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "admin/user.html")]
+struct UserPage {
+    page: Page,
+    view: AccountView,
+    is_self: bool,
+    roles: Vec<Choice>,
+    /// The role form shows no error of its own; refusals use `error`.
+    role_error: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+async fn load(state: &AppState, user: &CurrentUser, id: uuid::Uuid) -> Result<Account, AppError> {
+    accounts::account_in_centre(&state.db, user.centre_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn user_page(page: Page, user: &CurrentUser, account: Account, error: Option<&'static str>) -> UserPage {
+    UserPage {
+        page,
+        is_self: account.id == user.id,
+        roles: Role::choices(account.role.as_str()),
+        view: AccountView { account },
+        role_error: None,
+        error,
+    }
+}
+
+pub async fn view_user_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    RecordId(id): RecordId,
+) -> Result<Response, AppError> {
+    let account = load(&state, &user, id).await?;
+    render(&user_page(page, &user, account, None))
+}
+
+const NOT_YOURSELF: &str = "Du kan ikke endre rollen din eller deaktivere deg selv. Be en annen \
+                            administrator om å gjøre det, så senteret aldri står uten administrator.";
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn view_user_role_post(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    RecordId(id): RecordId,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    let account = load(&state, &user, id).await?;
+    if account.id == user.id {
+        return render_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &user_page(page, &user, account, Some(NOT_YOURSELF)),
+        );
+    }
+    let Some(role) = Role::parse(&form.role) else {
+        return render_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &user_page(page, &user, account, Some("Velg en av rollene.")),
+        );
+    };
+    let mut tx = state.db.begin().await?;
+    accounts::set_role(&mut *tx, account.id, role).await?;
+    let detail = format!("{} → {}", account.role.as_str(), role.as_str());
+    let mut event = Event::by(AuditKind::RoleChanged, &user, ip);
+    event.subject_account_id = Some(account.id);
+    event.detail = &detail;
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/users/{}?melding=rolle-endret", account.id)).into_response())
+}
+
+pub async fn view_user_deactivate_post(
+    state: State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ip: ClientIp,
+    id: RecordId,
+) -> Result<Response, AppError> {
+    set_active(state, page, user, ip, id, false).await
+}
+
+pub async fn view_user_reactivate_post(
+    state: State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ip: ClientIp,
+    id: RecordId,
+) -> Result<Response, AppError> {
+    set_active(state, page, user, ip, id, true).await
+}
+
+async fn set_active(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    RecordId(id): RecordId,
+    active: bool,
+) -> Result<Response, AppError> {
+    let account = load(&state, &user, id).await?;
+    if account.id == user.id {
+        return render_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &user_page(page, &user, account, Some(NOT_YOURSELF)),
+        );
+    }
+    let mut tx = state.db.begin().await?;
+    accounts::set_active(&mut *tx, account.id, active).await?;
+    let kind = if active {
+        AuditKind::AccountReactivated
+    } else {
+        // A deactivated account is signed out at once, everywhere.
+        session::end_all_for_account(&mut *tx, account.id, None).await?;
+        AuditKind::AccountDeactivated
+    };
+    let mut event = Event::by(kind, &user, ip);
+    event.subject_account_id = Some(account.id);
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await?;
+    let notice = if active { "aktivert" } else { "deaktivert" };
+    Ok(Redirect::to(&format!("/admin/users/{}?melding={notice}", account.id)).into_response())
+}
+
+pub async fn view_user_password_post(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    RecordId(id): RecordId,
+) -> Result<Response, AppError> {
+    let account = load(&state, &user, id).await?;
+    let temporary_password = token::temporary_password();
+    let hash = password::hash(temporary_password.clone()).await?;
+    let mut tx = state.db.begin().await?;
+    accounts::set_password(&mut *tx, account.id, &hash, true).await?;
+    session::end_all_for_account(&mut *tx, account.id, None).await?;
+    let mut event = Event::by(AuditKind::PasswordReset, &user, ip);
+    event.subject_account_id = Some(account.id);
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await?;
+    render(&TemporaryPasswordPage {
+        page,
+        account,
+        temporary_password,
+        created: false,
+    })
+}

@@ -1,0 +1,86 @@
+//! Every state-changing request carries the session's CSRF token in the form
+//! field `csrf_token`. One middleware checks it for every route, so no
+//! handler can forget; a missing or wrong token gets 403 and changes nothing.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::session::{self, SessionState};
+use super::token::tokens_equal;
+use crate::AppState;
+use crate::error::AppError;
+
+pub const FIELD: &str = "csrf_token";
+/// The largest form Trygg accepts.
+pub const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+/// Routes whose posts are not kept when the session has expired: there is
+/// nothing in them worth keeping, or they start a session themselves.
+const NOT_KEPT: [&str; 4] = ["/login", "/logout", "/setup", "/resume/discard"];
+
+pub async fn verify_csrf(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, AppError> {
+    if req.method().is_safe() {
+        return Ok(next.run(req).await);
+    }
+    let session = req
+        .extensions()
+        .get::<SessionState>()
+        .cloned()
+        .unwrap_or_default();
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let sent = fields
+        .iter()
+        .find(|(name, _)| name == FIELD)
+        .map(|(_, value)| value.as_str());
+    let path = parts.uri.path().to_owned();
+
+    match (&session, sent) {
+        (SessionState::Active(s), Some(sent)) if tokens_equal(&s.csrf_token, sent) => {
+            if s.has_pending {
+                // The kept form was sent again, or something else was: forget it
+                // only in the first case.
+                session::clear_pending(&state.db, s, Some(&path)).await?;
+            }
+            Ok(next.run(Request::from_parts(parts, Body::from(bytes))).await)
+        }
+        (
+            SessionState::Expired {
+                account_id: Some(account_id),
+                csrf_token,
+            },
+            Some(sent),
+        ) if tokens_equal(csrf_token, sent) && !NOT_KEPT.contains(&path.as_str()) => {
+            let kept = keepable_fields(fields);
+            let token = session::keep_pending(&state.db, *account_id, &path, &kept).await?;
+            Ok((
+                StatusCode::SEE_OTHER,
+                [
+                    (header::LOCATION, "/login".parse().map_err(AppError::internal)?),
+                    (header::SET_COOKIE, session::set_cookie(&token)),
+                ],
+            )
+                .into_response())
+        }
+        _ => Err(AppError::Csrf),
+    }
+}
+
+/// The fields worth keeping: never a password, never the old token.
+fn keepable_fields(fields: Vec<(String, String)>) -> String {
+    let kept: Vec<(String, String)> = fields
+        .into_iter()
+        .filter(|(name, _)| name != FIELD && !name.contains("password"))
+        .collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
+}

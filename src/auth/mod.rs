@@ -1,0 +1,10 @@
+//! Who is asking: passwords, sessions, CSRF, login throttling and the guards
+//! that every route stands behind.
+
+pub mod csrf;
+pub mod guard;
+pub mod password;
+pub mod routes;
+pub mod session;
+pub mod throttle;
+pub mod token;

@@ -1,0 +1,330 @@
+//! Server-side sessions in PostgreSQL, so several Trygg processes can share
+//! one database. The cookie carries a random token; the table its hash.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use sqlx::{FromRow, PgPool};
+use uuid::Uuid;
+
+use super::token::{hash_token, random_token};
+use crate::accounts::Role;
+use crate::error::AppError;
+
+pub const COOKIE_NAME: &str = "trygg_session";
+/// A session ends after 30 minutes without a request…
+pub const IDLE_TIMEOUT_SECS: f64 = 30.0 * 60.0;
+/// …and 12 hours after login, whatever happens.
+pub const ABSOLUTE_TIMEOUT_SECS: f64 = 12.0 * 60.0 * 60.0;
+
+/// The signed-in user, their centre and role. Every signed-in route gets it
+/// from `guard::require_signed_in`.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub id: Uuid,
+    pub centre_id: Uuid,
+    pub centre_name: String,
+    pub full_name: String,
+    pub email: String,
+    pub role: Role,
+    pub must_change_password: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id_hash: Vec<u8>,
+    pub csrf_token: String,
+    pub user: Option<CurrentUser>,
+    pub setup_allowed: bool,
+    /// A form posted after the previous session expired waits in `/resume`.
+    pub has_pending: bool,
+}
+
+/// What the request's cookie points at; put in the request by `load_session`.
+#[derive(Clone, Debug, Default)]
+pub enum SessionState {
+    #[default]
+    Missing,
+    Active(Session),
+    /// Timed out, but still known: a form posted from it can be kept.
+    Expired {
+        account_id: Option<Uuid>,
+        csrf_token: String,
+    },
+}
+
+impl SessionState {
+    pub fn active(&self) -> Option<&Session> {
+        match self {
+            SessionState::Active(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn user(&self) -> Option<&CurrentUser> {
+        self.active().and_then(|s| s.user.as_ref())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionState {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<SessionState>().cloned().unwrap_or_default())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(AppError::SignInRequired)
+    }
+}
+
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+pub fn set_cookie(token: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; Secure; SameSite=Strict"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static(
+        "trygg_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
+    )
+}
+
+#[derive(FromRow)]
+struct LoadedRow {
+    csrf_token: String,
+    setup_allowed: bool,
+    has_pending: bool,
+    account_id: Option<Uuid>,
+    user_id: Option<Uuid>,
+    centre_id: Option<Uuid>,
+    centre_name: Option<String>,
+    full_name: Option<String>,
+    email: Option<String>,
+    role: Option<String>,
+    must_change_password: Option<bool>,
+}
+
+/// Loads the session a cookie points at and marks it as used, in one query.
+pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error> {
+    let id_hash = hash_token(token);
+    let row: Option<LoadedRow> = sqlx::query_as(
+        "WITH s AS (
+            UPDATE sessions SET last_seen_at = now()
+            WHERE id_hash = $1
+              AND last_seen_at > now() - make_interval(secs => $2)
+              AND created_at > now() - make_interval(secs => $3)
+            RETURNING id_hash, account_id, csrf_token, setup_allowed
+         )
+         SELECT s.csrf_token, s.setup_allowed, s.account_id,
+                EXISTS (SELECT 1 FROM pending_submissions p WHERE p.session_id_hash = s.id_hash)
+                    AS has_pending,
+                a.id AS user_id, a.centre_id, c.name AS centre_name, a.full_name, a.email,
+                a.role, a.must_change_password
+         FROM s
+         LEFT JOIN accounts a ON a.id = s.account_id AND a.active
+         LEFT JOIN centres c ON c.id = a.centre_id",
+    )
+    .bind(&id_hash)
+    .bind(IDLE_TIMEOUT_SECS)
+    .bind(ABSOLUTE_TIMEOUT_SECS)
+    .fetch_optional(db)
+    .await?;
+
+    let Some(row) = row else {
+        let expired: Option<(Option<Uuid>, String)> =
+            sqlx::query_as("SELECT account_id, csrf_token FROM sessions WHERE id_hash = $1")
+                .bind(&id_hash)
+                .fetch_optional(db)
+                .await?;
+        return Ok(match expired {
+            Some((account_id, csrf_token)) => SessionState::Expired {
+                account_id,
+                csrf_token,
+            },
+            None => SessionState::Missing,
+        });
+    };
+
+    let user = match (row.account_id, row.user_id) {
+        (None, _) => None,
+        (Some(_), None) => return Ok(SessionState::Missing), // account deactivated
+        (Some(_), Some(id)) => Some(CurrentUser {
+            id,
+            centre_id: row.centre_id.unwrap_or_default(),
+            centre_name: row.centre_name.unwrap_or_default(),
+            full_name: row.full_name.unwrap_or_default(),
+            email: row.email.unwrap_or_default(),
+            role: row.role.as_deref().and_then(Role::parse).unwrap_or(Role::Staff),
+            must_change_password: row.must_change_password.unwrap_or(true),
+        }),
+    };
+    Ok(SessionState::Active(Session {
+        id_hash,
+        csrf_token: row.csrf_token,
+        user,
+        setup_allowed: row.setup_allowed,
+        has_pending: row.has_pending,
+    }))
+}
+
+/// Starts a session without an account, for the login and setup forms; returns
+/// the cookie token and the CSRF token.
+pub async fn start_anonymous(db: &PgPool, setup_allowed: bool) -> sqlx::Result<(String, String)> {
+    let token = random_token();
+    let csrf = random_token();
+    sqlx::query("INSERT INTO sessions (id_hash, csrf_token, setup_allowed) VALUES ($1, $2, $3)")
+        .bind(hash_token(&token))
+        .bind(&csrf)
+        .bind(setup_allowed)
+        .execute(db)
+        .await?;
+    Ok((token, csrf))
+}
+
+/// The signed-in session that replaces `previous` at login: a new id (no
+/// fixation), and a form kept from an expired session of the same account
+/// comes along. Returns the cookie token and whether such a form came along.
+pub async fn start_for_account(
+    db: &PgPool,
+    previous: &SessionState,
+    account_id: Uuid,
+) -> sqlx::Result<(String, bool)> {
+    let token = random_token();
+    let id_hash = hash_token(&token);
+    let mut tx = db.begin().await?;
+    sqlx::query("INSERT INTO sessions (id_hash, account_id, csrf_token) VALUES ($1, $2, $3)")
+        .bind(&id_hash)
+        .bind(account_id)
+        .bind(random_token())
+        .execute(&mut *tx)
+        .await?;
+    let mut carried = false;
+    if let Some(old) = previous.active() {
+        carried = sqlx::query(
+            "UPDATE pending_submissions SET session_id_hash = $1
+             WHERE session_id_hash = $2 AND account_id = $3",
+        )
+        .bind(&id_hash)
+        .bind(&old.id_hash)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(&old.id_hash)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok((token, carried))
+}
+
+pub async fn end(db: &PgPool, id_hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of an account but `keep` (the caller's own, after a
+/// password change).
+pub async fn end_all_for_account(
+    db: impl sqlx::PgExecutor<'_>,
+    account_id: Uuid,
+    keep: Option<&[u8]>,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash IS DISTINCT FROM $2")
+        .bind(account_id)
+        .bind(keep)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A form posted to `path` after its session expired: kept in a new anonymous
+/// session until its author logs in again. Returns the new cookie token.
+pub async fn keep_pending(
+    db: &PgPool,
+    account_id: Uuid,
+    path: &str,
+    body: &str,
+) -> sqlx::Result<String> {
+    let (token, _) = start_anonymous(db, false).await?;
+    sqlx::query(
+        "INSERT INTO pending_submissions (session_id_hash, account_id, path, body)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(hash_token(&token))
+    .bind(account_id)
+    .bind(path)
+    .bind(body)
+    .execute(db)
+    .await?;
+    Ok(token)
+}
+
+pub struct Pending {
+    pub path: String,
+    pub fields: Vec<(String, String)>,
+}
+
+pub async fn pending(db: &PgPool, session: &Session) -> sqlx::Result<Option<Pending>> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT path, body FROM pending_submissions WHERE session_id_hash = $1",
+    )
+    .bind(&session.id_hash)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(path, body)| Pending {
+        path,
+        fields: serde_urlencoded::from_str(&body).unwrap_or_default(),
+    }))
+}
+
+/// Forgets the kept form: discarded, or sent again to `path`.
+pub async fn clear_pending(db: &PgPool, session: &Session, path: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM pending_submissions WHERE session_id_hash = $1 AND ($2::text IS NULL OR path = $2)",
+    )
+    .bind(&session.id_hash)
+    .bind(path)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Middleware: puts the request's `SessionState` into its extensions.
+pub async fn load_session(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<axum::response::Response, AppError> {
+    let session = match cookie_token(req.headers()) {
+        Some(token) => load(&state.db, &token).await?,
+        None => SessionState::Missing,
+    };
+    req.extensions_mut().insert(session);
+    Ok(next.run(req).await)
+}

@@ -1,0 +1,285 @@
+//! The command line: the server, and the few operator tasks that come before
+//! anyone can log in. Each uses the same settings and database as the server.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::accounts::{self, CreateError, EmailAddress, NewAccount, Role};
+use crate::audit::{self, AuditKind, Event};
+use crate::auth::password;
+use crate::config::Config;
+use crate::db::Database;
+
+#[derive(Parser)]
+#[command(
+    name = "trygg",
+    version,
+    about = "Trygg: threat mapping, safety plans and relocations for crisis centres.",
+    after_help = "Settings come from the environment or a .env file; see .env.example.\n\
+                  Without DATABASE_URL, Trygg runs its own PostgreSQL under TRYGG_DATA_DIR.\n\
+                  On first start with no accounts, the server prints a one-time setup link."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (also what `trygg` alone does).
+    Serve,
+    /// Add or list crisis centres.
+    Centre {
+        #[command(subcommand)]
+        action: CentreCommand,
+    },
+    /// Add user accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CentreCommand {
+    /// Add a centre.
+    Add {
+        /// The centre's name, as staff know it.
+        #[arg(long)]
+        name: String,
+        /// The centre has a shielded (secret) address.
+        #[arg(long)]
+        shielded_address: bool,
+    },
+    /// List the centres, one a line, name first.
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. The password is read from standard input (one line).
+    Add {
+        /// The name of the centre the account belongs to.
+        #[arg(long)]
+        centre: String,
+        #[arg(long)]
+        email: String,
+        /// The user's full name.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Staff,
+    Coordinator,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Staff => Role::Staff,
+            RoleArg::Coordinator => Role::Coordinator,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = dotenv_if_present() {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log_filter))
+        .with_writer(std::io::stderr)
+        .init();
+
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => crate::serve(config).await,
+            Command::Centre { action } => with_database(&config, |db| centre(db, action)).await,
+            Command::User { action } => with_database(&config, |db| user(db, action)).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Loads `.env` from the working folder, if there is one; the environment wins.
+fn dotenv_if_present() -> Result<(), String> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(e) => Err(format!("could not read .env: {e}")),
+    }
+}
+
+async fn with_database<F, Fut>(config: &Config, task: F) -> CliResult
+where
+    F: FnOnce(sqlx::PgPool) -> Fut,
+    Fut: std::future::Future<Output = CliResult>,
+{
+    let db = Database::open(config).await?;
+    let result = task(db.pool.clone()).await;
+    db.close().await;
+    result
+}
+
+async fn centre(db: sqlx::PgPool, action: CentreCommand) -> CliResult {
+    match action {
+        CentreCommand::Add {
+            name,
+            shielded_address,
+        } => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 200 {
+                return Err("--name must be 1 to 200 characters".into());
+            }
+            let mut tx = db.begin().await?;
+            let centre = match accounts::create_centre(&mut *tx, name, shielded_address).await {
+                Ok(c) => c,
+                Err(CreateError::Taken) => {
+                    return Err(format!("a centre named \"{name}\" exists already").into());
+                }
+                Err(CreateError::Database(e)) => return Err(e.into()),
+            };
+            let mut event = Event::new(AuditKind::CentreCreated, None);
+            event.centre_id = Some(centre.id);
+            event.detail = "cli";
+            audit::record(&mut *tx, &event).await?;
+            tx.commit().await?;
+            println!("Added centre \"{}\".", centre.name);
+        }
+        CentreCommand::List => {
+            for centre in accounts::list_centres(&db).await? {
+                let shielded = if centre.has_shielded_address {
+                    "\tshielded address"
+                } else {
+                    ""
+                };
+                println!("{}{shielded}", centre.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn user(db: sqlx::PgPool, action: UserCommand) -> CliResult {
+    let UserCommand::Add {
+        centre,
+        email,
+        name,
+        role,
+    } = action;
+    let Some(centre) = accounts::centre_by_name(&db, &centre).await? else {
+        return Err(format!(
+            "no centre is named \"{centre}\"; `trygg centre list` shows the centres"
+        )
+        .into());
+    };
+    let email = EmailAddress::parse(&email).map_err(|_| "--email is not a valid e-mail address")?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err("--name must be 1 to 200 characters".into());
+    }
+    let password = read_password(&email)?;
+    password::check_new(&password, email.as_str()).map_err(|message| {
+        format!("the password was refused: {message}")
+    })?;
+    let hash = password::hash(password).await?;
+    let role = Role::from(role);
+    let mut tx = db.begin().await?;
+    let account = match accounts::create_account(
+        &mut *tx,
+        NewAccount {
+            centre_id: centre.id,
+            email: &email,
+            full_name: name,
+            role,
+            password_hash: &hash,
+            must_change_password: false,
+        },
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(CreateError::Taken) => {
+            return Err(format!("an account with the e-mail {} exists already", email.as_str()).into());
+        }
+        Err(CreateError::Database(e)) => return Err(e.into()),
+    };
+    let mut event = Event::new(AuditKind::AccountCreated, None);
+    event.centre_id = Some(centre.id);
+    event.subject_account_id = Some(account.id);
+    event.detail = role.as_str();
+    audit::record(&mut *tx, &event).await?;
+    tx.commit().await?;
+    println!(
+        "Added {} ({}) to \"{}\" as {}.",
+        account.full_name,
+        account.email,
+        centre.name,
+        role.as_str()
+    );
+    Ok(())
+}
+
+/// One line from standard input; typed without echo at a terminal.
+fn read_password(email: &EmailAddress) -> Result<String, Box<dyn std::error::Error>> {
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    let saved = if terminal {
+        eprint!("Password for {} (at least 12 characters): ", email.as_str());
+        std::io::stderr().flush()?;
+        let saved = nix::sys::termios::tcgetattr(&stdin).ok();
+        if let Some(saved) = &saved {
+            let mut quiet = saved.clone();
+            quiet.local_flags.remove(nix::sys::termios::LocalFlags::ECHO);
+            let _ = nix::sys::termios::tcsetattr(&stdin, nix::sys::termios::SetArg::TCSANOW, &quiet);
+        }
+        saved
+    } else {
+        None
+    };
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if let Some(saved) = saved {
+        let _ = nix::sys::termios::tcsetattr(&stdin, nix::sys::termios::SetArg::TCSANOW, &saved);
+        eprintln!();
+    }
+    read?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err("no password on standard input".into());
+    }
+    Ok(password)
+}

@@ -1,0 +1,60 @@
+//! One error type for every handler. Users see a friendly Norwegian page
+//! (rendered by `http::error_pages`) with the request id; the cause goes to
+//! the log, never to the page.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Also for records of another centre: they do not exist for the caller.
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("sign-in required")]
+    SignInRequired,
+    #[error("request body too large")]
+    TooLarge,
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+/// Tells the error-page renderer which page to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    Csrf,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            AppError::SignInRequired => return Redirect::to("/login").into_response(),
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
+                tracing::error!(error = %self, "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let mut response = status.into_response();
+        if matches!(self, AppError::Csrf) {
+            tracing::warn!("refused a request without a valid CSRF token");
+            response.extensions_mut().insert(ErrorKind::Csrf);
+        }
+        response
+    }
+}

@@ -1,0 +1,57 @@
+//! HTTP plumbing shared by every area: headers, assets, error pages, the page
+//! context, and the client's address for the audit log.
+
+pub mod assets;
+pub mod error_pages;
+pub mod headers;
+pub mod page;
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+
+use crate::AppState;
+
+/// The peer address of the connection, for the audit log.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&state.db).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+/// The `{id}` of a record in a path. Anything that is not an id is a record
+/// that does not exist: 404, as for another centre's record.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordId(pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordId {
+    type Rejection = crate::error::AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| crate::error::AppError::NotFound)?;
+        uuid::Uuid::parse_str(&raw)
+            .map(RecordId)
+            .map_err(|_| crate::error::AppError::NotFound)
+    }
+}

@@ -1,0 +1,84 @@
+//! What every page's layout needs: who is signed in, the CSRF token for its
+//! forms (the logout button included), and a one-line notice after a redirect.
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::assets;
+use crate::auth::session::{CurrentUser, SessionState};
+use crate::error::AppError;
+
+#[derive(Clone, Debug, Default)]
+pub struct Page {
+    pub user: Option<CurrentUser>,
+    pub csrf_token: String,
+    pub notice: Option<&'static str>,
+}
+
+impl Page {
+    pub fn from_session(session: &SessionState) -> Self {
+        Page {
+            user: session.user().cloned(),
+            csrf_token: session
+                .active()
+                .map(|s| s.csrf_token.clone())
+                .unwrap_or_default(),
+            notice: None,
+        }
+    }
+
+    pub fn stylesheet(&self) -> String {
+        assets::url("trygg.css")
+    }
+
+    pub fn icon(&self) -> String {
+        assets::url("favicon.svg")
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == crate::accounts::Role::Admin)
+    }
+}
+
+/// Notices named in `?melding=` after a redirect; unknown names show nothing.
+fn notice(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "logget-ut" => "Du er logget ut.",
+        "passord-endret" => "Passordet ditt er endret.",
+        "velkommen" => "Trygg er satt opp, og du er logget inn som administrator.",
+        "rolle-endret" => "Rollen er endret.",
+        "deaktivert" => "Kontoen er deaktivert, og alle øktene er avsluttet.",
+        "aktivert" => "Kontoen er aktivert igjen.",
+        "forkastet" => "Det du skrev før økta utløp, er forkastet.",
+        _ => return None,
+    })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = SessionState::from_request_parts(parts, state).await?;
+        let mut page = Page::from_session(&session);
+        page.notice = parts.uri.query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .ok()?
+                .into_iter()
+                .find(|(k, _)| k == "melding")
+                .and_then(|(_, v)| notice(&v))
+        });
+        Ok(page)
+    }
+}
+
+pub fn render(template: &impl Template) -> Result<Response, AppError> {
+    Ok(Html(template.render()?).into_response())
+}
+
+pub fn render_with_status(status: StatusCode, template: &impl Template) -> Result<Response, AppError> {
+    Ok((status, Html(template.render()?)).into_response())
+}

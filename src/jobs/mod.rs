@@ -1,0 +1,50 @@
+//! Scheduled work, run in the server process. Every task is safe to run in
+//! several Trygg processes at once.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+const EVERY: Duration = Duration::from_secs(5 * 60);
+
+pub fn spawn(db: PgPool, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(EVERY);
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {
+                    if let Err(e) = purge_expired(&db).await {
+                        tracing::warn!(error = %e, "purging expired sessions failed");
+                    }
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+    })
+}
+
+/// Deletes what has run out: sessions a day after they expired (until then a
+/// form posted from one can still be kept), old login failures and lockouts.
+pub async fn purge_expired(db: &PgPool) -> sqlx::Result<u64> {
+    use crate::auth::session::{ABSOLUTE_TIMEOUT_SECS, IDLE_TIMEOUT_SECS};
+    const GRACE_SECS: f64 = 24.0 * 60.0 * 60.0;
+    let sessions = sqlx::query(
+        "DELETE FROM sessions
+         WHERE last_seen_at < now() - make_interval(secs => $1)
+            OR created_at < now() - make_interval(secs => $2)",
+    )
+    .bind(IDLE_TIMEOUT_SECS + GRACE_SECS)
+    .bind(ABSOLUTE_TIMEOUT_SECS + GRACE_SECS)
+    .execute(db)
+    .await?
+    .rows_affected();
+    sqlx::query("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
+        .execute(db)
+        .await?;
+    sqlx::query("DELETE FROM login_lockouts WHERE until < now()")
+        .execute(db)
+        .await?;
+    Ok(sessions)
+}

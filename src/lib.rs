@@ -1,0 +1,153 @@
+//! Trygg: threat mapping (§ 4 a), safety plans (§ 4 b) and relocations
+//! (§ 4 c) for the staff of Norwegian crisis centres.
+//!
+//! `router` builds the whole web application from its state; `serve` runs it
+//! with its database and scheduled jobs. `main.rs` only parses the command line.
+
+pub mod accounts;
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod dashboard;
+pub mod db;
+pub mod error;
+pub mod forms;
+pub mod http;
+pub mod jobs;
+pub mod locale;
+pub mod setup;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use accounts::Role;
+use auth::{csrf, guard, session};
+use config::Config;
+use db::Database;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application. Routes are public, signed-in, or for one role; a
+/// route added to the signed-in part cannot be reached without signing in.
+pub fn router(state: AppState) -> Router {
+    let public = Router::new()
+        .merge(auth::routes::public_routes())
+        .merge(setup::routes());
+
+    let signed_in = Router::new()
+        .route("/", get(dashboard::view_dashboard_get))
+        .merge(auth::routes::signed_in_routes())
+        .merge(
+            admin::routes()
+                .route_layer(from_fn_with_state(Role::Admin, guard::require_role)),
+        )
+        .route_layer(from_fn(guard::require_signed_in));
+
+    let pages = Router::new()
+        .merge(public)
+        .merge(signed_in)
+        .fallback(|| async { error::AppError::NotFound })
+        .layer(from_fn_with_state(state.clone(), csrf::verify_csrf))
+        .layer(from_fn(http::error_pages::render_error_pages))
+        .layer(from_fn_with_state(state.clone(), session::load_session));
+
+    // Outside the session layer: no database work for files and health checks.
+    Router::new()
+        .route("/healthz", get(http::healthz))
+        .route("/static/{name}", get(http::assets::serve_asset))
+        .route("/favicon.ico", get(http::assets::favicon))
+        .merge(pages)
+        .layer(from_fn(http::headers::security_headers))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        // Logs name the route, never the path or query: those can hold ids
+        // and search words.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map_or("(unmatched)", |p| p.as_str());
+                let id = req
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %req.method(), route, id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Runs the server until Ctrl-C or SIGTERM; requests in flight finish, then
+/// the jobs stop, then the database (the embedded cluster too).
+pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let db = Database::open(&config).await?;
+    let setup_token = setup::issue_token_if_needed(&db.pool).await?;
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("could not listen on TRYGG_ADDR={}: {e}", config.addr))?;
+    let mut addr = listener.local_addr()?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(Ipv4Addr::LOCALHOST.into());
+    }
+    println!("Trygg is running at http://{addr}/  (Ctrl-C stops it)");
+    if let Some(token) = setup_token {
+        println!(
+            "\nNo account exists yet. Open this one-time link to create the first centre and its \
+             administrator:\n\n    http://{addr}/setup?token={token}\n\n(It works once. Restart \
+             Trygg for a new one.)"
+        );
+    }
+
+    let (stop_jobs, jobs_stopped) = watch::channel(false);
+    let jobs = jobs::spawn(db.pool.clone(), jobs_stopped);
+    let app = router(AppState {
+        db: db.pool.clone(),
+    });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+
+    tracing::info!("stopping");
+    let _ = stop_jobs.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(10), jobs).await;
+    db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,53 @@
+//! Dates and times as Norwegians read them: dd.mm.åååå, HH:MM, Europe/Oslo.
+
+use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday, macros::format_description};
+
+/// Norway's offset at `at`: CET, or CEST from the last Sunday of March to the
+/// last Sunday of October, changing at 01:00 UTC (the EU rule Norway follows).
+pub fn oslo_offset(at: OffsetDateTime) -> UtcOffset {
+    let utc = at.to_offset(UtcOffset::UTC);
+    let change = |month| {
+        let last_day = Date::from_calendar_date(utc.year(), month, 31).ok();
+        let mut day = last_day.unwrap_or(utc.date());
+        while day.weekday() != Weekday::Sunday {
+            day = day.previous_day().unwrap_or(day);
+        }
+        day.midnight().assume_utc() + time::Duration::hours(1)
+    };
+    let summer = utc >= change(Month::March) && utc < change(Month::October);
+    UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(UtcOffset::UTC)
+}
+
+pub fn to_oslo(at: OffsetDateTime) -> OffsetDateTime {
+    at.to_offset(oslo_offset(at))
+}
+
+/// `24.11.2026 14:05`
+pub fn date_time(at: OffsetDateTime) -> String {
+    to_oslo(at)
+        .format(format_description!("[day].[month].[year] [hour]:[minute]"))
+        .unwrap_or_default()
+}
+
+/// `24.11.2026`
+pub fn date(at: Date) -> String {
+    at.format(format_description!("[day].[month].[year]"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn oslo_follows_summer_time() {
+        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(date_time(datetime!(2026-03-29 00:59 UTC)), "29.03.2026 01:59");
+        assert_eq!(date_time(datetime!(2026-03-29 01:00 UTC)), "29.03.2026 03:00");
+        assert_eq!(date_time(datetime!(2026-10-25 00:59 UTC)), "25.10.2026 02:59");
+        assert_eq!(date_time(datetime!(2026-10-25 01:00 UTC)), "25.10.2026 02:00");
+        assert_eq!(date_time(datetime!(2026-11-24 13:05 UTC)), "24.11.2026 14:05");
+        assert_eq!(date(datetime!(2026-01-05 12:00 UTC).date()), "05.01.2026");
+    }
+}
