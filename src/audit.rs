@@ -110,7 +110,11 @@ impl<'a> Event<'a> {
     }
 
     /// An event done by `actor` to something in their centre.
-    pub fn by(kind: AuditKind, actor: &crate::auth::session::CurrentUser, ip: Option<IpAddr>) -> Self {
+    pub fn by(
+        kind: AuditKind,
+        actor: &crate::auth::session::CurrentUser,
+        ip: Option<IpAddr>,
+    ) -> Self {
         Event {
             centre_id: Some(actor.centre_id),
             actor_id: Some(actor.id),

@@ -212,9 +212,8 @@ async fn user(db: sqlx::PgPool, action: UserCommand) -> CliResult {
         return Err("--name must be 1 to 200 characters".into());
     }
     let password = read_password(&email)?;
-    password::check_new(&password, email.as_str()).map_err(|message| {
-        format!("the password was refused: {message}")
-    })?;
+    password::check_new(&password, email.as_str())
+        .map_err(|message| format!("the password was refused: {message}"))?;
     let hash = password::hash(password).await?;
     let role = Role::from(role);
     let mut tx = db.begin().await?;
@@ -233,7 +232,11 @@ async fn user(db: sqlx::PgPool, action: UserCommand) -> CliResult {
     {
         Ok(a) => a,
         Err(CreateError::Taken) => {
-            return Err(format!("an account with the e-mail {} exists already", email.as_str()).into());
+            return Err(format!(
+                "an account with the e-mail {} exists already",
+                email.as_str()
+            )
+            .into());
         }
         Err(CreateError::Database(e)) => return Err(e.into()),
     };
@@ -263,8 +266,11 @@ fn read_password(email: &EmailAddress) -> Result<String, Box<dyn std::error::Err
         let saved = nix::sys::termios::tcgetattr(&stdin).ok();
         if let Some(saved) = &saved {
             let mut quiet = saved.clone();
-            quiet.local_flags.remove(nix::sys::termios::LocalFlags::ECHO);
-            let _ = nix::sys::termios::tcsetattr(&stdin, nix::sys::termios::SetArg::TCSANOW, &quiet);
+            quiet
+                .local_flags
+                .remove(nix::sys::termios::LocalFlags::ECHO);
+            let _ =
+                nix::sys::termios::tcsetattr(&stdin, nix::sys::termios::SetArg::TCSANOW, &quiet);
         }
         saved
     } else {

@@ -54,10 +54,7 @@ pub fn router(state: AppState) -> Router {
     let signed_in = Router::new()
         .route("/", get(dashboard::view_dashboard_get))
         .merge(auth::routes::signed_in_routes())
-        .merge(
-            admin::routes()
-                .route_layer(from_fn_with_state(Role::Admin, guard::require_role)),
-        )
+        .merge(admin::routes().route_layer(from_fn_with_state(Role::Admin, guard::require_role)))
         .route_layer(from_fn(guard::require_signed_in));
 
     let pages = Router::new()
@@ -65,8 +62,8 @@ pub fn router(state: AppState) -> Router {
         .merge(signed_in)
         .fallback(|| async { error::AppError::NotFound })
         .layer(from_fn_with_state(state.clone(), csrf::verify_csrf))
-        .layer(from_fn(http::error_pages::render_error_pages))
-        .layer(from_fn_with_state(state.clone(), session::load_session));
+        .layer(from_fn_with_state(state.clone(), session::load_session))
+        .layer(from_fn(http::error_pages::render_error_pages));
 
     // Outside the session layer: no database work for files and health checks.
     Router::new()

@@ -43,11 +43,26 @@ mod tests {
     #[test]
     fn oslo_follows_summer_time() {
         // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
-        assert_eq!(date_time(datetime!(2026-03-29 00:59 UTC)), "29.03.2026 01:59");
-        assert_eq!(date_time(datetime!(2026-03-29 01:00 UTC)), "29.03.2026 03:00");
-        assert_eq!(date_time(datetime!(2026-10-25 00:59 UTC)), "25.10.2026 02:59");
-        assert_eq!(date_time(datetime!(2026-10-25 01:00 UTC)), "25.10.2026 02:00");
-        assert_eq!(date_time(datetime!(2026-11-24 13:05 UTC)), "24.11.2026 14:05");
+        assert_eq!(
+            date_time(datetime!(2026-03-29 00:59 UTC)),
+            "29.03.2026 01:59"
+        );
+        assert_eq!(
+            date_time(datetime!(2026-03-29 01:00 UTC)),
+            "29.03.2026 03:00"
+        );
+        assert_eq!(
+            date_time(datetime!(2026-10-25 00:59 UTC)),
+            "25.10.2026 02:59"
+        );
+        assert_eq!(
+            date_time(datetime!(2026-10-25 01:00 UTC)),
+            "25.10.2026 02:00"
+        );
+        assert_eq!(
+            date_time(datetime!(2026-11-24 13:05 UTC)),
+            "24.11.2026 14:05"
+        );
         assert_eq!(date(datetime!(2026-01-05 12:00 UTC).date()), "05.01.2026");
     }
 }

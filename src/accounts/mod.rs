@@ -134,12 +134,15 @@ pub struct AccountFields {
 
 impl AccountFields {
     pub fn parse(full_name: &str, email: &str, errors: &mut FieldErrors) -> Option<Self> {
-        let full_name = crate::forms::required_text(errors, "full_name", full_name, "fullt navn", 200);
+        let full_name =
+            crate::forms::required_text(errors, "full_name", full_name, "fullt navn", 200);
         let email = EmailAddress::parse(email)
             .map_err(|message| errors.add("email", message))
             .ok();
         let email = email?;
-        errors.is_empty().then_some(AccountFields { full_name, email })
+        errors
+            .is_empty()
+            .then_some(AccountFields { full_name, email })
     }
 }
 

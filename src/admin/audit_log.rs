@@ -74,7 +74,10 @@ pub async fn view_audit_get(
         accounts: accounts::accounts_of_centre(&state.db, user.centre_id).await?,
         kinds: AuditKind::ALL,
         selected_user: filter.account_id.map(|u| u.to_string()).unwrap_or_default(),
-        selected_kind: filter.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+        selected_kind: filter
+            .kind
+            .map(|k| k.as_str().to_owned())
+            .unwrap_or_default(),
         older,
         is_first_page: filter.before.is_none(),
     })

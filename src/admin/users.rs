@@ -2,10 +2,10 @@
 //! deactivate and reactivate, and set a temporary password.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -31,7 +31,11 @@ impl AccountView {
             .map_or_else(|| "Aldri".to_owned(), locale::date_time)
     }
     fn state_label(&self) -> &'static str {
-        if self.account.active { "Aktiv" } else { "Deaktivert" }
+        if self.account.active {
+            "Aktiv"
+        } else {
+            "Deaktivert"
+        }
     }
 }
 
@@ -191,7 +195,12 @@ async fn load(state: &AppState, user: &CurrentUser, id: uuid::Uuid) -> Result<Ac
         .ok_or(AppError::NotFound)
 }
 
-fn user_page(page: Page, user: &CurrentUser, account: Account, error: Option<&'static str>) -> UserPage {
+fn user_page(
+    page: Page,
+    user: &CurrentUser,
+    account: Account,
+    error: Option<&'static str>,
+) -> UserPage {
     UserPage {
         page,
         is_self: account.id == user.id,

@@ -52,7 +52,9 @@ pub async fn verify_csrf(
                 // only in the first case.
                 session::clear_pending(&state.db, s, Some(&path)).await?;
             }
-            Ok(next.run(Request::from_parts(parts, Body::from(bytes))).await)
+            Ok(next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await)
         }
         (
             SessionState::Expired {
@@ -66,7 +68,10 @@ pub async fn verify_csrf(
             Ok((
                 StatusCode::SEE_OTHER,
                 [
-                    (header::LOCATION, "/login".parse().map_err(AppError::internal)?),
+                    (
+                        header::LOCATION,
+                        "/login".parse().map_err(AppError::internal)?,
+                    ),
                     (header::SET_COOKIE, session::set_cookie(&token)),
                 ],
             )

@@ -19,13 +19,14 @@ fn argon2() -> Argon2<'static> {
 
 /// Verified against when the e-mail is unknown, so that an unknown e-mail
 /// takes as long as a wrong password.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    hash_blocking(&super::token::random_token()).unwrap_or_default()
-});
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_blocking(&super::token::random_token()).unwrap_or_default());
 
 fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2().hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(argon2()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
 pub async fn hash(password: String) -> Result<String, AppError> {
@@ -44,7 +45,10 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
-        argon2().verify_password(password.as_bytes(), &parsed).is_ok() && known
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && known
     })
     .await
     .unwrap_or(false)
@@ -65,7 +69,7 @@ pub fn check_new(password: &str, email: &str) -> Result<(), &'static str> {
     let lower = password.to_lowercase();
     // A common password padded with digits or signs is no better.
     let stem = lower.trim_end_matches(|c: char| !c.is_alphabetic());
-    let repeated = lower.chars().all(|c| Some(c) == lower.chars().next());
+    let repeated = lower.chars().all(|c| lower.starts_with(c));
     if COMMON.contains(lower.as_str()) || COMMON.contains(stem) || repeated {
         return Err("Dette passordet er for vanlig og lett å gjette. Velg et annet.");
     }

@@ -94,7 +94,9 @@ async fn view_login_get(
     let template = LoginPage {
         page,
         email: String::new(),
-        next: safe_next(query.next.as_deref()).unwrap_or_default().to_owned(),
+        next: safe_next(query.next.as_deref())
+            .unwrap_or_default()
+            .to_owned(),
         errors: FieldErrors::default(),
         alert: None,
         pending: session.active().is_some_and(|s| s.has_pending),
@@ -274,7 +276,10 @@ async fn view_password_post(
         );
     }
     if form.new_password != form.new_password_confirm {
-        errors.add("new_password_confirm", "Passordene er ikke like. Skriv det nye passordet to ganger.");
+        errors.add(
+            "new_password_confirm",
+            "Passordene er ikke like. Skriv det nye passordet to ganger.",
+        );
     }
     if !errors.is_empty() {
         return render_with_status(

@@ -69,7 +69,11 @@ impl SessionState {
 impl<S: Send + Sync> FromRequestParts<S> for SessionState {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<SessionState>().cloned().unwrap_or_default())
+        Ok(parts
+            .extensions
+            .get::<SessionState>()
+            .cloned()
+            .unwrap_or_default())
     }
 }
 
@@ -104,9 +108,7 @@ pub fn set_cookie(token: &str) -> HeaderValue {
 }
 
 pub fn clear_cookie() -> HeaderValue {
-    HeaderValue::from_static(
-        "trygg_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
-    )
+    HeaderValue::from_static("trygg_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
 }
 
 #[derive(FromRow)]
@@ -174,7 +176,11 @@ pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error>
             centre_name: row.centre_name.unwrap_or_default(),
             full_name: row.full_name.unwrap_or_default(),
             email: row.email.unwrap_or_default(),
-            role: row.role.as_deref().and_then(Role::parse).unwrap_or(Role::Staff),
+            role: row
+                .role
+                .as_deref()
+                .and_then(Role::parse)
+                .unwrap_or(Role::Staff),
             must_change_password: row.must_change_password.unwrap_or(true),
         }),
     };
@@ -291,12 +297,11 @@ pub struct Pending {
 }
 
 pub async fn pending(db: &PgPool, session: &Session) -> sqlx::Result<Option<Pending>> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT path, body FROM pending_submissions WHERE session_id_hash = $1",
-    )
-    .bind(&session.id_hash)
-    .fetch_optional(db)
-    .await?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT path, body FROM pending_submissions WHERE session_id_hash = $1")
+            .bind(&session.id_hash)
+            .fetch_optional(db)
+            .await?;
     Ok(row.map(|(path, body)| Pending {
         path,
         fields: serde_urlencoded::from_str(&body).unwrap_or_default(),
@@ -325,6 +330,9 @@ pub async fn load_session(
         Some(token) => load(&state.db, &token).await?,
         None => SessionState::Missing,
     };
-    req.extensions_mut().insert(session);
-    Ok(next.run(req).await)
+    req.extensions_mut().insert(session.clone());
+    let mut response = next.run(req).await;
+    // For the error pages, which are rendered outside this layer.
+    response.extensions_mut().insert(session);
+    Ok(response)
 }

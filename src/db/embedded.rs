@@ -70,6 +70,12 @@ pub enum ClusterError {
     Bootstrap(#[from] sqlx::Error),
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Durability {
+    Full,
+    Throwaway,
+}
+
 /// Who the server processes run as.
 #[derive(Clone, Debug)]
 struct RunAs {
@@ -97,6 +103,16 @@ impl EmbeddedCluster {
     /// Starts the cluster under `root`, creating it on first use, or attaches
     /// to it if another Trygg process already runs it.
     pub async fn start(root: &Path) -> Result<Self, ClusterError> {
+        Self::start_with(root, Durability::Full).await
+    }
+
+    /// A cluster for tests: it does not wait for the disk, and is lost if the
+    /// machine stops. Never for real data.
+    pub async fn start_throwaway(root: &Path) -> Result<Self, ClusterError> {
+        Self::start_with(root, Durability::Throwaway).await
+    }
+
+    async fn start_with(root: &Path, durability: Durability) -> Result<Self, ClusterError> {
         let bin = find_binaries()?;
         let run_as = run_as()?;
         let root = prepare_root(root, run_as.as_ref())?;
@@ -124,7 +140,7 @@ impl EmbeddedCluster {
         if !pgdata.join("PG_VERSION").exists() {
             tracing::info!(dir = %pgdata.display(), "creating the embedded PostgreSQL cluster");
             make_private_dir(&pgdata, run_as.as_ref())?;
-            initdb(&bin, &pgdata, &log, run_as.as_ref())?;
+            initdb(&bin, &pgdata, &log, run_as.as_ref(), durability)?;
         }
 
         cluster.postmaster = Some(spawn_postmaster(
@@ -133,6 +149,7 @@ impl EmbeddedCluster {
             &cluster.socket_dir,
             &log,
             run_as,
+            durability,
         )?);
         cluster.wait_until_ready(&log).await?;
         cluster.bootstrap().await?;
@@ -173,9 +190,11 @@ impl EmbeddedCluster {
                 .fetch_one(&mut conn)
                 .await?;
         if !role_exists {
-            sqlx::query(&format!("CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER CREATEDB"))
-                .execute(&mut conn)
-                .await?;
+            sqlx::query(&format!(
+                "CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER CREATEDB"
+            ))
+            .execute(&mut conn)
+            .await?;
         }
         let db_exists: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
@@ -225,7 +244,8 @@ impl EmbeddedCluster {
             return;
         };
         let _ = kill(pm.pid, Signal::SIGINT);
-        let waited = tokio::task::spawn_blocking(move || pm.exited.recv_timeout(STOP_TIMEOUT)).await;
+        let waited =
+            tokio::task::spawn_blocking(move || pm.exited.recv_timeout(STOP_TIMEOUT)).await;
         match waited {
             Ok(Ok(_)) => tracing::info!("embedded PostgreSQL stopped"),
             _ => {
@@ -363,13 +383,30 @@ fn command_as(program: PathBuf, run_as: Option<&RunAs>) -> Command {
     cmd
 }
 
-fn initdb(bin: &Path, pgdata: &Path, log: &Path, run_as: Option<&RunAs>) -> Result<(), ClusterError> {
+fn initdb(
+    bin: &Path,
+    pgdata: &Path,
+    log: &Path,
+    run_as: Option<&RunAs>,
+    durability: Durability,
+) -> Result<(), ClusterError> {
     let mut out = log_file(log)?;
     let _ = writeln!(out, "--- initdb");
-    let status = command_as(bin.join("initdb"), run_as)
+    let mut cmd = command_as(bin.join("initdb"), run_as);
+    if durability == Durability::Throwaway {
+        cmd.arg("--no-sync");
+    }
+    let status = cmd
         .arg("--pgdata")
         .arg(pgdata)
-        .args(["--username", SUPERUSER, "--auth", "trust", "--encoding", "UTF8"])
+        .args([
+            "--username",
+            SUPERUSER,
+            "--auth",
+            "trust",
+            "--encoding",
+            "UTF8",
+        ])
         .args(["--locale", "C.UTF-8"])
         .stdin(Stdio::null())
         .stdout(log_file(log)?)
@@ -396,8 +433,19 @@ fn spawn_postmaster(
     socket_dir: &Path,
     log: &Path,
     run_as: Option<RunAs>,
+    durability: Durability,
 ) -> Result<Postmaster, ClusterError> {
     let mut cmd = command_as(bin.join("postgres"), run_as.as_ref());
+    if durability == Durability::Throwaway {
+        cmd.args([
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+        ]);
+    }
     cmd.arg("-D")
         .arg(pgdata)
         .arg("-k")

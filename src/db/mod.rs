@@ -42,7 +42,10 @@ impl Database {
     /// Connects (starting the embedded cluster if needed) and migrates.
     pub async fn open(config: &Config) -> Result<Self, DbError> {
         let (options, cluster) = match &config.database_url {
-            Some(url) => (PgConnectOptions::from_str(url).map_err(DbError::BadUrl)?, None),
+            Some(url) => (
+                PgConnectOptions::from_str(url).map_err(DbError::BadUrl)?,
+                None,
+            ),
             None => {
                 let cluster = start_cluster(config).await?;
                 (cluster.app_options(), Some(cluster))

@@ -35,7 +35,10 @@ static VERSION: LazyLock<String> = LazyLock::new(|| {
     for asset in ASSETS {
         hasher.update(asset.bytes);
     }
-    hasher.finalize()[..6].iter().map(|b| format!("{b:02x}")).collect()
+    hasher.finalize()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 });
 
 pub fn url(name: &str) -> String {

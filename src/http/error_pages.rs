@@ -22,11 +22,6 @@ struct ErrorPage {
 }
 
 pub async fn render_error_pages(req: Request, next: Next) -> Response {
-    let session = req
-        .extensions()
-        .get::<SessionState>()
-        .cloned()
-        .unwrap_or_default();
     let request_id = req
         .headers()
         .get("x-request-id")
@@ -45,6 +40,13 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
     }
 
     let csrf = response.extensions().get::<ErrorKind>() == Some(&ErrorKind::Csrf);
+    // The session layer hands over what it found; it is missing when the
+    // database failed.
+    let session = response
+        .extensions()
+        .get::<SessionState>()
+        .cloned()
+        .unwrap_or_default();
     let (heading, message) = match status {
         _ if csrf => (
             "Skjemaet kunne ikke sendes",

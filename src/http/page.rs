@@ -79,6 +79,9 @@ pub fn render(template: &impl Template) -> Result<Response, AppError> {
     Ok(Html(template.render()?).into_response())
 }
 
-pub fn render_with_status(status: StatusCode, template: &impl Template) -> Result<Response, AppError> {
+pub fn render_with_status(
+    status: StatusCode,
+    template: &impl Template,
+) -> Result<Response, AppError> {
     Ok((status, Html(template.render()?)).into_response())
 }

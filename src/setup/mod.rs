@@ -14,10 +14,10 @@ use sqlx::PgPool;
 use crate::AppState;
 use crate::accounts::{self, AccountFields, NewAccount, Role};
 use crate::audit::{self, AuditKind, Event};
+use crate::auth::password;
 use crate::auth::routes::with_cookie;
 use crate::auth::session::{self, SessionState};
 use crate::auth::token::{hash_token, random_token};
-use crate::auth::password;
 use crate::error::AppError;
 use crate::forms::{self, FieldErrors};
 use crate::http::ClientIp;
@@ -34,7 +34,9 @@ pub async fn issue_token_if_needed(db: &PgPool) -> sqlx::Result<Option<String>> 
     }
     let token = random_token();
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM setup_tokens")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO setup_tokens (token_hash) VALUES ($1)")
         .bind(hash_token(&token))
         .execute(&mut *tx)
@@ -125,16 +127,22 @@ async fn view_setup_post(
         return Err(AppError::NotFound);
     }
     let mut errors = FieldErrors::default();
-    let centre_name =
-        forms::required_text(&mut errors, "centre_name", &form.centre_name, "navnet på krisesenteret", 200);
+    let centre_name = forms::required_text(
+        &mut errors,
+        "centre_name",
+        &form.centre_name,
+        "navnet på krisesenteret",
+        200,
+    );
     let fields = AccountFields::parse(&form.full_name, &form.email, &mut errors);
-    if let Some(f) = &fields {
-        if let Err(message) = password::check_new(&form.password, f.email.as_str()) {
-            errors.add("password", message);
-        }
+    if let Err(message) = password::check_new(&form.password, &form.email) {
+        errors.add("password", message);
     }
     if form.password != form.password_confirm {
-        errors.add("password_confirm", "Passordene er ikke like. Skriv passordet to ganger.");
+        errors.add(
+            "password_confirm",
+            "Passordene er ikke like. Skriv passordet to ganger.",
+        );
     }
     let (Some(fields), true) = (fields, errors.is_empty()) else {
         return render_with_status(
@@ -168,7 +176,9 @@ async fn view_setup_post(
     )
     .await
     .map_err(AppError::internal)?;
-    sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM setup_tokens")
+        .execute(&mut *tx)
+        .await?;
     let mut event = Event::new(AuditKind::SetupCompleted, ip);
     event.centre_id = Some(centre.id);
     event.actor_id = Some(admin.id);

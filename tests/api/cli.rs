@@ -1,0 +1,322 @@
+//! The `trygg` binary: configuration errors, the operator commands, and the
+//! server with its embedded PostgreSQL started and stopped.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::helpers::{database_url, spawn_app};
+
+/// The binary, run from an empty folder (no stray `.env`) with a clean
+/// environment of Trygg settings.
+fn trygg(cwd: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trygg"));
+    cmd.current_dir(cwd)
+        .env_remove("DATABASE_URL")
+        .env_remove("TRYGG_ADDR")
+        .env_remove("TRYGG_DATA_DIR")
+        .env_remove("TRYGG_DB_MAX_CONNECTIONS")
+        .env("TRYGG_LOG", "warn")
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn run(mut cmd: Command, stdin: &str) -> Output {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn trygg");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .expect("trygg took too long")
+        .expect("trygg output")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A temporary folder the `postgres` system user can enter.
+fn open_tempdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn help_explains_every_command() {
+    let dir = open_tempdir();
+    let mut cmd = trygg(dir.path());
+    cmd.arg("--help");
+    let out = run(cmd, "").await;
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for word in ["serve", "centre", "user", ".env.example", "TRYGG_DATA_DIR"] {
+        assert!(help.contains(word), "{word} in {help}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_setting_stops_start_up_and_names_the_variable() {
+    let dir = open_tempdir();
+    for (var, value) in [
+        ("TRYGG_ADDR", "not an address"),
+        ("TRYGG_DB_MAX_CONNECTIONS", "0"),
+        ("DATABASE_URL", "mysql://localhost/trygg"),
+        ("TRYGG_LOG", "trygg=loud"),
+    ] {
+        let mut cmd = trygg(dir.path());
+        cmd.env(var, value).arg("serve");
+        let out = run(cmd, "").await;
+        assert!(!out.status.success(), "{var}={value} must stop start-up");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(var), "{var} named in: {stderr}");
+        if var == "DATABASE_URL" {
+            assert!(
+                !stderr.contains("mysql://localhost"),
+                "a URL may hold a password: never printed"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn operator_adds_a_centre_and_a_user_who_can_then_log_in() {
+    let app = spawn_app().await;
+    let dir = open_tempdir();
+    let url = database_url(&app.db_name);
+
+    let mut add_centre = trygg(dir.path());
+    add_centre.env("DATABASE_URL", &url).args([
+        "centre",
+        "add",
+        "--name",
+        "Krisesenteret i Sør",
+        "--shielded-address",
+    ]);
+    let out = run(add_centre, "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let mut again = trygg(dir.path());
+    again
+        .env("DATABASE_URL", &url)
+        .args(["centre", "add", "--name", "krisesenteret i sør"]);
+    let out = run(again, "").await;
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("exists already"));
+
+    let mut list = trygg(dir.path());
+    list.env("DATABASE_URL", &url).args(["centre", "list"]);
+    let out = run(list, "").await;
+    assert_eq!(
+        text(&out.stdout).lines().next(),
+        Some("Krisesenteret i Sør\tshielded address")
+    );
+
+    let add_user = |password: &'static str, centre: &'static str| {
+        let mut cmd = trygg(dir.path());
+        cmd.env("DATABASE_URL", &url).args([
+            "user",
+            "add",
+            "--centre",
+            centre,
+            "--email",
+            "Siri@Test.Example",
+            "--name",
+            "Siri Sør",
+            "--role",
+            "coordinator",
+        ]);
+        (cmd, password)
+    };
+    let (cmd, password) = add_user("kort\n", "Krisesenteret i Sør");
+    let out = run(cmd, password).await;
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("minst 12 tegn"));
+
+    let (cmd, password) = add_user("lilla hest spiser grøt\n", "Finnes Ikke");
+    let out = run(cmd, password).await;
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("trygg centre list"));
+
+    let (cmd, password) = add_user("lilla hest spiser grøt\n", "Krisesenteret i Sør");
+    let out = run(cmd, password).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("lilla"),
+        "the password is never echoed"
+    );
+
+    let mut browser = app.browser();
+    let login = browser
+        .login("siri@test.example", "lilla hest spiser grøt")
+        .await;
+    assert_eq!(login.location(), "/");
+    let home = browser.get("/").await;
+    assert!(home.body.contains("Siri Sør"));
+    assert!(home.body.contains("Koordinator"));
+}
+
+/// Starts `trygg serve` and returns it with the address it printed, and all
+/// it printed until then.
+async fn start_server(data_dir: &Path, cwd: &Path) -> (Child, String, String) {
+    let mut cmd = trygg(cwd);
+    cmd.env("TRYGG_DATA_DIR", data_dir)
+        .env("TRYGG_ADDR", "127.0.0.1:0")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn().expect("spawn trygg serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    let address = tokio::time::timeout(Duration::from_secs(120), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            printed.push_str(&line);
+            printed.push('\n');
+            if let Some(rest) = line.strip_prefix("Trygg is running at ") {
+                return rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_owned();
+            }
+        }
+        panic!("trygg serve ended before it listened: {printed}");
+    })
+    .await
+    .expect("trygg serve did not start");
+    // Read the setup link, printed right after.
+    if let Ok(Ok(Some(_))) = tokio::time::timeout(Duration::from_millis(500), async {
+        let mut last = None;
+        for _ in 0..4 {
+            match lines.next_line().await {
+                Ok(Some(line)) => {
+                    printed.push_str(&line);
+                    printed.push('\n');
+                    last = Some(line);
+                }
+                other => return other,
+            }
+        }
+        Ok(last)
+    })
+    .await
+    {}
+    (child, address, printed)
+}
+
+async fn stop_server(mut child: Child) {
+    let pid = nix::unistd::Pid::from_raw(child.id().unwrap() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("trygg did not stop")
+        .unwrap();
+    assert!(status.success(), "trygg stops cleanly on SIGTERM: {status}");
+}
+
+#[tokio::test]
+async fn server_runs_its_own_postgres_and_stops_it_on_sigterm() {
+    let data = open_tempdir();
+    let cwd = open_tempdir();
+    let (child, address, printed) = start_server(data.path(), cwd.path()).await;
+    assert!(
+        printed.contains("/setup?token="),
+        "first run prints the setup link: {printed}"
+    );
+
+    let health = reqwest::get(format!("{address}/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    let pgdata = data.path().join("postgres");
+    assert!(pgdata.join("postmaster.pid").exists());
+    let mode = std::fs::metadata(data.path().join("run"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o700,
+        "only the server's user may reach the socket"
+    );
+    if nix::unistd::geteuid().is_root() {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(&pgdata).unwrap().uid();
+        assert_ne!(owner, 0, "PostgreSQL runs as the postgres user, not root");
+    }
+
+    // The CLI, meanwhile, uses the running cluster.
+    let mut add = trygg(cwd.path());
+    add.env("TRYGG_DATA_DIR", data.path())
+        .args(["centre", "add", "--name", "Senteret"]);
+    let out = run(add, "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    stop_server(child).await;
+    assert!(
+        !pgdata.join("postmaster.pid").exists(),
+        "the cluster stopped with Trygg"
+    );
+
+    // A second start reuses the cluster; the migrations have nothing to do.
+    let (child, address, _) = start_server(data.path(), cwd.path()).await;
+    assert_eq!(
+        reqwest::get(format!("{address}/healthz"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    stop_server(child).await;
+    let log = std::fs::read_to_string(data.path().join("postgres.log")).unwrap();
+    assert_eq!(log.matches("--- initdb").count(), 1, "initdb ran once");
+
+    let mut list = trygg(cwd.path());
+    list.env("TRYGG_DATA_DIR", data.path())
+        .args(["centre", "list"]);
+    let out = run(list, "").await;
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "Senteret",
+        "the data outlived both runs"
+    );
+}
+
+#[tokio::test]
+async fn a_data_folder_the_postgres_user_cannot_enter_is_explained() {
+    // Like a home folder: mode 0700, owned by us.
+    let locked = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(locked.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let data = locked.path().join("data");
+    let cwd = open_tempdir();
+    let mut cmd = trygg(cwd.path());
+    cmd.env("TRYGG_DATA_DIR", &data).args(["centre", "list"]);
+    let out = run(cmd, "").await;
+    if nix::unistd::geteuid().is_root() {
+        assert!(
+            !out.status.success(),
+            "{} {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("cannot be entered by the `postgres` system user"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("TRYGG_DATA_DIR="),
+            "says how to fix it: {stderr}"
+        );
+    } else {
+        // Run as an ordinary user, PostgreSQL runs as that user and can enter.
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+}

@@ -1,0 +1,119 @@
+//! Every state-changing request carries the session's CSRF token; without
+//! it: 403, and nothing changes.
+
+use trygg::accounts::Role;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn login_without_or_with_a_wrong_token_is_refused() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let user = app.user(&centre, Role::Staff).await;
+    let mut browser = app.browser();
+    browser.get("/login").await;
+
+    let body =
+        serde_urlencoded::to_string([("email", user.email.as_str()), ("password", PASSWORD)])
+            .unwrap();
+    let missing = browser.post_raw("/login", body).await;
+    assert_eq!(missing.status, 403);
+    assert!(missing.body.contains("Skjemaet kunne ikke sendes"));
+
+    let wrong = browser
+        .post(
+            "/login",
+            &[
+                ("email", &user.email),
+                ("password", PASSWORD),
+                ("csrf_token", &"0".repeat(64)),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+
+    let mut no_session = app.browser();
+    let fresh = no_session
+        .post(
+            "/login",
+            &[
+                ("email", &user.email),
+                ("password", PASSWORD),
+                ("csrf_token", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(fresh.status, 403);
+    assert!(
+        app.audit_kinds_for(user.id).await.is_empty(),
+        "no login was even tried"
+    );
+}
+
+#[tokio::test]
+async fn a_token_from_another_session_is_refused() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let admin = app.user(&centre, Role::Admin).await;
+    let mut attacker = app.browser();
+    attacker.get("/login").await;
+    let attackers_token = attacker.csrf.clone().unwrap();
+
+    let mut victim = app.signed_in(&admin).await;
+    victim.get("/admin/users/new").await;
+    let response = victim
+        .post(
+            "/admin/users/new",
+            &[
+                ("full_name", "Inntrenger"),
+                ("email", "evil@test.example"),
+                ("role", "admin"),
+                ("csrf_token", &attackers_token),
+            ],
+        )
+        .await;
+    assert_eq!(response.status, 403);
+    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(accounts, 1, "no account was created");
+}
+
+#[tokio::test]
+async fn every_admin_action_without_a_token_changes_nothing() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let admin = app.user(&centre, Role::Admin).await;
+    let staff = app.user(&centre, Role::Staff).await;
+    let mut browser = app.signed_in(&admin).await;
+    for (path, body) in [
+        (
+            "/admin/users/new".to_owned(),
+            "full_name=X&email=x%40test.example&role=staff",
+        ),
+        (format!("/admin/users/{}/role", staff.id), "role=admin"),
+        (format!("/admin/users/{}/deactivate", staff.id), ""),
+        (format!("/admin/users/{}/password", staff.id), ""),
+        (
+            "/account/password".to_owned(),
+            "current_password=x&new_password=y&new_password_confirm=y",
+        ),
+        ("/logout".to_owned(), ""),
+    ] {
+        let response = browser.post_raw(&path, body.to_owned()).await;
+        assert_eq!(response.status, 403, "{path}");
+    }
+    let (role, active, must_change): (String, bool, bool) =
+        sqlx::query_as("SELECT role, active, must_change_password FROM accounts WHERE id = $1")
+            .bind(staff.id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!((role.as_str(), active, must_change), ("staff", true, false));
+    assert_eq!(
+        browser.get("/").await.status,
+        200,
+        "still signed in: logout was refused too"
+    );
+}

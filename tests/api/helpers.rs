@@ -1,0 +1,358 @@
+//! `spawn_app()` gives each test its own database (cloned from a migrated
+//! template in one throwaway cluster per test run) and a server on a free
+//! port. `Browser` speaks HTTP as a browser does: it keeps the session cookie
+//! and sends the CSRF token of the last page it saw.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use reqwest::header::HeaderMap;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use trygg::accounts::{self, Centre, EmailAddress, NewAccount, Role};
+use trygg::db::embedded::{APP_ROLE, EmbeddedCluster};
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "Lang og trygg setning 2026";
+const TEMPLATE_DB: &str = "trygg_template";
+
+struct TestCluster {
+    superuser: PgConnectOptions,
+    app: PgConnectOptions,
+    socket_dir: PathBuf,
+}
+
+static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
+
+/// One cluster for the whole test run, started by the same code as the
+/// server's embedded cluster. It stops with the test process.
+fn cluster() -> &'static TestCluster {
+    CLUSTER.get_or_init(|| {
+        remove_stale_clusters();
+        let root = std::env::temp_dir().join(format!("trygg-test-{}", std::process::id()));
+        // Tests run inside a runtime; this one-off set-up gets its own thread.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let cluster = EmbeddedCluster::start_throwaway(&root)
+                    .await
+                    .unwrap_or_else(|e| panic!("could not start the test PostgreSQL: {e}"));
+                let mut conn = cluster.connect_superuser().await.expect("superuser");
+                conn.execute(format!("CREATE DATABASE {TEMPLATE_DB} OWNER {APP_ROLE}").as_str())
+                    .await
+                    .expect("template database");
+                conn.close().await.expect("close");
+                let pool = PgPool::connect_with(cluster.options(APP_ROLE, TEMPLATE_DB))
+                    .await
+                    .expect("template pool");
+                trygg::db::MIGRATOR.run(&pool).await.expect("migrations");
+                pool.close().await;
+                let test_cluster = TestCluster {
+                    superuser: cluster.options("postgres", "postgres"),
+                    app: cluster.options(APP_ROLE, TEMPLATE_DB),
+                    socket_dir: cluster.root().join("run"),
+                };
+                // The cluster lives until the test process ends; PostgreSQL then
+                // gets its parent-death signal and shuts down.
+                std::mem::forget(cluster);
+                test_cluster
+            })
+        })
+        .join()
+        .expect("test cluster set-up")
+    })
+}
+
+/// Folders left by earlier test runs whose process is gone.
+fn remove_stale_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("trygg-test-")
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !PathBuf::from(format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// A fresh, migrated database of the test cluster.
+pub async fn fresh_database() -> (String, PgConnectOptions) {
+    let cluster = cluster();
+    let name = format!("test_{}", Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect_with(&cluster.superuser)
+        .await
+        .expect("superuser connection");
+    conn.execute(
+        format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB} OWNER {APP_ROLE}").as_str(),
+    )
+    .await
+    .expect("create test database");
+    conn.close().await.expect("close");
+    let options = cluster.app.clone().database(&name);
+    (name, options)
+}
+
+/// A `DATABASE_URL` for the binary, pointing at a test database.
+pub fn database_url(name: &str) -> String {
+    format!(
+        "postgres://{APP_ROLE}@localhost:5432/{name}?host={}",
+        cluster().socket_dir.display()
+    )
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: PgPool,
+    pub db_name: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (db_name, options) = fresh_database().await;
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(5)
+        .connect_with(options)
+        .await
+        .expect("test pool");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    let app = trygg::router(trygg::AppState { db: db.clone() });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("server");
+    });
+    TestApp {
+        address,
+        db,
+        db_name,
+    }
+}
+
+pub struct TestUser {
+    pub id: Uuid,
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: self.address.clone(),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    pub async fn centre(&self, name: &str) -> Centre {
+        accounts::create_centre(&self.db, name, false)
+            .await
+            .expect("centre")
+    }
+
+    pub async fn user(&self, centre: &Centre, role: Role) -> TestUser {
+        self.user_named(
+            centre,
+            role,
+            &format!(
+                "{} {}",
+                role.label(),
+                &Uuid::new_v4().simple().to_string()[..6]
+            ),
+        )
+        .await
+    }
+
+    pub async fn user_named(&self, centre: &Centre, role: Role, name: &str) -> TestUser {
+        let email = format!("{}@test.example", Uuid::new_v4().simple());
+        let parsed = EmailAddress::parse(&email).expect("email");
+        let hash = trygg::auth::password::hash(PASSWORD.to_owned())
+            .await
+            .expect("hash");
+        let account = accounts::create_account(
+            &self.db,
+            NewAccount {
+                centre_id: centre.id,
+                email: &parsed,
+                full_name: name,
+                role,
+                password_hash: &hash,
+                must_change_password: false,
+            },
+        )
+        .await
+        .expect("account");
+        TestUser {
+            id: account.id,
+            email,
+            password: PASSWORD.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// A browser in which `user` has logged in.
+    pub async fn signed_in(&self, user: &TestUser) -> Browser {
+        let mut browser = self.browser();
+        let response = browser.login(&user.email, &user.password).await;
+        assert_eq!(response.status, 303, "login failed: {}", response.body);
+        browser
+    }
+
+    /// The kinds of audit events that concern `account`, oldest first.
+    pub async fn audit_kinds_for(&self, account: Uuid) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT kind FROM audit_events WHERE subject_account_id = $1 OR actor_id = $1 ORDER BY id",
+        )
+        .bind(account)
+        .fetch_all(&self.db)
+        .await
+        .expect("audit")
+    }
+
+    /// Moves a browser's session back in time, as if the user had been away.
+    pub async fn age_session(&self, browser: &Browser, idle_minutes: i64, age_minutes: i64) {
+        let token = browser.cookie.as_deref().expect("no session cookie");
+        let changed = sqlx::query(
+            "UPDATE sessions SET last_seen_at = now() - make_interval(mins => $2::int),
+                                 created_at = now() - make_interval(mins => $3::int)
+             WHERE id_hash = $1",
+        )
+        .bind(trygg::auth::token::hash_token(token))
+        .bind(idle_minutes as i32)
+        .bind(age_minutes as i32)
+        .execute(&self.db)
+        .await
+        .expect("age session")
+        .rows_affected();
+        assert_eq!(changed, 1, "the session is not in the database");
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The value of the input `name` in the page.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\"");
+        let start = self.body.find(&marker)?;
+        let tag_start = self.body[..start].rfind('<')?;
+        let tag_end = start + self.body[start..].find('>')?;
+        let tag = &self.body[tag_start..tag_end];
+        let value_at = tag.find("value=\"")? + 7;
+        let value_end = value_at + tag[value_at..].find('"')?;
+        Some(tag[value_at..value_end].to_owned())
+    }
+}
+
+pub struct Browser {
+    client: reqwest::Client,
+    base: String,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+impl Browser {
+    pub async fn get(&mut self, path: &str) -> Response {
+        let request = self.client.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    /// Posts a form with the CSRF token of the last page seen.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone().unwrap_or_default();
+        if !fields.iter().any(|(k, _)| *k == "csrf_token") {
+            all.push(("csrf_token", &csrf));
+        }
+        let body = serde_urlencoded::to_string(&all).expect("form");
+        self.post_raw(path, body).await
+    }
+
+    /// Posts exactly `body`, token or not.
+    pub async fn post_raw(&mut self, path: &str, body: String) -> Response {
+        self.post_typed(path, body, "application/x-www-form-urlencoded")
+            .await
+    }
+
+    pub async fn post_typed(&mut self, path: &str, body: String, content_type: &str) -> Response {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        self.send(request).await
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Response {
+        let page = self.get("/login").await;
+        assert_eq!(page.status, 200);
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    async fn send(&mut self, mut request: reqwest::RequestBuilder) -> Response {
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", format!("trygg_session={cookie}"));
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        for set_cookie in headers.get_all("set-cookie") {
+            let text = set_cookie.to_str().expect("cookie");
+            let value = text
+                .strip_prefix("trygg_session=")
+                .and_then(|rest| rest.split(';').next())
+                .unwrap_or_default();
+            self.cookie = (!value.is_empty()).then(|| value.to_owned());
+        }
+        let body = response.text().await.expect("body");
+        let response = Response {
+            status,
+            headers,
+            body,
+        };
+        if let Some(token) = response.input_value("csrf_token") {
+            self.csrf = Some(token);
+        }
+        response
+    }
+}

@@ -1,0 +1,16 @@
+//! Trygg's tests, in one binary: through HTTP where they can, against a real
+//! PostgreSQL started by the tests themselves. Requirement IDs refer to
+//! `shared/domain.md` and the issues.
+
+// A failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod admin;
+mod audit;
+mod cli;
+mod csrf;
+mod headers;
+mod helpers;
+mod login;
+mod sessions;
+mod setup;
