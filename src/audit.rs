@@ -161,6 +161,18 @@ impl Entry {
     pub fn when(&self) -> String {
         crate::locale::date_time(self.at)
     }
+
+    /// The stored detail, in words: role names in Norwegian.
+    pub fn detail_text(&self) -> String {
+        self.detail
+            .split(" → ")
+            .map(|part| match part {
+                "cli" => "via kommandolinjen",
+                other => crate::accounts::Role::parse(other).map_or(other, |r| r.label()),
+            })
+            .collect::<Vec<_>>()
+            .join(" → ")
+    }
 }
 
 #[derive(Debug, Default)]

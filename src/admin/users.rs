@@ -221,8 +221,10 @@ pub async fn view_user_get(
     render(&user_page(page, &user, account, None))
 }
 
-const NOT_YOURSELF: &str = "Du kan ikke endre rollen din eller deaktivere deg selv. Be en annen \
-                            administrator om å gjøre det, så senteret aldri står uten administrator.";
+const NOT_YOURSELF: &str = "Du kan ikke endre rollen din, deaktivere deg selv eller gi deg selv et \
+                            midlertidig passord. Be en annen administrator om å gjøre det, så \
+                            senteret aldri står uten administrator. Eget passord bytter du under \
+                            «Bytt passord».";
 
 #[derive(Deserialize)]
 pub struct RoleForm {
@@ -322,6 +324,12 @@ pub async fn view_user_password_post(
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
     let account = load(&state, &user, id).await?;
+    if account.id == user.id {
+        return render_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &user_page(page, &user, account, Some(NOT_YOURSELF)),
+        );
+    }
     let temporary_password = token::temporary_password();
     let hash = password::hash(temporary_password.clone()).await?;
     let mut tx = state.db.begin().await?;

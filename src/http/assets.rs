@@ -19,6 +19,21 @@ struct Asset {
 
 static ASSETS: &[Asset] = &[
     Asset {
+        name: "designsystemet.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../static/designsystemet.css"),
+    },
+    Asset {
+        name: "designsystemet-theme.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../static/designsystemet-theme.css"),
+    },
+    Asset {
+        name: "trygg.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/trygg.js"),
+    },
+    Asset {
         name: "trygg.css",
         content_type: "text/css; charset=utf-8",
         bytes: include_bytes!("../../static/trygg.css"),

@@ -30,12 +30,9 @@ impl Page {
         }
     }
 
-    pub fn stylesheet(&self) -> String {
-        assets::url("trygg.css")
-    }
-
-    pub fn icon(&self) -> String {
-        assets::url("favicon.svg")
+    /// The URL of a file under `static/`.
+    pub fn asset(&self, name: &str) -> String {
+        assets::url(name)
     }
 
     pub fn is_admin(&self) -> bool {

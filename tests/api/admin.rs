@@ -272,15 +272,22 @@ async fn admin_cannot_demote_or_deactivate_themselves() {
     assert!(
         deactivate
             .body
-            .contains("Du kan ikke endre rollen din eller deaktivere deg selv.")
+            .contains("Du kan ikke endre rollen din, deaktivere deg selv")
     );
-    let (role, active): (String, bool) =
-        sqlx::query_as("SELECT role, active FROM accounts WHERE id = $1")
+    let reset = browser
+        .post(&format!("/admin/users/{}/password", admin.id), &[])
+        .await;
+    assert_eq!(
+        reset.status, 422,
+        "own password is changed under Bytt passord"
+    );
+    let (role, active, must_change): (String, bool, bool) =
+        sqlx::query_as("SELECT role, active, must_change_password FROM accounts WHERE id = $1")
             .bind(admin.id)
             .fetch_one(&app.db)
             .await
             .unwrap();
-    assert_eq!((role.as_str(), active), ("admin", true));
+    assert_eq!((role.as_str(), active, must_change), ("admin", true, false));
 }
 
 #[tokio::test]

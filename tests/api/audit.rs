@@ -27,7 +27,7 @@ async fn audit_log_records_who_did_what_to_whom_and_from_where() {
     assert_eq!(log.status, 200);
     assert!(log.body.contains("Mislykket innlogging"));
     assert!(log.body.contains("Rolle endret"));
-    assert!(log.body.contains("staff → coordinator"));
+    assert!(log.body.contains("Ansatt → Koordinator"), "roles in words");
     assert!(
         log.body.contains("Sara Ansatt"),
         "the failed login names the account tried"

@@ -13,7 +13,7 @@ use crate::helpers::{database_url, spawn_app};
 
 /// The binary, run from an empty folder (no stray `.env`) with a clean
 /// environment of Trygg settings.
-fn trygg(cwd: &Path) -> Command {
+pub fn trygg(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trygg"));
     cmd.current_dir(cwd)
         .env_remove("DATABASE_URL")
@@ -25,7 +25,7 @@ fn trygg(cwd: &Path) -> Command {
     cmd
 }
 
-async fn run(mut cmd: Command, stdin: &str) -> Output {
+pub async fn run(mut cmd: Command, stdin: &str) -> Output {
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -39,12 +39,12 @@ async fn run(mut cmd: Command, stdin: &str) -> Output {
         .expect("trygg output")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A temporary folder the `postgres` system user can enter.
-fn open_tempdir() -> tempfile::TempDir {
+pub fn open_tempdir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     dir

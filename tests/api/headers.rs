@@ -57,7 +57,7 @@ async fn pages_have_no_inline_script_or_style() {
             !body.contains(" onclick=") && !body.contains(" onload="),
             "{path}"
         );
-        assert!(body.contains(r#"<html lang="nb">"#), "{path}");
+        assert!(body.contains(r#"<html lang="nb""#), "{path}");
         assert!(
             body.contains("Hopp til hovedinnholdet"),
             "{path}: skip link"

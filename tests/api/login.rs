@@ -19,7 +19,11 @@ async fn anonymous_visitor_is_sent_to_login_page_with_email_and_password_fields(
     assert_eq!(login.status, 200);
     assert!(login.body.contains(r#"name="email""#));
     assert!(login.body.contains(r#"name="password""#));
-    assert!(login.body.contains(r#"<label for="email">"#));
+    assert!(
+        login
+            .body
+            .contains(r#"<label class="ds-label" for="email">"#)
+    );
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 
 mod admin;
 mod audit;
+mod browser;
 mod cli;
 mod csrf;
 mod headers;

@@ -128,7 +128,7 @@ async fn setup_errors_keep_what_was_typed() {
     assert!(
         response
             .body
-            .contains(r#"name="shielded_address" type="checkbox" value="on" checked"#)
+            .contains(r#"id="shielded_address" name="shielded_address" value="on" checked"#)
     );
 
     // The same session can still finish.

@@ -1,0 +1,22 @@
+// Browser tests in Debian's Chromium. Run through `cargo test` (tests/api/browser.rs),
+// which starts Trygg, seeds it through the CLI and passes its address here.
+const { defineConfig } = require('@playwright/test');
+
+module.exports = defineConfig({
+  testDir: 'tests/browser',
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list']],
+  timeout: 120_000,
+  use: {
+    baseURL: process.env.TRYGG_TEST_URL,
+    actionTimeout: 5_000,
+    locale: 'nb-NO',
+    timezoneId: 'Europe/Oslo',
+    viewport: { width: 1280, height: 800 },
+    launchOptions: {
+      executablePath: process.env.TRYGG_CHROMIUM || '/usr/bin/chromium',
+      args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    },
+  },
+});

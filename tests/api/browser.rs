@@ -1,0 +1,228 @@
+//! The browser suite (`tests/browser`, Playwright driving Debian's Chromium)
+//! runs as part of `cargo test`: this test installs what it lacks, starts
+//! Trygg, seeds it through the CLI, runs the suite, and then checks that the
+//! crawler visited every GET route the router has.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::cli::{open_tempdir, run, text, trygg};
+use crate::helpers::{TestApp, database_url, spawn_app};
+
+/// GET routes the crawler cannot reach as a page, and why.
+const NOT_CRAWLED: [(&str, &str); 4] = [
+    ("/healthz", "the health check, not a page"),
+    ("/static/{name}", "stylesheets, script and icon"),
+    ("/favicon.ico", "the icon"),
+    (
+        "/resume",
+        "exists only while a form is kept across an expired session: tests/api/sessions.rs",
+    ),
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[tokio::test]
+async fn browser_suite_passes_on_every_page_for_every_role() {
+    let chromium = ensure_chromium().await;
+    ensure_npm_packages().await;
+
+    let app = spawn_app().await;
+    let users = seed_through_cli(&app).await;
+    let empty = spawn_app().await;
+    let token = trygg::setup::issue_token_if_needed(&empty.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let crawl_dir = root().join("test-results").join("crawl");
+    let _ = std::fs::remove_dir_all(&crawl_dir);
+
+    let status = tokio::process::Command::new("npx")
+        .args(["--no-install", "playwright", "test"])
+        .current_dir(root())
+        .env("TRYGG_TEST_URL", &app.address)
+        .env("TRYGG_TEST_USERS", users.to_string())
+        .env(
+            "TRYGG_TEST_SETUP_URL",
+            format!("{}/setup?token={token}", empty.address),
+        )
+        .env("TRYGG_CHROMIUM", chromium)
+        .status()
+        .await
+        .expect("npx could not be started: install Node.js and npm");
+    assert!(
+        status.success(),
+        "the browser suite failed; its report is above"
+    );
+
+    let visited = visited_routes(&crawl_dir);
+    let missing: Vec<String> = get_routes()
+        .into_iter()
+        .filter(|route| !visited.contains(route))
+        .filter(|route| !NOT_CRAWLED.iter().any(|(r, _)| r == route))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "pages no crawler reached, so nothing checked them: {missing:?}. Link to them, or list them in NOT_CRAWLED with the reason."
+    );
+}
+
+/// Debian's Chromium: installed with apt when we may, else the exact command.
+async fn ensure_chromium() -> String {
+    let path = std::env::var("TRYGG_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if Path::new(&path).exists() {
+        return path;
+    }
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "The browser tests need Chromium. Install it with:\n    sudo apt-get install -y chromium"
+    );
+    eprintln!("Installing Chromium for the browser tests (apt-get install chromium)…");
+    let status = tokio::process::Command::new("sh")
+        .args([
+            "-c",
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium",
+        ])
+        .status()
+        .await
+        .expect("apt-get");
+    assert!(
+        status.success() && Path::new(&path).exists(),
+        "could not install Chromium; run: apt-get install -y chromium"
+    );
+    path
+}
+
+/// `npm ci` from the committed lock file, when node_modules is missing or older.
+async fn ensure_npm_packages() {
+    let lock = root().join("package-lock.json");
+    let installed = root().join("node_modules").join(".package-lock.json");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh = matches!((modified(&installed), modified(&lock)), (Some(i), Some(l)) if i >= l);
+    if fresh {
+        return;
+    }
+    eprintln!("Installing the browser tests' npm packages (npm ci)…");
+    let status = tokio::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(root())
+        .status()
+        .await
+        .expect("npm could not be started: install Node.js (20 or newer) and npm");
+    assert!(status.success(), "npm ci failed; see above");
+}
+
+/// The accounts the suite uses, made as an operator would: with the CLI.
+async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
+    let cwd = open_tempdir();
+    let url = database_url(&app.db_name);
+    let mut centre = trygg(cwd.path());
+    centre.env("DATABASE_URL", &url).args([
+        "centre",
+        "add",
+        "--name",
+        "Krisesenteret i Testby",
+        "--shielded-address",
+    ]);
+    let out = run(centre, "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let mut users = serde_json::Map::new();
+    for (key, role, name) in [
+        ("staff", "staff", "Sara Ansatt"),
+        ("coordinator", "coordinator", "Kåre Koordinator"),
+        ("admin", "admin", "Anne Administrator"),
+        ("keyboard_js", "staff", "Tor Tastatur"),
+        ("keyboard_nojs", "staff", "Tone Tastatur"),
+    ] {
+        let email = format!("test.{key}@testby.example");
+        let password = format!("{name} har et langt passord");
+        let mut add = trygg(cwd.path());
+        add.env("DATABASE_URL", &url).args([
+            "user",
+            "add",
+            "--centre",
+            "Krisesenteret i Testby",
+            "--email",
+            &email,
+            "--name",
+            name,
+            "--role",
+            role,
+        ]);
+        let out = run(add, &format!("{password}\n")).await;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        users.insert(
+            key.into(),
+            json!({ "email": email, "password": password, "name": name }),
+        );
+    }
+    serde_json::Value::Object(users)
+}
+
+/// The routes behind the paths the crawler wrote down: ids become `{id}`.
+fn visited_routes(dir: &Path) -> BTreeSet<String> {
+    let mut routes = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).expect("the crawler wrote no results") {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let paths: Vec<String> =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        for p in paths {
+            let p = p.split('?').next().unwrap_or_default();
+            let route: Vec<String> = p
+                .split('/')
+                .map(|s| {
+                    if uuid::Uuid::parse_str(s).is_ok() {
+                        "{id}".into()
+                    } else {
+                        s.to_owned()
+                    }
+                })
+                .collect();
+            routes.insert(route.join("/"));
+        }
+    }
+    routes
+}
+
+/// Every `.route("…", get(…))` in the source: the router's GET routes.
+fn get_routes() -> BTreeSet<String> {
+    let mut routes = BTreeSet::new();
+    let mut dirs = vec![root().join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let source: String = std::fs::read_to_string(&path)
+                .unwrap()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("");
+            for part in source.split(".route(\"").skip(1) {
+                if let Some((route, rest)) = part.split_once("\",") {
+                    if rest.starts_with("get(") {
+                        routes.insert(route.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        routes.contains("/admin/users"),
+        "the route scan found nothing: {routes:?}"
+    );
+    routes
+}

@@ -1,0 +1,85 @@
+// Every page, now and later: signed in as each role, follow every same-origin
+// link reachable by GET, and check each page. tests/api/browser.rs then checks
+// that every GET route of the router was visited.
+const fs = require('fs');
+const path = require('path');
+const { test, expect } = require('@playwright/test');
+const { users, axeViolations, watchErrors, login, unreachableByKeyboard } = require('./helpers');
+
+const OUT = path.join(__dirname, '..', '..', 'test-results', 'crawl');
+const MAX_PAGES = 80;
+
+/** Where links lead, without fragments and one-off notices. */
+function normalise(href, origin) {
+  const url = new URL(href, origin);
+  if (url.origin !== origin || url.pathname.startsWith('/static/')) return null;
+  url.hash = '';
+  url.searchParams.delete('melding');
+  return url.pathname + url.search;
+}
+
+/** A page that is meant to be missing: its own 404 is not an error. */
+const NOT_FOUND = '/finnes-ikke';
+
+async function checkPage(page, errors, url, shot) {
+  errors.length = 0;
+  const response = await page.goto(url);
+  if (url === NOT_FOUND) {
+    expect(response.status()).toBe(404);
+    const own = errors.findIndex(e => e.includes('status of 404'));
+    if (own >= 0) errors.splice(own, 1);
+  } else {
+    expect(response.status(), `${url} answers`).toBeLessThan(400);
+  }
+  expect(await page.locator('h1').count(), `${url}: exactly one h1`).toBe(1);
+  expect(await page.getAttribute('html', 'lang'), `${url}: lang`).toBe('nb');
+  expect(await page.locator('a.ds-skip-link[href="#main"]').count(), `${url}: skip link`).toBe(1);
+  expect(await axeViolations(page), `${url}: axe`).toEqual([]);
+  expect(errors, `${url}: console errors or CSP violations`).toEqual([]);
+  expect(await unreachableByKeyboard(page), `${url}: controls the keyboard cannot reach`).toEqual([]);
+  fs.mkdirSync(path.dirname(shot), { recursive: true });
+  await page.screenshot({ path: shot, fullPage: true });
+}
+
+function slug(url) {
+  return url.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_|_$/g, '') || 'root';
+}
+
+for (const role of ['staff', 'coordinator', 'admin']) {
+  test(`every page reachable as ${role} passes axe and the page rules`, async ({ page, baseURL }) => {
+    const errors = watchErrors(page);
+    await login(page, users[role]);
+    const origin = new URL(baseURL).origin;
+    const queue = ['/', NOT_FOUND];
+    const visited = [];
+    while (queue.length && visited.length < MAX_PAGES) {
+      const url = queue.shift();
+      if (visited.includes(url)) continue;
+      visited.push(url);
+      await checkPage(page, errors, url, path.join(OUT, role, `${slug(url)}.png`));
+      const hrefs = await page.$$eval('a[href]', links => links.map(a => a.href));
+      for (const href of hrefs) {
+        const next = normalise(href, origin);
+        if (next && !visited.includes(next) && !queue.includes(next)) queue.push(next);
+      }
+    }
+    fs.mkdirSync(OUT, { recursive: true });
+    fs.writeFileSync(path.join(OUT, `${role}.json`), JSON.stringify(visited, null, 2));
+  });
+}
+
+test('pages for visitors who are not signed in pass too', async ({ page }) => {
+  const errors = watchErrors(page);
+  const visited = [];
+  for (const url of ['/login', NOT_FOUND, process.env.TRYGG_TEST_SETUP_URL]) {
+    await checkPage(page, errors, url, path.join(OUT, 'anonymous', `${slug(new URL(url, 'http://x').pathname)}.png`));
+    visited.push(new URL(url, 'http://x').pathname);
+  }
+  // A form with errors, on the page everyone meets first.
+  await page.goto('/login');
+  await page.getByRole('button', { name: 'Logg inn' }).click();
+  await expect(page.getByText('Skjemaet har feil')).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(path.join(OUT, 'anonymous.json'), JSON.stringify(visited, null, 2));
+});

@@ -1,0 +1,98 @@
+// Shared steps of the browser suite.
+const { expect } = require('@playwright/test');
+const AxeBuilder = require('@axe-core/playwright').default;
+
+/** The accounts tests/api/browser.rs made through the CLI. */
+const users = JSON.parse(process.env.TRYGG_TEST_USERS || '{}');
+
+/** WCAG 2.0 and 2.1, levels A and AA: each violation as `rule: selectors`. */
+async function axeViolations(page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return results.violations.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
+}
+
+/** Collects console errors (CSP violations among them) and page errors. */
+function watchErrors(page) {
+  const errors = [];
+  page.on('console', m => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', e => errors.push(e.message));
+  return errors;
+}
+
+async function login(page, user) {
+  await page.goto('/login');
+  await page.getByLabel('E-post').fill(user.email);
+  await page.getByLabel(/^Passord/).fill(user.password);
+  await page.getByRole('button', { name: 'Logg inn' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(user.name);
+}
+
+/** The focused element, or the field around it, shows a focus indicator. */
+async function expectFocusVisible(page) {
+  const focus = await page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const shows = node => {
+      if (!node) return false;
+      const s = getComputedStyle(node);
+      const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+      return outline || (s.boxShadow && s.boxShadow !== 'none');
+    };
+    return {
+      element: `${el.tagName.toLowerCase()}#${el.id} "${(el.textContent || el.value || '').trim().slice(0, 30)}"`,
+      visible: shows(el) || shows(el.closest('.ds-field')),
+    };
+  });
+  expect(focus, 'something has keyboard focus').not.toBeNull();
+  expect(focus.visible, `visible focus on ${focus.element}`).toBe(true);
+}
+
+/** Tabs (or Shift-Tabs) to `target`, checking the focus is visible at every step. */
+async function tabTo(page, target, { back = false, max = 40 } = {}) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    await expectFocusVisible(page);
+    if (await target.evaluate(el => el === document.activeElement)) return;
+  }
+  throw new Error(`could not reach ${target} with ${back ? 'Shift-Tab' : 'Tab'}`);
+}
+
+/**
+ * Tabs through the whole page from the top and returns the controls that
+ * never took the focus: visible links, buttons and fields (a radio group
+ * counts as reached when one of its radios is).
+ */
+async function unreachableByKeyboard(page) {
+  // Tab order is a cycle through the page (and the browser's own controls,
+  // where focus leaves the document): walk it until it comes round again.
+  const reached = [];
+  let outside = 0;
+  for (let i = 0; i < 300 && outside < 3; i++) {
+    await page.keyboard.press('Tab');
+    const key = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      el.dataset.kbdKey ??= String(document.querySelectorAll('[data-kbd-key]').length);
+      return el.type === 'radio' ? `radio:${el.name}` : el.dataset.kbdKey;
+    });
+    if (key === null) {
+      outside += 1;
+      continue;
+    }
+    if (reached.includes(key)) break;
+    reached.push(key);
+  }
+  return page.evaluate(reached => {
+    const controls = document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea');
+    return [...controls]
+      .filter(el => el.getClientRects().length > 0 || el.classList.contains('ds-skip-link'))
+      .filter(el => !reached.includes(el.type === 'radio' ? `radio:${el.name}` : el.dataset.kbdKey))
+      .map(el => `${el.tagName.toLowerCase()} "${(el.textContent || el.name || '').trim().slice(0, 40)}"`);
+  }, reached);
+}
+
+module.exports = {
+  users, axeViolations, watchErrors, login, expectFocusVisible, tabTo, unreachableByKeyboard,
+};

@@ -1,0 +1,29 @@
+// Screenshots of the main pages for the README (docs/screenshots/), and the
+// print stylesheet: no navigation on paper.
+const path = require('path');
+const { test, expect } = require('@playwright/test');
+const { users, login } = require('./helpers');
+
+const DOCS = path.join(__dirname, '..', '..', 'docs', 'screenshots');
+
+test('screenshots of the main pages', async ({ page }) => {
+  await page.goto('/login');
+  await page.screenshot({ path: path.join(DOCS, 'login.png'), fullPage: true });
+  await login(page, users.admin);
+  await page.goto('/');
+  await page.screenshot({ path: path.join(DOCS, 'dashboard.png'), fullPage: true });
+  await page.goto('/admin/users');
+  await page.screenshot({ path: path.join(DOCS, 'users.png'), fullPage: true });
+  await page.goto('/admin/audit');
+  await page.screenshot({ path: path.join(DOCS, 'audit.png'), fullPage: true });
+});
+
+test('printed pages leave out the navigation', async ({ page }) => {
+  await login(page, users.admin);
+  await page.goto('/admin/users');
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('.site-header')).toBeHidden();
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  const pdf = await page.pdf({ format: 'A4' });
+  expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+});
