@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, Request};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::{from_fn, from_fn_with_state, map_request};
 use axum::routing::get;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -90,6 +90,14 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Our own id for every request: one sent by the client would
+        // otherwise be kept, and land in our logs and on error pages.
+        .layer(map_request(
+            |mut req: Request<axum::body::Body>| async move {
+                req.headers_mut().remove(REQUEST_ID);
+                req
+            },
+        ))
         .with_state(state)
 }
 

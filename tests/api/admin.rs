@@ -281,12 +281,7 @@ async fn admin_cannot_demote_or_deactivate_themselves() {
         reset.status, 422,
         "own password is changed under Bytt passord"
     );
-    let (role, active, must_change): (String, bool, bool) =
-        sqlx::query_as("SELECT role, active, must_change_password FROM accounts WHERE id = $1")
-            .bind(admin.id)
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let (role, active, must_change) = app.account_state(admin.id).await;
     assert_eq!((role.as_str(), active, must_change), ("admin", true, false));
 }
 
@@ -327,10 +322,7 @@ async fn staff_and_coordinators_get_403_on_every_admin_route() {
             assert_eq!(response.status, 403, "{role:?} POST {path}");
         }
     }
-    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let accounts = app.count("accounts").await;
     assert_eq!(accounts, 3);
 }
 
@@ -365,12 +357,7 @@ async fn admin_of_one_centre_gets_404_for_every_route_on_another_centres_account
         .await;
     assert!(!audit.body.contains("Berit i B"));
 
-    let (role, active, must_change): (String, bool, bool) =
-        sqlx::query_as("SELECT role, active, must_change_password FROM accounts WHERE id = $1")
-            .bind(staff_b.id)
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let (role, active, must_change) = app.account_state(staff_b.id).await;
     assert_eq!((role.as_str(), active, must_change), ("staff", true, false));
     let mut still = staff_b_browser_before;
     assert_eq!(

@@ -111,9 +111,6 @@ async fn the_application_cannot_change_or_delete_the_audit_log() {
         let result = sqlx::query(statement).execute(&app.db).await;
         assert!(result.is_err(), "{statement} must fail");
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let count = app.count("audit_events").await;
     assert_eq!(count, 1);
 }

@@ -73,10 +73,7 @@ async fn a_token_from_another_session_is_refused() {
         )
         .await;
     assert_eq!(response.status, 403);
-    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let accounts = app.count("accounts").await;
     assert_eq!(accounts, 1, "no account was created");
 }
 
@@ -104,12 +101,7 @@ async fn every_admin_action_without_a_token_changes_nothing() {
         let response = browser.post_raw(&path, body.to_owned()).await;
         assert_eq!(response.status, 403, "{path}");
     }
-    let (role, active, must_change): (String, bool, bool) =
-        sqlx::query_as("SELECT role, active, must_change_password FROM accounts WHERE id = $1")
-            .bind(staff.id)
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let (role, active, must_change) = app.account_state(staff.id).await;
     assert_eq!((role.as_str(), active, must_change), ("staff", true, false));
     assert_eq!(
         browser.get("/").await.status,

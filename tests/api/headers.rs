@@ -134,6 +134,25 @@ async fn error_pages_are_friendly_norwegian_and_reveal_nothing() {
 }
 
 #[tokio::test]
+async fn request_ids_are_always_our_own() {
+    let app = spawn_app().await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/finnes-ikke", app.address))
+        .header("x-request-id", "<script>chosen-by-client</script>")
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    let body = response.text().await.unwrap();
+    assert!(body.contains(&id));
+    assert!(!body.contains("chosen-by-client"));
+}
+
+#[tokio::test]
 async fn healthz_answers_ok_while_the_database_answers() {
     let app = spawn_app().await;
     let mut browser = app.browser();

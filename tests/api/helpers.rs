@@ -229,6 +229,46 @@ impl TestApp {
         .expect("audit")
     }
 
+    /// An account's role, whether it is active, and whether it must change password.
+    pub async fn account_state(&self, account: Uuid) -> (String, bool, bool) {
+        sqlx::query_as("SELECT role, active, must_change_password FROM accounts WHERE id = $1")
+            .bind(account)
+            .fetch_one(&self.db)
+            .await
+            .expect("account state")
+    }
+
+    /// How many rows `from` holds: a FROM clause written in a test, never input.
+    pub async fn count(&self, from: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {from}"))
+            .fetch_one(&self.db)
+            .await
+            .expect("count")
+    }
+
+    /// A browser whose session expired while it filled the new-account form,
+    /// and then posted it.
+    pub async fn post_after_session_expired(
+        &self,
+        admin: &TestUser,
+        full_name: &str,
+    ) -> (Browser, Response) {
+        let mut browser = self.signed_in(admin).await;
+        browser.get("/admin/users/new").await;
+        self.age_session(&browser, 45, 60).await;
+        let response = browser
+            .post(
+                "/admin/users/new",
+                &[
+                    ("full_name", full_name),
+                    ("email", "ny.ansatt@test.example"),
+                    ("role", "coordinator"),
+                ],
+            )
+            .await;
+        (browser, response)
+    }
+
     /// Moves a browser's session back in time, as if the user had been away.
     pub async fn age_session(&self, browser: &Browser, idle_minutes: i64, age_minutes: i64) {
         let token = browser.cookie.as_deref().expect("no session cookie");

@@ -87,29 +87,19 @@ async fn form_posted_after_session_expired_comes_back_after_login() {
     let app = spawn_app().await;
     let centre = app.centre("A").await;
     let admin = app.user(&centre, Role::Admin).await;
-    let mut browser = app.signed_in(&admin).await;
-    browser.get("/admin/users/new").await;
 
     // The admin fills the form over a long phone call; the session times out.
-    app.age_session(&browser, 45, 60).await;
-    let response = browser
-        .post(
-            "/admin/users/new",
-            &[
-                ("full_name", "Ny Ansatt Ødegård"),
-                ("email", "ny.ansatt@test.example"),
-                ("role", "coordinator"),
-            ],
-        )
+    let (mut browser, response) = app
+        .post_after_session_expired(&admin, "Ny Ansatt Ødegård")
         .await;
     assert_eq!(response.status, 303);
     assert_eq!(response.location(), "/login");
-    let created: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM accounts WHERE email = 'ny.ansatt@test.example'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert_eq!(created, 0, "nothing is done without a live session");
+    assert_eq!(
+        app.count("accounts WHERE email = 'ny.ansatt@test.example'")
+            .await,
+        0,
+        "nothing is done without a live session"
+    );
 
     let login_page = browser.get("/login").await;
     assert!(login_page.body.contains("får du tilbake det du skrev"));
@@ -152,18 +142,8 @@ async fn kept_form_is_not_handed_to_another_user() {
     let centre = app.centre("A").await;
     let admin = app.user(&centre, Role::Admin).await;
     let other = app.user(&centre, Role::Admin).await;
-    let mut browser = app.signed_in(&admin).await;
-    browser.get("/admin/users/new").await;
-    app.age_session(&browser, 45, 60).await;
-    browser
-        .post(
-            "/admin/users/new",
-            &[
-                ("full_name", "Hemmelig Navn"),
-                ("email", "x@test.example"),
-                ("role", "staff"),
-            ],
-        )
+    let (mut browser, _) = app
+        .post_after_session_expired(&admin, "Hemmelig Navn")
         .await;
 
     // Someone else logs in at the same computer.
@@ -182,19 +162,7 @@ async fn kept_form_can_be_discarded() {
     let app = spawn_app().await;
     let centre = app.centre("A").await;
     let admin = app.user(&centre, Role::Admin).await;
-    let mut browser = app.signed_in(&admin).await;
-    browser.get("/admin/users/new").await;
-    app.age_session(&browser, 45, 60).await;
-    browser
-        .post(
-            "/admin/users/new",
-            &[
-                ("full_name", "Forkastes"),
-                ("email", "f@test.example"),
-                ("role", "staff"),
-            ],
-        )
-        .await;
+    let (mut browser, _) = app.post_after_session_expired(&admin, "Forkastes").await;
     browser.get("/login").await;
     browser
         .post("/login", &[("email", &admin.email), ("password", PASSWORD)])
@@ -222,10 +190,7 @@ async fn expired_sessions_are_purged_a_day_after_they_end() {
 
     let purged = trygg::jobs::purge_expired(&app.db).await.unwrap();
     assert_eq!(purged, 1);
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let left = app.count("sessions").await;
     assert_eq!(
         left, 1,
         "a recently expired session stays, so a form posted from it can be kept"

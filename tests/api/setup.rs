@@ -74,10 +74,7 @@ async fn setup_needs_the_printed_token() {
     // A session from the login page may not complete setup either.
     browser.get("/login").await;
     assert_eq!(browser.post("/setup", &GOOD).await.status, 404);
-    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let accounts = app.count("accounts").await;
     assert_eq!(accounts, 0);
 }
 
