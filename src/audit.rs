@@ -22,10 +22,20 @@ pub enum AuditKind {
     AccountReactivated,
     CentreCreated,
     SetupCompleted,
+    CaseListViewed,
+    CaseCreated,
+    CaseViewed,
+    CaseUpdated,
+    ChildAdded,
+    ChildRemoved,
+    CaseAccessLogViewed,
+    MappingViewed,
+    MappingSaved,
+    MappingCompleted,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 13] = [
+    pub const ALL: [AuditKind; 23] = [
         AuditKind::Login,
         AuditKind::LoginFailed,
         AuditKind::LoginRefusedLocked,
@@ -39,6 +49,16 @@ impl AuditKind {
         AuditKind::AccountReactivated,
         AuditKind::CentreCreated,
         AuditKind::SetupCompleted,
+        AuditKind::CaseListViewed,
+        AuditKind::CaseCreated,
+        AuditKind::CaseViewed,
+        AuditKind::CaseUpdated,
+        AuditKind::ChildAdded,
+        AuditKind::ChildRemoved,
+        AuditKind::CaseAccessLogViewed,
+        AuditKind::MappingViewed,
+        AuditKind::MappingSaved,
+        AuditKind::MappingCompleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +76,16 @@ impl AuditKind {
             AuditKind::AccountReactivated => "account_reactivated",
             AuditKind::CentreCreated => "centre_created",
             AuditKind::SetupCompleted => "setup_completed",
+            AuditKind::CaseListViewed => "case_list_viewed",
+            AuditKind::CaseCreated => "case_created",
+            AuditKind::CaseViewed => "case_viewed",
+            AuditKind::CaseUpdated => "case_updated",
+            AuditKind::ChildAdded => "child_added",
+            AuditKind::ChildRemoved => "child_removed",
+            AuditKind::CaseAccessLogViewed => "case_access_log_viewed",
+            AuditKind::MappingViewed => "mapping_viewed",
+            AuditKind::MappingSaved => "mapping_saved",
+            AuditKind::MappingCompleted => "mapping_completed",
         }
     }
 
@@ -78,6 +108,16 @@ impl AuditKind {
             AuditKind::AccountReactivated => "Konto aktivert",
             AuditKind::CentreCreated => "Krisesenter opprettet",
             AuditKind::SetupCompleted => "Førstegangsoppsett fullført",
+            AuditKind::CaseListViewed => "Saksliste vist",
+            AuditKind::CaseCreated => "Sak opprettet",
+            AuditKind::CaseViewed => "Sak lest",
+            AuditKind::CaseUpdated => "Sak endret",
+            AuditKind::ChildAdded => "Barn lagt til",
+            AuditKind::ChildRemoved => "Barn fjernet",
+            AuditKind::CaseAccessLogViewed => "Tilgangslogg lest",
+            AuditKind::MappingViewed => "Kartlegging lest",
+            AuditKind::MappingSaved => "Kartlegging lagret",
+            AuditKind::MappingCompleted => "Kartlegging fullført",
         }
     }
 }
@@ -94,6 +134,8 @@ pub struct Event<'a> {
     /// A login tried with an e-mail that names no account.
     pub attempted_email: Option<&'a str>,
     pub ip: Option<IpAddr>,
+    /// The case read or changed, for its Tilgangslogg.
+    pub case_id: Option<Uuid>,
 }
 
 impl<'a> Event<'a> {
@@ -106,6 +148,20 @@ impl<'a> Event<'a> {
             detail: "",
             attempted_email: None,
             ip,
+            case_id: None,
+        }
+    }
+
+    /// An event done by `actor` to a case of their centre.
+    pub fn on_case(
+        kind: AuditKind,
+        actor: &crate::auth::session::CurrentUser,
+        ip: Option<IpAddr>,
+        case_id: Uuid,
+    ) -> Self {
+        Event {
+            case_id: Some(case_id),
+            ..Event::by(kind, actor, ip)
         }
     }
 
@@ -126,8 +182,8 @@ impl<'a> Event<'a> {
 pub async fn record(db: impl PgExecutor<'_>, event: &Event<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_events
-            (centre_id, actor_id, subject_account_id, kind, detail, attempted_email, ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::inet)",
+            (centre_id, actor_id, subject_account_id, kind, detail, attempted_email, ip, case_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::inet, $8)",
     )
     .bind(event.centre_id)
     .bind(event.actor_id)
@@ -136,6 +192,7 @@ pub async fn record(db: impl PgExecutor<'_>, event: &Event<'_>) -> sqlx::Result<
     .bind(event.detail)
     .bind(event.attempted_email)
     .bind(event.ip.map(|ip| ip.to_string()))
+    .bind(event.case_id)
     .execute(db)
     .await?;
     Ok(())
@@ -182,6 +239,8 @@ pub struct Filter {
     pub kind: Option<AuditKind>,
     /// Only events older than this id (the next page).
     pub before: Option<i64>,
+    /// Only events about this case (its Tilgangslogg).
+    pub case_id: Option<Uuid>,
 }
 
 /// A centre's events, newest first. The SQL is built per filter so that each
@@ -210,6 +269,9 @@ pub async fn list(
     }
     if let Some(kind) = filter.kind {
         q.push(" AND e.kind = ").push_bind(kind.as_str());
+    }
+    if let Some(case_id) = filter.case_id {
+        q.push(" AND e.case_id = ").push_bind(case_id);
     }
     if let Some(before) = filter.before {
         q.push(" AND e.id < ").push_bind(before);

@@ -40,6 +40,21 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Fill the database with fictitious cases, for a demo or a benchmark.
+    Seed {
+        /// Make this many new centres, each with four accounts (the default: 1).
+        #[arg(long, conflicts_with = "centre")]
+        centres: Option<u32>,
+        /// Fill this existing centre instead, with its accounts as contact persons.
+        #[arg(long)]
+        centre: Option<String>,
+        /// Cases per centre.
+        #[arg(long, default_value_t = 20)]
+        cases: u32,
+        /// Seed even though the database holds real cases.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,6 +136,24 @@ pub fn main() -> ExitCode {
             Command::Serve => crate::serve(config).await,
             Command::Centre { action } => with_database(&config, |db| centre(db, action)).await,
             Command::User { action } => with_database(&config, |db| user(db, action)).await,
+            Command::Seed {
+                centres,
+                centre,
+                cases,
+                force,
+            } => {
+                let options = crate::seed::Options {
+                    centres,
+                    centre,
+                    cases,
+                    force,
+                };
+                with_database(&config, |db| async move {
+                    print!("{}", crate::seed::run(&db, options).await?);
+                    Ok(())
+                })
+                .await
+            }
         }
     });
     match result {

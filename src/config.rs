@@ -30,6 +30,8 @@ pub struct ConfigError {
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./var";
+/// PostgreSQL's notices ("relation … already exists, skipping") are noise.
+pub const DEFAULT_LOG: &str = "info,sqlx::postgres::notice=warn";
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -74,7 +76,7 @@ impl Config {
             }
         };
 
-        let log_filter = get("TRYGG_LOG").unwrap_or_else(|| "info".into());
+        let log_filter = get("TRYGG_LOG").unwrap_or_else(|| DEFAULT_LOG.into());
         if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
             return Err(ConfigError {
                 var: "TRYGG_LOG",

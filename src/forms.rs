@@ -75,7 +75,101 @@ pub struct EmptyForm {}
 /// One option of a radio group or select.
 #[derive(Debug, Clone)]
 pub struct Choice {
-    pub value: &'static str,
-    pub label: &'static str,
+    pub value: String,
+    pub label: String,
     pub checked: bool,
+}
+
+impl Choice {
+    /// Choices from (value, label) pairs, those in `selected` ticked.
+    pub fn list<'a>(
+        options: impl IntoIterator<Item = (&'a str, &'a str)>,
+        selected: &[String],
+    ) -> Vec<Choice> {
+        options
+            .into_iter()
+            .map(|(value, label)| Choice {
+                value: value.to_owned(),
+                label: label.to_owned(),
+                checked: selected.iter().any(|s| s == value),
+            })
+            .collect()
+    }
+}
+
+/// A posted form as name–value pairs, for forms with repeated fields
+/// (checkbox groups) or numbered rows (fears, risks).
+#[derive(Debug, Default, Clone)]
+pub struct FormFields(pub Vec<(String, String)>);
+
+impl FormFields {
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for FormFields {
+    type Rejection = axum::extract::rejection::FormRejection;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Form(pairs) =
+            axum::Form::<Vec<(String, String)>>::from_request(req, state).await?;
+        Ok(FormFields(pairs))
+    }
+}
+
+/// A date field: `None` with the error recorded when it is required and
+/// empty, or not a date.
+pub fn date_field(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    raw: &str,
+    required: bool,
+) -> Option<time::Date> {
+    if raw.trim().is_empty() {
+        if required {
+            errors.add(field, "Skriv inn en dato, for eksempel 24.11.2026.");
+        }
+        return None;
+    }
+    let parsed = crate::locale::parse_date(raw);
+    if parsed.is_none() {
+        errors.add(
+            field,
+            "Skriv datoen som dd.mm.åååå, for eksempel 24.11.2026.",
+        );
+    }
+    parsed
+}
+
+/// An optional free text with a clear limit: refused beyond it, never cut.
+pub fn optional_text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    raw: &str,
+    max_chars: usize,
+) -> String {
+    let value = raw.trim();
+    let count = value.chars().count();
+    if count > max_chars {
+        errors.add(
+            field,
+            format!(
+                "Teksten er for lang: {count} tegn, mest {max_chars} er tillatt. Kort den ned."
+            ),
+        );
+    }
+    value.to_owned()
 }

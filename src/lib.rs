@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod dashboard;
@@ -17,6 +18,8 @@ pub mod forms;
 pub mod http;
 pub mod jobs;
 pub mod locale;
+pub mod mapping;
+pub mod seed;
 pub mod setup;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -54,6 +57,8 @@ pub fn router(state: AppState) -> Router {
     let signed_in = Router::new()
         .route("/", get(dashboard::view_dashboard_get))
         .merge(auth::routes::signed_in_routes())
+        .merge(cases::routes::routes())
+        .merge(mapping::routes::routes())
         .merge(admin::routes().route_layer(from_fn_with_state(Role::Admin, guard::require_role)))
         .route_layer(from_fn(guard::require_signed_in));
 

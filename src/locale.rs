@@ -35,6 +35,37 @@ pub fn date(at: Date) -> String {
         .unwrap_or_default()
 }
 
+/// Today in Norway.
+pub fn today() -> Date {
+    to_oslo(OffsetDateTime::now_utc()).date()
+}
+
+/// A date as Norwegians type it: `24.11.2026` (also `1.2.2026`, or ISO `2026-11-24`).
+pub fn parse_date(raw: &str) -> Option<Date> {
+    let raw = raw.trim();
+    let parts: Vec<&str> = if raw.contains('-') {
+        let mut p: Vec<&str> = raw.split('-').collect();
+        p.reverse();
+        p
+    } else {
+        raw.split('.').collect()
+    };
+    let [day, month, year] = parts.as_slice() else {
+        return None;
+    };
+    if year.len() != 4 {
+        return None;
+    }
+    let month = Month::try_from(month.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()
+}
+
+/// Whole years from `birth` to `on`.
+pub fn age(birth: Date, on: Date) -> i32 {
+    let had_birthday = (on.month() as u8, on.day()) >= (birth.month() as u8, birth.day());
+    on.year() - birth.year() - if had_birthday { 0 } else { 1 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +95,18 @@ mod tests {
             "24.11.2026 14:05"
         );
         assert_eq!(date(datetime!(2026-01-05 12:00 UTC).date()), "05.01.2026");
+    }
+
+    #[test]
+    fn dates_parse_as_typed_and_ages_count_birthdays() {
+        use time::macros::date;
+        assert_eq!(parse_date("24.11.2026"), Some(date!(2026 - 11 - 24)));
+        assert_eq!(parse_date(" 1.2.2026 "), Some(date!(2026 - 02 - 01)));
+        assert_eq!(parse_date("2026-11-24"), Some(date!(2026 - 11 - 24)));
+        for bad in ["31.02.2026", "24.11.26", "24/11/2026", "", "i går"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert_eq!(age(date!(2016 - 11 - 25), date!(2026 - 11 - 24)), 9);
+        assert_eq!(age(date!(2016 - 11 - 24), date!(2026 - 11 - 24)), 10);
     }
 }

@@ -32,14 +32,10 @@ impl Role {
 
     /// The roles as radio choices, `selected` ticked.
     pub fn choices(selected: &str) -> Vec<crate::forms::Choice> {
-        Role::ALL
-            .into_iter()
-            .map(|r| crate::forms::Choice {
-                value: r.as_str(),
-                label: r.label(),
-                checked: r.as_str() == selected,
-            })
-            .collect()
+        crate::forms::Choice::list(
+            Role::ALL.map(|r| (r.as_str(), r.label())),
+            &[selected.to_owned()],
+        )
     }
 
     pub fn label(self) -> &'static str {

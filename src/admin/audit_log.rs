@@ -29,7 +29,7 @@ struct AuditPage {
     page: Page,
     entries: Vec<Entry>,
     accounts: Vec<Account>,
-    kinds: [AuditKind; 13],
+    kinds: [AuditKind; 23],
     selected_user: String,
     selected_kind: String,
     /// The link to the next (older) page, when there is one.
@@ -47,6 +47,7 @@ pub async fn view_audit_get(
         account_id: query.user.as_deref().and_then(|u| Uuid::parse_str(u).ok()),
         kind: query.kind.as_deref().and_then(AuditKind::parse),
         before: query.before.as_deref().and_then(|b| b.parse().ok()),
+        case_id: None,
     };
     let mut entries = audit::list(&state.db, user.centre_id, &filter, PAGE_SIZE + 1).await?;
     let older = if entries.len() as i64 > PAGE_SIZE {

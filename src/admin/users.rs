@@ -184,8 +184,6 @@ struct UserPage {
     view: AccountView,
     is_self: bool,
     roles: Vec<Choice>,
-    /// The role form shows no error of its own; refusals use `error`.
-    role_error: Option<&'static str>,
     error: Option<&'static str>,
 }
 
@@ -206,7 +204,6 @@ fn user_page(
         is_self: account.id == user.id,
         roles: Role::choices(account.role.as_str()),
         view: AccountView { account },
-        role_error: None,
         error,
     }
 }

@@ -55,3 +55,36 @@ impl<S: Send + Sync> FromRequestParts<S> for RecordId {
             .map_err(|_| crate::error::AppError::NotFound)
     }
 }
+
+/// The named parameters of a path with several ids (`/cases/{id}/children/{person_id}`).
+/// A parameter that is not an id is a record that does not exist: 404.
+pub struct PathIds(std::collections::HashMap<String, String>);
+
+impl PathIds {
+    pub fn id(&self, name: &str) -> Result<uuid::Uuid, crate::error::AppError> {
+        self.0
+            .get(name)
+            .and_then(|raw| uuid::Uuid::parse_str(raw).ok())
+            .ok_or(crate::error::AppError::NotFound)
+    }
+
+    pub fn number(&self, name: &str) -> Result<i32, crate::error::AppError> {
+        self.0
+            .get(name)
+            .and_then(|raw| raw.parse().ok())
+            .filter(|n| *n > 0)
+            .ok_or(crate::error::AppError::NotFound)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+    type Rejection = crate::error::AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(params) = axum::extract::Path::<
+            std::collections::HashMap<String, String>,
+        >::from_request_parts(parts, state)
+        .await
+        .map_err(|_| crate::error::AppError::NotFound)?;
+        Ok(PathIds(params))
+    }
+}

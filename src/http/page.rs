@@ -35,6 +35,11 @@ impl Page {
         assets::url(name)
     }
 
+    /// For form fields that show no error of their own.
+    pub fn no_error(&self) -> Option<&'static str> {
+        None
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user
             .as_ref()
@@ -52,6 +57,11 @@ fn notice(key: &str) -> Option<&'static str> {
         "deaktivert" => "Kontoen er deaktivert, og alle øktene er avsluttet.",
         "aktivert" => "Kontoen er aktivert igjen.",
         "forkastet" => "Det du skrev før økta utløp, er forkastet.",
+        "sak-lagret" => "Saken er lagret.",
+        "barn-lagt-til" => "Barnet er lagt til.",
+        "barn-fjernet" => "Barnet er fjernet fra saken. Kartleggingene er tatt vare på.",
+        "kartlegging-lagret" => "Utkastet er lagret.",
+        "kartlegging-fullfort" => "Kartleggingen er fullført og lagret som en ny versjon.",
         _ => return None,
     })
 }

@@ -8,6 +8,7 @@
 mod admin;
 mod audit;
 mod browser;
+mod cases;
 mod cli;
 mod csrf;
 mod headers;

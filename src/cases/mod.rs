@@ -1,0 +1,378 @@
+//! Cases: one stay of one resident at one centre, with the children who came
+//! along. Every case route loads its case with `load_for`, which filters by
+//! the user's centre in SQL: another centre's case does not exist (U5).
+
+pub mod form;
+pub mod routes;
+
+use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::auth::session::CurrentUser;
+use crate::error::AppError;
+
+/// The kinds of violence a case can name. R8: none of them is a reason to
+/// refuse a resident.
+pub const VIOLENCE_KINDS: [(&str, &str); 10] = [
+    ("physical", "Fysisk vold"),
+    ("psychological", "Psykisk vold"),
+    ("sexual", "Seksuell vold"),
+    ("economic", "Økonomisk eller materiell vold"),
+    ("digital", "Digital vold"),
+    ("threats", "Trusler"),
+    (
+        "social_control",
+        "Negativ sosial kontroll eller æresrelatert vold",
+    ),
+    ("trafficking", "Menneskehandel"),
+    ("witnessing", "Vitne til vold (barn)"),
+    ("other", "Annen vold"),
+];
+
+pub fn violence_label(code: &str) -> &'static str {
+    VIOLENCE_KINDS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("Ukjent", |(_, label)| label)
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct Case {
+    pub id: Uuid,
+    pub centre_id: Uuid,
+    pub arrival_date: Date,
+    pub planned_departure_date: Option<Date>,
+    pub contact_person_id: Option<Uuid>,
+    pub violence_kinds: Vec<String>,
+    pub note: String,
+    pub closed_on: Option<Date>,
+    pub version: i32,
+}
+
+const CASE_COLUMNS: &str = "id, centre_id, arrival_date, planned_departure_date, contact_person_id, \
+                            violence_kinds, note, closed_on, version";
+
+#[derive(Clone, Debug, FromRow)]
+pub struct Person {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub birth_date: Date,
+    pub phone: String,
+    pub school: String,
+    pub contact_person_id: Option<Uuid>,
+    pub removed_at: Option<OffsetDateTime>,
+}
+
+const PERSON_COLUMNS: &str =
+    "id, case_id, kind, name, birth_date, phone, school, contact_person_id, removed_at";
+
+impl Person {
+    pub fn is_child(&self) -> bool {
+        self.kind == "child"
+    }
+
+    pub fn age(&self) -> i32 {
+        crate::locale::age(self.birth_date, crate::locale::today())
+    }
+}
+
+/// The one way to load a case: only within the user's centre.
+pub async fn load_for(
+    db: impl PgExecutor<'_>,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<Case, AppError> {
+    sqlx::query_as(&format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1 AND centre_id = $2"
+    ))
+    .bind(id)
+    .bind(user.centre_id)
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// A person of a case the user may see (removed children included: their
+/// mappings stay readable).
+pub async fn person_for(
+    db: impl PgExecutor<'_>,
+    user: &CurrentUser,
+    case_id: Uuid,
+    person_id: Uuid,
+) -> Result<Person, AppError> {
+    sqlx::query_as(&format!(
+        "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1 AND case_id = $2 AND centre_id = $3"
+    ))
+    .bind(person_id)
+    .bind(case_id)
+    .bind(user.centre_id)
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// The resident first, then the children, oldest first; removed children last.
+pub async fn people(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<Person>> {
+    sqlx::query_as(&format!(
+        "SELECT {PERSON_COLUMNS} FROM persons WHERE case_id = $1
+         ORDER BY removed_at IS NOT NULL, kind DESC, birth_date, name"
+    ))
+    .bind(case_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Staff who may be a contact person: the centre's active accounts.
+pub async fn contact_people(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+) -> sqlx::Result<Vec<(Uuid, String)>> {
+    sqlx::query_as(
+        "SELECT id, full_name FROM accounts WHERE centre_id = $1 AND active ORDER BY full_name",
+    )
+    .bind(centre_id)
+    .fetch_all(db)
+    .await
+}
+
+/// What a case form sets.
+pub struct CaseFields {
+    pub resident_name: String,
+    pub resident_birth_date: Date,
+    pub resident_phone: String,
+    pub arrival_date: Date,
+    pub planned_departure_date: Option<Date>,
+    pub contact_person_id: Uuid,
+    pub violence_kinds: Vec<String>,
+    pub note: String,
+    pub closed_on: Option<Date>,
+}
+
+pub async fn create(
+    tx: &mut sqlx::PgConnection,
+    centre_id: Uuid,
+    fields: &CaseFields,
+    seeded: bool,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO cases (id, centre_id, arrival_date, planned_departure_date, contact_person_id,
+                            violence_kinds, note, closed_on, seeded)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(centre_id)
+    .bind(fields.arrival_date)
+    .bind(fields.planned_departure_date)
+    .bind(fields.contact_person_id)
+    .bind(&fields.violence_kinds)
+    .bind(&fields.note)
+    .bind(fields.closed_on)
+    .bind(seeded)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO persons (id, case_id, centre_id, kind, name, birth_date, phone, contact_person_id)
+         VALUES ($1, $2, $3, 'resident', $4, $5, $6, $7)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(id)
+    .bind(centre_id)
+    .bind(&fields.resident_name)
+    .bind(fields.resident_birth_date)
+    .bind(&fields.resident_phone)
+    .bind(fields.contact_person_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(id)
+}
+
+/// Saves the case if nobody else saved it since `version` was read; `false`
+/// when they did (nothing is written then).
+pub async fn update(
+    tx: &mut sqlx::PgConnection,
+    case: &Case,
+    version: i32,
+    fields: &CaseFields,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE cases SET arrival_date = $3, planned_departure_date = $4, contact_person_id = $5,
+                          violence_kinds = $6, note = $7, closed_on = $8,
+                          version = version + 1, updated_at = now()
+         WHERE id = $1 AND version = $2",
+    )
+    .bind(case.id)
+    .bind(version)
+    .bind(fields.arrival_date)
+    .bind(fields.planned_departure_date)
+    .bind(fields.contact_person_id)
+    .bind(&fields.violence_kinds)
+    .bind(&fields.note)
+    .bind(fields.closed_on)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE persons SET name = $2, birth_date = $3, phone = $4, contact_person_id = $5
+         WHERE case_id = $1 AND kind = 'resident'",
+    )
+    .bind(case.id)
+    .bind(&fields.resident_name)
+    .bind(fields.resident_birth_date)
+    .bind(&fields.resident_phone)
+    .bind(fields.contact_person_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}
+
+/// What the child form sets.
+pub struct ChildFields {
+    pub name: String,
+    pub birth_date: Date,
+    pub school: String,
+    pub contact_person_id: Option<Uuid>,
+}
+
+pub async fn add_child(
+    db: impl PgExecutor<'_>,
+    case: &Case,
+    child: &ChildFields,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO persons (id, case_id, centre_id, kind, name, birth_date, school, contact_person_id)
+         VALUES ($1, $2, $3, 'child', $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(case.id)
+    .bind(case.centre_id)
+    .bind(&child.name)
+    .bind(child.birth_date)
+    .bind(&child.school)
+    .bind(child.contact_person_id)
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn remove_child(
+    db: impl PgExecutor<'_>,
+    case: &Case,
+    person_id: Uuid,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE persons SET removed_at = now()
+         WHERE id = $1 AND case_id = $2 AND kind = 'child' AND removed_at IS NULL",
+    )
+    .bind(person_id)
+    .bind(case.id)
+    .execute(db)
+    .await?
+    .rows_affected()
+        > 0)
+}
+
+/// Which cases the list shows.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    /// `Some(true)`: open cases only; `Some(false)`: closed only.
+    pub open: Option<bool>,
+    pub contact_person_id: Option<Uuid>,
+    /// Part of the name of anyone in the case.
+    pub name: String,
+    /// From 0.
+    pub page: i64,
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, FromRow)]
+pub struct CaseRow {
+    pub id: Uuid,
+    pub arrival_date: Date,
+    pub closed_on: Option<Date>,
+    pub contact_name: Option<String>,
+}
+
+#[derive(Debug, FromRow)]
+pub struct PersonRow {
+    pub case_id: Uuid,
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub birth_date: Date,
+    pub has_mapping: bool,
+}
+
+/// A page of the centre's cases, newest arrival first, and their people:
+/// two queries whatever the page size. The second value says whether more
+/// pages follow.
+pub async fn list(
+    db: &sqlx::PgPool,
+    centre_id: Uuid,
+    filter: &ListFilter,
+) -> sqlx::Result<(Vec<CaseRow>, Vec<PersonRow>, bool)> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT c.id, c.arrival_date, c.closed_on, a.full_name AS contact_name
+         FROM cases c LEFT JOIN accounts a ON a.id = c.contact_person_id
+         WHERE c.centre_id = ",
+    );
+    q.push_bind(centre_id);
+    match filter.open {
+        Some(true) => {
+            q.push(" AND c.closed_on IS NULL");
+        }
+        Some(false) => {
+            q.push(" AND c.closed_on IS NOT NULL");
+        }
+        None => {}
+    }
+    if let Some(contact) = filter.contact_person_id {
+        q.push(" AND c.contact_person_id = ").push_bind(contact);
+    }
+    let name = filter.name.trim().to_lowercase();
+    if !name.is_empty() {
+        let pattern = format!(
+            "%{}%",
+            name.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        q.push(
+            " AND c.id IN (SELECT p.case_id FROM persons p
+                           WHERE p.centre_id = ",
+        )
+        .push_bind(centre_id)
+        .push(" AND p.removed_at IS NULL AND lower(p.name) LIKE ")
+        .push_bind(pattern)
+        .push(")");
+    }
+    q.push(" ORDER BY c.arrival_date DESC, c.id DESC LIMIT ")
+        .push_bind(PAGE_SIZE + 1)
+        .push(" OFFSET ")
+        .push_bind(filter.page.max(0) * PAGE_SIZE);
+    let mut cases: Vec<CaseRow> = q.build_query_as().fetch_all(db).await?;
+    let more = cases.len() as i64 > PAGE_SIZE;
+    cases.truncate(PAGE_SIZE as usize);
+
+    let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
+    let people = sqlx::query_as(
+        "SELECT p.case_id, p.id, p.kind, p.name, p.birth_date,
+                EXISTS (SELECT 1 FROM mappings m WHERE m.person_id = p.id AND m.state = 'completed')
+                    AS has_mapping
+         FROM persons p
+         WHERE p.case_id = ANY($1) AND p.removed_at IS NULL
+         ORDER BY p.kind DESC, p.birth_date",
+    )
+    .bind(&ids)
+    .fetch_all(db)
+    .await?;
+    Ok((cases, people, more))
+}

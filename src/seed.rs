@@ -1,0 +1,444 @@
+//! `trygg seed`: realistic, obviously fictitious Norwegian cases (names,
+//! children of several ages, mappings with versions), for a newcomer to see a
+//! living system and for benchmarks at 100 000 cases. Deterministic: the same
+//! call makes the same data. Rows go in a thousand at a time.
+
+use sqlx::PgPool;
+use time::{Date, Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::accounts::{self, EmailAddress, NewAccount, Role};
+use crate::cases::VIOLENCE_KINDS;
+use crate::mapping::content::{Content, Fear};
+
+pub struct Options {
+    /// Make this many new centres…
+    pub centres: Option<u32>,
+    /// …or fill this existing one.
+    pub centre: Option<String>,
+    pub cases: u32,
+    pub force: bool,
+}
+
+type SeedError = Box<dyn std::error::Error>;
+
+const BATCH: usize = 1000;
+
+const WOMEN: [&str; 24] = [
+    "Kari",
+    "Ingrid",
+    "Anne",
+    "Marit",
+    "Nora",
+    "Sara",
+    "Fatima",
+    "Aisha",
+    "Olga",
+    "Maja",
+    "Ida",
+    "Hanne",
+    "Silje",
+    "Amina",
+    "Elif",
+    "Agnieszka",
+    "Linh",
+    "Tone",
+    "Hilde",
+    "Camilla",
+    "Zainab",
+    "Mona",
+    "Randi",
+    "Lise",
+];
+const CHILDREN: [&str; 24] = [
+    "Emil", "Noah", "Oskar", "Lukas", "Filip", "Jakob", "Ella", "Sofie", "Olivia", "Nora", "Leah",
+    "Ali", "Yusuf", "Mia", "Aksel", "Selma", "Iben", "Tiril", "Adam", "Liam", "Hedda", "Omar",
+    "Vilde", "Isak",
+];
+/// Surnames nobody has: the data is plainly made up.
+const SURNAMES: [&str; 12] = [
+    "Eksempelsen",
+    "Fiktivdal",
+    "Prøvestad",
+    "Testrud",
+    "Demoberg",
+    "Diktesen",
+    "Tenkeli",
+    "Påfunnset",
+    "Oppdiktvik",
+    "Liksomsen",
+    "Skissebakk",
+    "Utkastmo",
+];
+const CHILD_FEARS: [&str; 6] = [
+    "At pappa står utenfor skolen.",
+    "At noen finner ut hvor vi bor.",
+    "At mamma blir skadet igjen.",
+    "At jeg må flytte fra vennene mine.",
+    "At han ringer meg på telefonen.",
+    "At noen tar meg med fra barnehagen.",
+];
+const PARENT_FEARS: [&str; 5] = [
+    "At han oppsøker barna på skolen.",
+    "At han finner adressen gjennom sosiale medier.",
+    "Ny vold hvis han finner oss.",
+    "At familien hans tar barna ut av landet.",
+    "At han bruker barnas telefoner til å spore oss.",
+];
+
+/// SplitMix64: small, fast, and the same numbers every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+    fn uuid(&mut self) -> Uuid {
+        Uuid::from_u64_pair(self.next(), self.next())
+    }
+}
+
+pub async fn run(db: &PgPool, options: Options) -> Result<String, SeedError> {
+    let real: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases WHERE NOT seeded)")
+        .fetch_one(db)
+        .await?;
+    if real && !options.force {
+        return Err(
+            "the database holds real cases; seeding would mix made-up ones in. \
+                    Use --force if that is what you want."
+                .into(),
+        );
+    }
+    let mut report = String::new();
+    let targets: Vec<(Uuid, String, Vec<Uuid>)> = match (&options.centre, options.centres) {
+        (Some(name), _) => {
+            let centre = accounts::centre_by_name(db, name).await?.ok_or_else(|| {
+                format!("no centre is named \"{name}\"; `trygg centre list` shows them")
+            })?;
+            let staff: Vec<Uuid> =
+                sqlx::query_scalar("SELECT id FROM accounts WHERE centre_id = $1 AND active")
+                    .bind(centre.id)
+                    .fetch_all(db)
+                    .await?;
+            if staff.is_empty() {
+                return Err(
+                    format!("\"{name}\" has no active accounts to be contact persons").into(),
+                );
+            }
+            vec![(centre.id, centre.name, staff)]
+        }
+        (None, n) => new_centres(db, n.unwrap_or(1), &mut report).await?,
+    };
+    for (index, (centre_id, name, staff)) in targets.iter().enumerate() {
+        let mut rng = Rng(0x7EA5_0000 + index as u64 + u64::from(options.cases));
+        let mut made = 0;
+        while made < options.cases {
+            let batch = (options.cases - made).min(BATCH as u32);
+            insert_batch(db, *centre_id, staff, batch, made == 0, &mut rng).await?;
+            made += batch;
+        }
+        report.push_str(&format!("Seeded {made} fictitious cases at \"{name}\".\n"));
+    }
+    Ok(report)
+}
+
+/// New centres, each with an administrator, a coordinator and two staff who
+/// share one printed password.
+async fn new_centres(
+    db: &PgPool,
+    n: u32,
+    report: &mut String,
+) -> Result<Vec<(Uuid, String, Vec<Uuid>)>, SeedError> {
+    let taken: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM centres WHERE name LIKE 'Eksempelsenteret %'")
+            .fetch_one(db)
+            .await?;
+    let password = format!("eksempel-{}", &crate::auth::token::random_token()[..12]);
+    let hash = crate::auth::password::hash(password.clone()).await?;
+    let mut out = Vec::new();
+    for i in 0..n {
+        let number = taken + i64::from(i) + 1;
+        let name = format!("Eksempelsenteret {number}");
+        let centre = accounts::create_centre(db, &name, number % 2 == 1).await?;
+        let mut staff = Vec::new();
+        for (role, who, full_name) in [
+            (Role::Admin, "admin", "Astrid Eksempelsen"),
+            (Role::Coordinator, "koordinator", "Kåre Fiktivdal"),
+            (Role::Staff, "ansatt1", "Siri Prøvestad"),
+            (Role::Staff, "ansatt2", "Jonas Testrud"),
+        ] {
+            let email = EmailAddress::parse(&format!("{who}.{number}@eksempel.test"))?;
+            let account = accounts::create_account(
+                db,
+                NewAccount {
+                    centre_id: centre.id,
+                    email: &email,
+                    full_name,
+                    role,
+                    password_hash: &hash,
+                    must_change_password: false,
+                },
+            )
+            .await?;
+            report.push_str(&format!("  {:<32} {}\n", email.as_str(), role.label()));
+            staff.push(account.id);
+        }
+        out.push((centre.id, name, staff));
+    }
+    report.insert_str(
+        0,
+        &format!("Made {n} centre(s); every account below has the password {password}\n"),
+    );
+    Ok(out)
+}
+
+fn days_ago(days: u64) -> Date {
+    (OffsetDateTime::now_utc() - Duration::days(days as i64)).date()
+}
+
+#[derive(Default)]
+struct Batch {
+    case_ids: Vec<Uuid>,
+    arrivals: Vec<Date>,
+    departures: Vec<Option<Date>>,
+    contacts: Vec<Uuid>,
+    violence: Vec<String>,
+    notes: Vec<String>,
+    closed: Vec<Option<Date>>,
+    person_ids: Vec<Uuid>,
+    person_cases: Vec<Uuid>,
+    kinds: Vec<String>,
+    names: Vec<String>,
+    births: Vec<Date>,
+    schools: Vec<String>,
+    person_contacts: Vec<Uuid>,
+    mapping_ids: Vec<Uuid>,
+    mapping_persons: Vec<Uuid>,
+    versions: Vec<i32>,
+    states: Vec<String>,
+    contents: Vec<String>,
+    authors: Vec<Uuid>,
+}
+
+/// With `showcase`, the first case's resident has every kind of version
+/// (two completed and a draft), so that every mapping page has something to show.
+async fn insert_batch(
+    db: &PgPool,
+    centre_id: Uuid,
+    staff: &[Uuid],
+    n: u32,
+    showcase: bool,
+    rng: &mut Rng,
+) -> Result<(), SeedError> {
+    let mut b = Batch::default();
+    for case_number in 0..n {
+        let case_id = rng.uuid();
+        let stay = rng.below(3 * 365);
+        let arrival = days_ago(stay);
+        let contact = *rng.pick(staff);
+        b.case_ids.push(case_id);
+        b.arrivals.push(arrival);
+        b.departures.push(
+            rng.chance(40)
+                .then(|| arrival + Duration::days(30 + rng.below(120) as i64)),
+        );
+        b.contacts.push(contact);
+        let kinds: Vec<&str> = VIOLENCE_KINDS
+            .iter()
+            .filter(|_| rng.chance(25))
+            .map(|(code, _)| *code)
+            .collect();
+        b.violence.push(kinds.join(","));
+        b.notes.push("Fiktiv sak, laget av trygg seed.".into());
+        b.closed.push(
+            (stay > 90 && rng.chance(60))
+                .then(|| arrival + Duration::days(14 + rng.below(76) as i64)),
+        );
+
+        let surname = *rng.pick(&SURNAMES);
+        let resident_birth = days_ago(365 * (20 + rng.below(40)) + rng.below(365));
+        let mut people = vec![(
+            false,
+            format!("{} {surname}", rng.pick(&WOMEN)),
+            resident_birth,
+        )];
+        for _ in 0..rng.below(4) {
+            people.push((
+                true,
+                format!("{} {surname}", rng.pick(&CHILDREN)),
+                days_ago(rng.below(17 * 365)),
+            ));
+        }
+        for (person_number, (child, name, birth)) in people.into_iter().enumerate() {
+            let show_all = showcase && case_number == 0 && person_number == 0;
+            let person_id = rng.uuid();
+            let age = crate::locale::age(birth, crate::locale::today());
+            b.person_ids.push(person_id);
+            b.person_cases.push(case_id);
+            b.kinds
+                .push(if child { "child" } else { "resident" }.into());
+            b.names.push(name);
+            b.births.push(birth);
+            b.schools.push(match (child, age) {
+                (true, 1..=5) => "Eksempel barnehage".into(),
+                (true, 6..) => "Eksempel skole".into(),
+                _ => String::new(),
+            });
+            b.person_contacts.push(contact);
+            if show_all || rng.chance(65) {
+                add_mappings(&mut b, person_id, child, contact, show_all, rng)?;
+            }
+        }
+    }
+
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO cases (id, centre_id, arrival_date, planned_departure_date, contact_person_id,
+                            violence_kinds, note, closed_on, seeded)
+         SELECT t.id, $1, t.arrival, t.departure, t.contact, string_to_array(t.violence, ','),
+                t.note, t.closed, true
+         FROM UNNEST($2::uuid[], $3::date[], $4::date[], $5::uuid[], $6::text[], $7::text[], $8::date[])
+              AS t(id, arrival, departure, contact, violence, note, closed)",
+    )
+    .bind(centre_id)
+    .bind(&b.case_ids)
+    .bind(&b.arrivals)
+    .bind(&b.departures)
+    .bind(&b.contacts)
+    .bind(&b.violence)
+    .bind(&b.notes)
+    .bind(&b.closed)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO persons (id, case_id, centre_id, kind, name, birth_date, school, contact_person_id)
+         SELECT t.id, t.case_id, $1, t.kind, t.name, t.birth, t.school, t.contact
+         FROM UNNEST($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::date[], $7::text[], $8::uuid[])
+              AS t(id, case_id, kind, name, birth, school, contact)",
+    )
+    .bind(centre_id)
+    .bind(&b.person_ids)
+    .bind(&b.person_cases)
+    .bind(&b.kinds)
+    .bind(&b.names)
+    .bind(&b.births)
+    .bind(&b.schools)
+    .bind(&b.person_contacts)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO mappings (id, person_id, centre_id, version, state, content, created_by, updated_by,
+                               completed_by, completed_at)
+         SELECT t.id, t.person_id, $1, t.version, t.state, t.content::jsonb, t.author, t.author,
+                CASE WHEN t.state = 'completed' THEN t.author END,
+                CASE WHEN t.state = 'completed' THEN now() END
+         FROM UNNEST($2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::uuid[])
+              AS t(id, person_id, version, state, content, author)",
+    )
+    .bind(centre_id)
+    .bind(&b.mapping_ids)
+    .bind(&b.mapping_persons)
+    .bind(&b.versions)
+    .bind(&b.states)
+    .bind(&b.contents)
+    .bind(&b.authors)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Version 1, often a revised version 2 (one fear changed, one added, the
+/// risk of contact re-answered), sometimes a draft after them.
+fn add_mappings(
+    b: &mut Batch,
+    person_id: Uuid,
+    child: bool,
+    author: Uuid,
+    every_kind: bool,
+    rng: &mut Rng,
+) -> Result<(), SeedError> {
+    let mut content = Content::empty(child);
+    content.participants = if child {
+        vec!["child".into(), "parent".into(), "parent_contact".into()]
+    } else {
+        vec!["resident".into(), "contact".into()]
+    };
+    content.violence = if child {
+        "Har vært vitne til vold mot mor over lengre tid.".into()
+    } else {
+        "Fysisk og psykisk vold fra tidligere partner gjennom flere år.".into()
+    };
+    for _ in 0..1 + rng.below(2) {
+        let (whose, text) = if child && rng.chance(60) {
+            ("child", *rng.pick(&CHILD_FEARS))
+        } else {
+            (
+                if child { "parent" } else { "resident" },
+                *rng.pick(&PARENT_FEARS),
+            )
+        };
+        content.fears.push(Fear {
+            id: rng.uuid(),
+            whose: whose.into(),
+            text: text.into(),
+        });
+    }
+    for risk in &mut content.risks {
+        risk.answer = rng.pick(&["yes", "no", "unknown"]).to_string();
+        if risk.answer == "yes" {
+            risk.channels = vec![rng.pick(&["phone", "electronic", "physical"]).to_string()];
+        }
+    }
+    content.assessment = rng.pick(&["low", "moderate", "high", "severe"]).to_string();
+    content.reasoning = "Vurdert ut fra kartleggingssamtalen.".into();
+    content.relocation = if content.assessment == "severe" {
+        "yes"
+    } else {
+        "no"
+    }
+    .into();
+
+    let mut versions = vec![("completed", content.clone())];
+    if every_kind || rng.chance(40) {
+        let mut next = content.clone();
+        if let Some(fear) = next.fears.first_mut() {
+            fear.text.push_str(" Frykten er sterkere nå.");
+        }
+        next.fears.push(Fear {
+            id: rng.uuid(),
+            whose: if child { "child" } else { "resident" }.into(),
+            text: "At det skal skje igjen.".into(),
+        });
+        if let Some(risk) = next.risks.first_mut() {
+            risk.answer = "yes".into();
+        }
+        versions.push(("completed", next));
+    }
+    if every_kind || rng.chance(20) {
+        let last = versions.last().map(|(_, c)| c.clone()).unwrap_or_default();
+        versions.push(("draft", last));
+    }
+    for (i, (state, content)) in versions.into_iter().enumerate() {
+        b.mapping_ids.push(rng.uuid());
+        b.mapping_persons.push(person_id);
+        b.versions.push(i as i32 + 1);
+        b.states.push(state.into());
+        b.contents.push(serde_json::to_string(&content)?);
+        b.authors.push(author);
+    }
+    Ok(())
+}
