@@ -14,5 +14,6 @@ mod csrf;
 mod headers;
 mod helpers;
 mod login;
+mod mapping;
 mod sessions;
 mod setup;
