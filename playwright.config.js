@@ -4,7 +4,10 @@ const { defineConfig } = require('@playwright/test');
 
 module.exports = defineConfig({
   testDir: 'tests/browser',
+  // One worker, files in name order: the crawler sees the seeded data before
+  // journeys.spec.js adds to it.
   workers: 1,
+  fullyParallel: false,
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
   timeout: 120_000,

@@ -138,6 +138,7 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
         ("admin", "admin", "Anne Administrator"),
         ("keyboard_js", "staff", "Tor Tastatur"),
         ("keyboard_nojs", "staff", "Tone Tastatur"),
+        ("keyboard_nojs_mapping", "staff", "Trond Tastatur"),
     ] {
         let email = format!("test.{key}@testby.example");
         let password = format!("{name} har et langt passord");

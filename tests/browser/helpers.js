@@ -93,6 +93,22 @@ async function unreachableByKeyboard(page) {
   }, reached);
 }
 
+/** Logs in with the keyboard alone, checking Shift-Tab on the way. */
+async function keyboardLogin(page, user) {
+  await page.goto('/login');
+  await tabTo(page, page.locator('a.ds-skip-link'));
+  await tabTo(page, page.getByLabel('E-post'));
+  await page.keyboard.type(user.email);
+  await tabTo(page, page.getByLabel(/^Passord/));
+  await page.keyboard.type(user.password);
+  await tabTo(page, page.getByRole('button', { name: 'Logg inn' }));
+  // Shift-Tab goes back, Tab forward again.
+  await tabTo(page, page.getByLabel(/^Passord/), { back: true });
+  await tabTo(page, page.getByRole('button', { name: 'Logg inn' }));
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(user.name);
+}
+
 module.exports = {
-  users, axeViolations, watchErrors, login, expectFocusVisible, tabTo, unreachableByKeyboard,
+  users, axeViolations, watchErrors, login, expectFocusVisible, tabTo, unreachableByKeyboard, keyboardLogin,
 };

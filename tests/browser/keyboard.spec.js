@@ -2,22 +2,7 @@
 // the keyboard alone and a visible focus at every step; then again with
 // JavaScript turned off.
 const { test, expect } = require('@playwright/test');
-const { users, tabTo, expectFocusVisible } = require('./helpers');
-
-async function keyboardLogin(page, user) {
-  await page.goto('/login');
-  await tabTo(page, page.locator('a.ds-skip-link'));
-  await tabTo(page, page.getByLabel('E-post'));
-  await page.keyboard.type(user.email);
-  await tabTo(page, page.getByLabel(/^Passord/));
-  await page.keyboard.type(user.password);
-  await tabTo(page, page.getByRole('button', { name: 'Logg inn' }));
-  // Shift-Tab goes back, Tab forward again.
-  await tabTo(page, page.getByLabel(/^Passord/), { back: true });
-  await tabTo(page, page.getByRole('button', { name: 'Logg inn' }));
-  await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { level: 1 })).toContainText(user.name);
-}
+const { users, tabTo, expectFocusVisible, keyboardLogin } = require('./helpers');
 
 async function keyboardChangePassword(page, user) {
   await tabTo(page, page.getByRole('link', { name: 'Bytt passord' }).first());
