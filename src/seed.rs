@@ -247,7 +247,11 @@ async fn insert_batch(
     for case_number in 0..n {
         let case_id = rng.uuid();
         // The showcase arrives today, so it heads the list.
-        let stay = if showcase && case_number == 0 { 0 } else { rng.below(3 * 365) };
+        let stay = if showcase && case_number == 0 {
+            0
+        } else {
+            rng.below(3 * 365)
+        };
         let arrival = days_ago(stay);
         let contact = *rng.pick(staff);
         b.case_ids.push(case_id);

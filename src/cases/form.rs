@@ -165,6 +165,37 @@ impl CaseForm {
         })
     }
 
+    /// The form's values in words, each with its label.
+    pub fn described(&self, contact_people: &[(Uuid, String)]) -> Vec<(&'static str, String)> {
+        let contact = contact_people
+            .iter()
+            .find(|(id, _)| id.to_string() == self.contact_person_id)
+            .map_or_else(String::new, |(_, name)| name.clone());
+        let mut violence = self.violence.clone();
+        violence.sort();
+        let violence: Vec<&str> = violence
+            .iter()
+            .map(|code| super::violence_label(code))
+            .collect();
+        let state = if self.state == "closed" {
+            "Avsluttet"
+        } else {
+            "Åpen"
+        };
+        vec![
+            ("Beboerens navn", self.resident_name.clone()),
+            ("Fødselsdato", self.resident_birth_date.clone()),
+            ("Telefon", self.resident_phone.clone()),
+            ("Ankomst", self.arrival_date.clone()),
+            ("Planlagt utflytting", self.planned_departure_date.clone()),
+            ("Kontaktperson", contact),
+            ("Voldsformer", violence.join(", ")),
+            ("Notat", self.note.clone()),
+            ("Status", state.to_owned()),
+            ("Utflyttet", self.closed_on.clone()),
+        ]
+    }
+
     pub fn violence_choices(&self) -> Vec<Choice> {
         Choice::list(VIOLENCE_KINDS, &self.violence)
     }

@@ -340,69 +340,13 @@ fn differences(
     typed: &CaseForm,
     contact_people: &[(Uuid, String)],
 ) -> Vec<(&'static str, String)> {
-    let contact_name = |id: &str| {
-        contact_people
-            .iter()
-            .find(|(c, _)| c.to_string() == id)
-            .map_or_else(String::new, |(_, n)| n.clone())
-    };
-    let violence = |v: &[String]| {
-        v.iter()
-            .map(|code| super::violence_label(code))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut out = Vec::new();
-    let mut compare = |label: &'static str, a: String, b: String| {
-        if a.trim() != b.trim() {
-            out.push((label, a));
-        }
-    };
-    compare(
-        "Beboerens navn",
-        saved.resident_name.clone(),
-        typed.resident_name.clone(),
-    );
-    compare(
-        "Fødselsdato",
-        saved.resident_birth_date.clone(),
-        typed.resident_birth_date.clone(),
-    );
-    compare(
-        "Telefon",
-        saved.resident_phone.clone(),
-        typed.resident_phone.clone(),
-    );
-    compare(
-        "Ankomst",
-        saved.arrival_date.clone(),
-        typed.arrival_date.clone(),
-    );
-    compare(
-        "Planlagt utflytting",
-        saved.planned_departure_date.clone(),
-        typed.planned_departure_date.clone(),
-    );
-    compare(
-        "Kontaktperson",
-        contact_name(&saved.contact_person_id),
-        contact_name(&typed.contact_person_id),
-    );
-    let mut typed_violence = typed.violence.clone();
-    typed_violence.sort();
-    compare(
-        "Voldsformer",
-        violence(&saved.violence),
-        violence(&typed_violence),
-    );
-    compare("Notat", saved.note.clone(), typed.note.clone());
-    compare("Status", saved.state.clone(), typed.state.clone());
-    compare(
-        "Utflyttet",
-        saved.closed_on.clone(),
-        typed.closed_on.clone(),
-    );
-    out
+    saved
+        .described(contact_people)
+        .into_iter()
+        .zip(typed.described(contact_people))
+        .filter(|((_, mine), (_, theirs))| mine.trim() != theirs.trim())
+        .map(|((label, value), _)| (label, value))
+        .collect()
 }
 
 async fn resident(state: &AppState, case: &Case) -> Result<Person, AppError> {

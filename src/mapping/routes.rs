@@ -154,6 +154,12 @@ struct EditPage {
     conflict: Option<Vec<Compared>>,
 }
 
+impl EditPage {
+    fn violence_question(&self) -> String {
+        format!("Hva har {} opplevd av vold?", self.person.name)
+    }
+}
+
 async fn view_mapping_edit_get(
     State(state): State<AppState>,
     page: Page,

@@ -75,6 +75,7 @@ const COMPLETE_CHILD: [(&str, &str); 6] = [
 
 struct Setup {
     app: crate::helpers::TestApp,
+    centre: trygg::accounts::Centre,
     browser: Browser,
     case_id: String,
     resident: String,
@@ -92,6 +93,7 @@ async fn case_with_a_child() -> Setup {
     let ids = person_ids(&page.body, &case_id);
     Setup {
         app,
+        centre,
         browser,
         case_id,
         resident: ids[0].clone(),
@@ -128,6 +130,15 @@ async fn each_person_has_a_mapping_of_their_own() {
             .contains("Vi har snakket med barnet om risiko på nett")
     );
     assert!(child_form.body.contains("Barnet selv"));
+    assert!(
+        child_form
+            .body
+            .contains("Hva har Emil Eksempelsen opplevd av vold?")
+    );
+    assert!(
+        !child_form.body.contains("{{"),
+        "no template text leaks into the page"
+    );
     assert!(!adult_form.body.contains("bortført"));
     assert!(!adult_form.body.contains("snakket med barnet"));
     assert_eq!(s.app.count("mappings").await, 2);
@@ -318,21 +329,7 @@ async fn a_stale_draft_save_keeps_both_texts() {
     let mut s = case_with_a_child().await;
     let child = s.child.clone();
     let (base, form) = open_draft(&mut s, &child).await;
-    let centre_id: uuid::Uuid = sqlx::query_scalar("SELECT centre_id FROM cases")
-        .fetch_one(&s.app.db)
-        .await
-        .unwrap();
-    let colleague = s
-        .app
-        .user(
-            &trygg::accounts::Centre {
-                id: centre_id,
-                name: "A".into(),
-                has_shielded_address: false,
-            },
-            Role::Staff,
-        )
-        .await;
+    let colleague = s.app.user(&s.centre, Role::Staff).await;
     let mut other = s.app.signed_in(&colleague).await;
     let other_form = other.get(&format!("{base}/edit")).await;
 
@@ -448,22 +445,69 @@ async fn another_centres_mapping_is_404_on_every_mapping_route() {
 #[tokio::test]
 async fn a_person_of_another_case_is_404_under_this_case() {
     let mut s = case_with_a_child().await;
-    let centre_id: uuid::Uuid = sqlx::query_scalar("SELECT centre_id FROM cases")
-        .fetch_one(&s.app.db)
-        .await
-        .unwrap();
-    let staff = s
-        .app
-        .user(
-            &trygg::accounts::Centre {
-                id: centre_id,
-                name: "A".into(),
-                has_shielded_address: false,
-            },
-            Role::Staff,
-        )
-        .await;
+    let staff = s.app.user(&s.centre, Role::Staff).await;
     let other_case = new_case(&mut s.browser, &staff, "Ingrid Prøvestad").await;
     let path = format!("/cases/{other_case}/people/{}/mapping", s.child);
     assert_eq!(s.browser.get(&path).await.status, 404);
+}
+
+#[tokio::test]
+async fn text_saved_after_a_colleague_completed_the_draft_is_kept_in_the_next_version() {
+    let mut s = case_with_a_child().await;
+    let child = s.child.clone();
+    let (base, form) = open_draft(&mut s, &child).await;
+    let colleague = s.app.user(&s.centre, Role::Staff).await;
+    let mut other = s.app.signed_in(&colleague).await;
+    let late_form = other.get(&format!("{base}/edit")).await;
+
+    let mut changes = COMPLETE_CHILD.to_vec();
+    changes.push(("action", "complete"));
+    let done = post_form(
+        &mut s.browser,
+        &format!("{base}/edit"),
+        &form_with(&form, &changes),
+    )
+    .await;
+    assert_eq!(done.status, 303);
+
+    let late = post_form(
+        &mut other,
+        &format!("{base}/edit"),
+        &form_with(
+            &late_form,
+            &[
+                ("violence", "Skrevet mens den andre fullførte."),
+                ("action", "save"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(late.status, 409);
+    assert!(
+        late.body.contains("Skrevet mens den andre fullførte."),
+        "nothing typed is lost"
+    );
+    assert!(
+        late.body.contains("Versjon 2, utkast"),
+        "it goes into the next version"
+    );
+    let again = post_form(
+        &mut other,
+        &format!("{base}/edit"),
+        &form_with(&late, &[("action", "save")]),
+    )
+    .await;
+    assert_eq!(again.status, 303);
+    let (v1, v2): (String, String) = sqlx::query_as(
+        "SELECT (SELECT content->>'violence' FROM mappings WHERE version = 1),
+                (SELECT content->>'violence' FROM mappings WHERE version = 2)",
+    )
+    .fetch_one(&s.app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (v1.as_str(), v2.as_str()),
+        ("", "Skrevet mens den andre fullførte."),
+        "version 1 stays as completed"
+    );
 }

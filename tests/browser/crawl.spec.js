@@ -44,6 +44,7 @@ async function checkPage(page, errors, url, shot) {
   expect(await page.locator('h1').count(), `${url}: exactly one h1`).toBe(1);
   expect(await page.getAttribute('html', 'lang'), `${url}: lang`).toBe('nb');
   expect(await page.locator('a.ds-skip-link[href="#main"]').count(), `${url}: skip link`).toBe(1);
+  expect(await page.locator('body').innerText(), `${url}: template text in the page`).not.toMatch(/\{\{|\}\}|\{%/);
   expect(await axeViolations(page), `${url}: axe`).toEqual([]);
   expect(errors, `${url}: console errors or CSP violations`).toEqual([]);
   expect(await unreachableByKeyboard(page), `${url}: controls the keyboard cannot reach`).toEqual([]);

@@ -1,0 +1,146 @@
+//! The case list at 100 and at 100 000 cases: `cargo bench --bench case_list`.
+//! Starts its own throwaway PostgreSQL, seeds two centres with `trygg seed`'s
+//! code, times the list's two queries (median of 30) for the usual views,
+//! and prints the query plans. Run on a quiet machine; compare orders of
+//! magnitude, not milliseconds.
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use sqlx::{PgPool, Row};
+use trygg::cases::{self, ListFilter};
+use trygg::db::embedded::EmbeddedCluster;
+use uuid::Uuid;
+
+const RUNS: usize = 30;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
+    let cluster = EmbeddedCluster::start_throwaway(dir.path()).await?;
+    let db = PgPool::connect_with(cluster.app_options()).await?;
+    trygg::db::MIGRATOR.run(&db).await?;
+
+    let mut centres = Vec::new();
+    for cases in [100, 100_000] {
+        let started = Instant::now();
+        let options = trygg::seed::Options {
+            centres: Some(1),
+            centre: None,
+            cases,
+            force: false,
+        };
+        trygg::seed::run(&db, options).await?;
+        let (id, staff): (Uuid, Uuid) = sqlx::query_as(
+            "SELECT c.id, a.id FROM centres c JOIN accounts a ON a.centre_id = c.id
+             WHERE a.role = 'staff' ORDER BY c.created_at DESC, a.email LIMIT 1",
+        )
+        .fetch_one(&db)
+        .await?;
+        println!(
+            "seeded {cases:>7} cases in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        centres.push((cases, id, staff));
+    }
+    sqlx::query("ANALYZE").execute(&db).await?;
+    let persons: i64 = sqlx::query_scalar("SELECT count(*) FROM persons")
+        .fetch_one(&db)
+        .await?;
+    let mappings: i64 = sqlx::query_scalar("SELECT count(*) FROM mappings")
+        .fetch_one(&db)
+        .await?;
+    println!("in all: {persons} persons, {mappings} mapping versions\n");
+
+    let views = |staff: Uuid| {
+        [
+            ("first page", ListFilter::default()),
+            (
+                "open cases",
+                ListFilter {
+                    open: Some(true),
+                    ..ListFilter::default()
+                },
+            ),
+            (
+                "by contact person",
+                ListFilter {
+                    contact_person_id: Some(staff),
+                    ..ListFilter::default()
+                },
+            ),
+            (
+                "name search",
+                ListFilter {
+                    name: "tiril påfunnset".into(),
+                    ..ListFilter::default()
+                },
+            ),
+            (
+                "page 20",
+                ListFilter {
+                    page: 19,
+                    ..ListFilter::default()
+                },
+            ),
+        ]
+    };
+    println!(
+        "{:<20} {:>14} {:>14}",
+        "median of 30", "100 cases", "100 000 cases"
+    );
+    let labels: Vec<&str> = views(Uuid::nil()).iter().map(|(l, _)| *l).collect();
+    for (i, label) in labels.iter().enumerate() {
+        let mut cells = Vec::new();
+        for (_, centre, staff) in &centres {
+            let (_, filter) = &views(*staff)[i];
+            let mut times = Vec::new();
+            for _ in 0..RUNS {
+                let started = Instant::now();
+                cases::list(&db, *centre, filter).await?;
+                times.push(started.elapsed());
+            }
+            times.sort();
+            cells.push(times[RUNS / 2]);
+        }
+        println!("{label:<20} {:>14} {:>14}", ms(cells[0]), ms(cells[1]));
+    }
+
+    let (_, big, staff) = centres[1];
+    for (label, filter) in views(staff) {
+        println!("\n-- plan at 100 000 cases: {label}");
+        let rows = cases::list_query(big, &filter, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ")
+            .build()
+            .fetch_all(&db)
+            .await?;
+        for row in rows {
+            println!("{}", row.get::<String, _>(0));
+        }
+    }
+    let page: Vec<Uuid> = cases::list(&db, big, &ListFilter::default())
+        .await?
+        .0
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    println!("\n-- plan at 100 000 cases: the people of a page");
+    let rows = sqlx::query(&format!(
+        "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {}",
+        cases::PEOPLE_OF_CASES
+    ))
+    .bind(&page)
+    .fetch_all(&db)
+    .await?;
+    for row in rows {
+        println!("{}", row.get::<String, _>(0));
+    }
+
+    db.close().await;
+    cluster.stop().await;
+    Ok(())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
