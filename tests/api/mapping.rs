@@ -140,6 +140,14 @@ async fn each_person_has_a_mapping_of_their_own() {
         "no template text leaks into the page"
     );
     assert!(!adult_form.body.contains("bortført"));
+    assert!(
+        child_form.body.contains("Hvem frykter dette?"),
+        "the child's or the parent's fear"
+    );
+    assert!(
+        !adult_form.body.contains("Hvem frykter dette?"),
+        "an adult's fears are the adult's"
+    );
     assert!(!adult_form.body.contains("snakket med barnet"));
     assert_eq!(s.app.count("mappings").await, 2);
 }

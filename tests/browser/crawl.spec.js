@@ -47,9 +47,9 @@ async function checkPage(page, errors, url, shot) {
   expect(await page.locator('body').innerText(), `${url}: template text in the page`).not.toMatch(/\{\{|\}\}|\{%/);
   expect(await axeViolations(page), `${url}: axe`).toEqual([]);
   expect(errors, `${url}: console errors or CSP violations`).toEqual([]);
-  expect(await unreachableByKeyboard(page), `${url}: controls the keyboard cannot reach`).toEqual([]);
   fs.mkdirSync(path.dirname(shot), { recursive: true });
   await page.screenshot({ path: shot, fullPage: true });
+  expect(await unreachableByKeyboard(page), `${url}: controls the keyboard cannot reach`).toEqual([]);
 }
 
 function slug(url) {
