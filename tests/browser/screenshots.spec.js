@@ -16,6 +16,16 @@ test('screenshots of the main pages', async ({ page }) => {
   await page.screenshot({ path: path.join(DOCS, 'users.png'), fullPage: true });
   await page.goto('/admin/audit');
   await page.screenshot({ path: path.join(DOCS, 'audit.png'), fullPage: true });
+  await page.goto('/cases');
+  await page.screenshot({ path: path.join(DOCS, 'cases.png'), fullPage: true });
+  // A case whose resident has a completed mapping, so the pictures show one.
+  const mapped = page.locator('tbody tr').filter({
+    has: page.locator('td:first-child .mapping-mark', { hasText: /^Kartlagt$/ }),
+  });
+  await mapped.first().locator('a').first().click();
+  await page.screenshot({ path: path.join(DOCS, 'case.png'), fullPage: true });
+  await page.getByRole('link', { name: /^Kartlegging for / }).first().click();
+  await page.screenshot({ path: path.join(DOCS, 'mapping.png'), fullPage: true });
 });
 
 test('printed pages leave out the navigation', async ({ page }) => {
