@@ -109,3 +109,67 @@ async fn every_admin_action_without_a_token_changes_nothing() {
         "still signed in: logout was refused too"
     );
 }
+
+#[tokio::test]
+async fn a_form_posted_from_another_site_is_refused_even_with_a_valid_token() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let user = app.user(&centre, Role::Staff).await;
+    let mut browser = app.browser();
+    browser.get("/login").await;
+    let body = serde_urlencoded::to_string([
+        ("email", user.email.as_str()),
+        ("password", PASSWORD),
+        ("csrf_token", browser.csrf.clone().unwrap().as_str()),
+    ])
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |header: &'static str, value: &'static str| {
+        client
+            .post(format!("{}/login", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(
+                "cookie",
+                format!("trygg_session={}", browser.cookie.clone().unwrap()),
+            )
+            .header(header, value)
+            .body(body.clone())
+            .send()
+    };
+    assert_eq!(
+        post("origin", "https://evil.example")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        post("sec-fetch-site", "cross-site").await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        post("sec-fetch-site", "same-site").await.unwrap().status(),
+        403
+    );
+    assert!(
+        app.audit_kinds_for(user.id).await.is_empty(),
+        "no login was even tried"
+    );
+    let own = app.address.clone();
+    let same = client
+        .post(format!("{own}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(
+            "cookie",
+            format!("trygg_session={}", browser.cookie.clone().unwrap()),
+        )
+        .header("origin", own.as_str())
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 303, "the same site is fine");
+}
