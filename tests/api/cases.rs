@@ -389,6 +389,16 @@ async fn the_list_searches_names_without_putting_them_in_urls_and_filters_and_pa
         "% is a character, not a wildcard"
     );
 
+    let home = browser.get("/").await;
+    let mine = format!("/cases?state=open&amp;contact={}", staff.id);
+    assert!(
+        home.body.contains(&mine),
+        "the dashboard links to my open cases"
+    );
+    let my_cases = browser.get(&mine.replace("&amp;", "&")).await;
+    assert!(my_cases.body.contains("Kari Eksempelsen"));
+    assert!(!my_cases.body.contains("Ingrid Prøvestad"));
+
     let by_contact = browser
         .get(&format!("/cases?contact={}", colleague.id))
         .await;
