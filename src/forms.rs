@@ -1,8 +1,6 @@
 //! One form-error type for every form: a message per field, shown next to
 //! the field and in the summary at the top of the form.
 
-use serde::Deserialize;
-
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors(Vec<(&'static str, String)>);
 
@@ -67,10 +65,6 @@ pub fn required_text(
 pub fn checkbox(raw: &Option<String>) -> bool {
     raw.as_deref().is_some_and(|v| !v.is_empty())
 }
-
-/// Every form posts its CSRF token; forms that need nothing else use this.
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
 
 /// One option of a radio group or select.
 #[derive(Debug, Clone)]

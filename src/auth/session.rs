@@ -100,15 +100,18 @@ pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+const COOKIE_ATTRIBUTES: &str = "Path=/; HttpOnly; Secure; SameSite=Strict";
+
 pub fn set_cookie(token: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; Secure; SameSite=Strict"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+    header_value(&format!("{COOKIE_NAME}={token}; {COOKIE_ATTRIBUTES}"))
 }
 
 pub fn clear_cookie() -> HeaderValue {
-    HeaderValue::from_static("trygg_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
+    header_value(&format!("{COOKIE_NAME}=; {COOKIE_ATTRIBUTES}; Max-Age=0"))
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 #[derive(FromRow)]

@@ -174,18 +174,19 @@ pub async fn create(
     .bind(seeded)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO persons (id, case_id, centre_id, kind, name, birth_date, phone, contact_person_id)
-         VALUES ($1, $2, $3, 'resident', $4, $5, $6, $7)",
+    insert_person(
+        &mut *tx,
+        NewPerson {
+            case_id: id,
+            centre_id,
+            kind: "resident",
+            name: &fields.resident_name,
+            birth_date: fields.resident_birth_date,
+            phone: &fields.resident_phone,
+            school: "",
+            contact_person_id: Some(fields.contact_person_id),
+        },
     )
-    .bind(Uuid::new_v4())
-    .bind(id)
-    .bind(centre_id)
-    .bind(&fields.resident_name)
-    .bind(fields.resident_birth_date)
-    .bind(&fields.resident_phone)
-    .bind(fields.contact_person_id)
-    .execute(&mut *tx)
     .await?;
     Ok(id)
 }
@@ -245,18 +246,50 @@ pub async fn add_child(
     case: &Case,
     child: &ChildFields,
 ) -> sqlx::Result<Uuid> {
+    insert_person(
+        db,
+        NewPerson {
+            case_id: case.id,
+            centre_id: case.centre_id,
+            kind: "child",
+            name: &child.name,
+            birth_date: child.birth_date,
+            phone: "",
+            school: &child.school,
+            contact_person_id: child.contact_person_id,
+        },
+    )
+    .await
+}
+
+/// A person of a case: the resident, or a child.
+struct NewPerson<'a> {
+    case_id: Uuid,
+    centre_id: Uuid,
+    kind: &'static str,
+    name: &'a str,
+    birth_date: Date,
+    phone: &'a str,
+    school: &'a str,
+    contact_person_id: Option<Uuid>,
+}
+
+async fn insert_person(db: impl PgExecutor<'_>, person: NewPerson<'_>) -> sqlx::Result<Uuid> {
     let id = Uuid::new_v4();
     sqlx::query(
-        "INSERT INTO persons (id, case_id, centre_id, kind, name, birth_date, school, contact_person_id)
-         VALUES ($1, $2, $3, 'child', $4, $5, $6, $7)",
+        "INSERT INTO persons (id, case_id, centre_id, kind, name, birth_date, phone, school,
+                              contact_person_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id)
-    .bind(case.id)
-    .bind(case.centre_id)
-    .bind(&child.name)
-    .bind(child.birth_date)
-    .bind(&child.school)
-    .bind(child.contact_person_id)
+    .bind(person.case_id)
+    .bind(person.centre_id)
+    .bind(person.kind)
+    .bind(person.name)
+    .bind(person.birth_date)
+    .bind(person.phone)
+    .bind(person.school)
+    .bind(person.contact_person_id)
     .execute(db)
     .await?;
     Ok(id)

@@ -55,6 +55,20 @@ async fn load(
     Ok((case, person))
 }
 
+/// As `load`, for the routes that write: a child removed from the case keeps
+/// its mappings readable, but they no longer change.
+async fn load_editable(
+    state: &AppState,
+    user: &CurrentUser,
+    path: &PathIds,
+) -> Result<(Case, Person), AppError> {
+    let (case, person) = load(state, user, path).await?;
+    if person.removed_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok((case, person))
+}
+
 fn url(case: &Case, person: &Person) -> String {
     format!("/cases/{}/people/{}/mapping", case.id, person.id)
 }
@@ -129,10 +143,7 @@ async fn view_mapping_draft_post(
     user: CurrentUser,
     path: PathIds,
 ) -> Result<Response, AppError> {
-    let (case, person) = load(&state, &user, &path).await?;
-    if person.removed_at.is_some() {
-        return Err(AppError::NotFound);
-    }
+    let (case, person) = load_editable(&state, &user, &path).await?;
     super::start_draft(&state.db, &person, user.id).await?;
     Ok(Redirect::to(&format!("{}/edit", url(&case, &person))).into_response())
 }
@@ -167,7 +178,7 @@ async fn view_mapping_edit_get(
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
-    let (case, person) = load(&state, &user, &path).await?;
+    let (case, person) = load_editable(&state, &user, &path).await?;
     let Some(draft) = super::draft(&state.db, &person).await? else {
         return Ok(Redirect::to(&url(&case, &person)).into_response());
     };
@@ -193,7 +204,7 @@ async fn view_mapping_edit_post(
     path: PathIds,
     form: FormFields,
 ) -> Result<Response, AppError> {
-    let (case, person) = load(&state, &user, &path).await?;
+    let (case, person) = load_editable(&state, &user, &path).await?;
     let draft = match super::draft(&state.db, &person).await? {
         Some(draft) => draft,
         None => {

@@ -519,3 +519,45 @@ async fn text_saved_after_a_colleague_completed_the_draft_is_kept_in_the_next_ve
         "version 1 stays as completed"
     );
 }
+
+#[tokio::test]
+async fn a_removed_childs_mapping_stays_readable_but_no_longer_changes() {
+    let mut s = case_with_a_child().await;
+    let base = completed_version_one(&mut s).await;
+    s.browser.get(&base).await;
+    s.browser.post(&format!("{base}/draft"), &[]).await;
+    let form = s.browser.get(&format!("{base}/edit")).await;
+    let remove = format!("/cases/{}/children/{}/remove", s.case_id, s.child);
+    s.browser.get(&format!("/cases/{}", s.case_id)).await;
+    assert_eq!(s.browser.post(&remove, &[]).await.status, 303);
+
+    assert_eq!(s.browser.get(&base).await.status, 200, "still readable");
+    assert_eq!(
+        s.browser.get(&format!("{base}/versions/1")).await.status,
+        200
+    );
+    assert_eq!(s.browser.get(&format!("{base}/edit")).await.status, 404);
+    let late = post_form(
+        &mut s.browser,
+        &format!("{base}/edit"),
+        &form_with(
+            &form,
+            &[
+                ("violence", "Etter at barnet er fjernet."),
+                ("action", "save"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(late.status, 404);
+    assert_eq!(
+        s.browser.post(&format!("{base}/draft"), &[]).await.status,
+        404
+    );
+    assert_eq!(
+        s.app
+            .count("mappings WHERE content->>'violence' = 'Etter at barnet er fjernet.'")
+            .await,
+        0
+    );
+}
