@@ -32,10 +32,17 @@ pub enum AuditKind {
     MappingViewed,
     MappingSaved,
     MappingCompleted,
+    PlanViewed,
+    PlanPrinted,
+    PlanSaved,
+    PlanSubmitted,
+    PlanReturned,
+    PlanApproved,
+    PlanReviewsViewed,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 23] = [
+    pub const ALL: [AuditKind; 30] = [
         AuditKind::Login,
         AuditKind::LoginFailed,
         AuditKind::LoginRefusedLocked,
@@ -59,6 +66,13 @@ impl AuditKind {
         AuditKind::MappingViewed,
         AuditKind::MappingSaved,
         AuditKind::MappingCompleted,
+        AuditKind::PlanViewed,
+        AuditKind::PlanPrinted,
+        AuditKind::PlanSaved,
+        AuditKind::PlanSubmitted,
+        AuditKind::PlanReturned,
+        AuditKind::PlanApproved,
+        AuditKind::PlanReviewsViewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +100,13 @@ impl AuditKind {
             AuditKind::MappingViewed => "mapping_viewed",
             AuditKind::MappingSaved => "mapping_saved",
             AuditKind::MappingCompleted => "mapping_completed",
+            AuditKind::PlanViewed => "plan_viewed",
+            AuditKind::PlanPrinted => "plan_printed",
+            AuditKind::PlanSaved => "plan_saved",
+            AuditKind::PlanSubmitted => "plan_submitted",
+            AuditKind::PlanReturned => "plan_returned",
+            AuditKind::PlanApproved => "plan_approved",
+            AuditKind::PlanReviewsViewed => "plan_reviews_viewed",
         }
     }
 
@@ -118,6 +139,13 @@ impl AuditKind {
             AuditKind::MappingViewed => "Kartlegging lest",
             AuditKind::MappingSaved => "Kartlegging lagret",
             AuditKind::MappingCompleted => "Kartlegging fullført",
+            AuditKind::PlanViewed => "Sikkerhetsplan lest",
+            AuditKind::PlanPrinted => "Utdrag av sikkerhetsplan åpnet for utskrift",
+            AuditKind::PlanSaved => "Sikkerhetsplan lagret",
+            AuditKind::PlanSubmitted => "Sikkerhetsplan sendt til godkjenning",
+            AuditKind::PlanReturned => "Sikkerhetsplan returnert",
+            AuditKind::PlanApproved => "Sikkerhetsplan godkjent",
+            AuditKind::PlanReviewsViewed => "Planer til godkjenning vist",
         }
     }
 }

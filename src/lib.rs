@@ -19,8 +19,10 @@ pub mod http;
 pub mod jobs;
 pub mod locale;
 pub mod mapping;
+pub mod plans;
 pub mod seed;
 pub mod setup;
+pub mod versioned;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -59,6 +61,11 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes::signed_in_routes())
         .merge(cases::routes::routes())
         .merge(mapping::routes::routes())
+        .merge(plans::routes::routes())
+        .merge(
+            plans::reviews::routes()
+                .route_layer(from_fn_with_state(Role::Coordinator, guard::require_role)),
+        )
         .merge(admin::routes().route_layer(from_fn_with_state(Role::Admin, guard::require_role)))
         .route_layer(from_fn(guard::require_signed_in));
 

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::accounts::{self, EmailAddress, NewAccount, Role};
 use crate::cases::VIOLENCE_KINDS;
 use crate::mapping::content::{Content, Fear};
+use crate::plans::content::{self as plan, Measure};
 
 pub struct Options {
     /// Make this many new centres…
@@ -231,6 +232,25 @@ struct Batch {
     states: Vec<String>,
     contents: Vec<String>,
     authors: Vec<Uuid>,
+    plans: PlanBatch,
+}
+
+#[derive(Default)]
+struct PlanBatch {
+    ids: Vec<Uuid>,
+    persons: Vec<Uuid>,
+    versions: Vec<i32>,
+    states: Vec<String>,
+    mapping_versions: Vec<i32>,
+    contents: Vec<String>,
+    authors: Vec<Uuid>,
+    approvers: Vec<Option<Uuid>>,
+    next_reviews: Vec<Option<Date>>,
+    decision_ids: Vec<Uuid>,
+    decision_plans: Vec<Uuid>,
+    decision_kinds: Vec<String>,
+    decision_comments: Vec<String>,
+    decision_by: Vec<Uuid>,
 }
 
 /// With `showcase`, the first case's resident has every kind of version
@@ -287,6 +307,14 @@ async fn insert_batch(
                 days_ago(rng.below(17 * 365)),
             ));
         }
+        if showcase && case_number == 0 {
+            // A child of school age: every part of a child's plan has something to show.
+            people.push((
+                true,
+                format!("{} {surname}", rng.pick(&CHILDREN)),
+                days_ago(10 * 365 + 100),
+            ));
+        }
         for (person_number, (child, name, birth)) in people.into_iter().enumerate() {
             let show_all = showcase && case_number == 0 && person_number == 0;
             let person_id = rng.uuid();
@@ -303,8 +331,21 @@ async fn insert_batch(
                 _ => String::new(),
             });
             b.person_contacts.push(contact);
-            if show_all || rng.chance(65) {
-                add_mappings(&mut b, person_id, child, contact, show_all, rng)?;
+            let showcase_child = showcase && case_number == 0 && child && age >= 10;
+            if show_all || showcase_child || rng.chance(65) {
+                let mapping = add_mappings(&mut b, person_id, child, contact, show_all, rng)?;
+                if showcase_child || rng.chance(70) {
+                    let other = staff.iter().copied().find(|s| *s != contact);
+                    let seed = PlanSeed {
+                        person_id,
+                        child,
+                        school_age: child && age >= plan::SCHOOL_AGE,
+                        author: contact,
+                        approver: other,
+                        every_kind: showcase_child,
+                    };
+                    add_plans(&mut b.plans, &seed, &mapping, rng)?;
+                }
             }
         }
     }
@@ -362,6 +403,43 @@ async fn insert_batch(
     .bind(&b.authors)
     .execute(&mut *tx)
     .await?;
+    let p = &b.plans;
+    sqlx::query(
+        "INSERT INTO plans (id, person_id, centre_id, version, state, mapping_version, content,
+                            authors, created_by, updated_by, submitted_by, submitted_at,
+                            approved_by, approved_at, next_review_on)
+         SELECT t.id, t.person_id, $1, t.version, t.state, t.mapping_version, t.content::jsonb,
+                ARRAY[t.author], t.author, t.author,
+                CASE WHEN t.state <> 'draft' THEN t.author END,
+                CASE WHEN t.state <> 'draft' THEN now() - interval '1 day' * t.version END,
+                t.approver, CASE WHEN t.state = 'approved' THEN now() END, t.next_review
+         FROM UNNEST($2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::int[], $7::text[],
+                     $8::uuid[], $9::uuid[], $10::date[])
+              AS t(id, person_id, version, state, mapping_version, content, author, approver, next_review)",
+    )
+    .bind(centre_id)
+    .bind(&p.ids)
+    .bind(&p.persons)
+    .bind(&p.versions)
+    .bind(&p.states)
+    .bind(&p.mapping_versions)
+    .bind(&p.contents)
+    .bind(&p.authors)
+    .bind(&p.approvers)
+    .bind(&p.next_reviews)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO plan_decisions (id, plan_id, decision, comment, decided_by)
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[])",
+    )
+    .bind(&p.decision_ids)
+    .bind(&p.decision_plans)
+    .bind(&p.decision_kinds)
+    .bind(&p.decision_comments)
+    .bind(&p.decision_by)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -375,7 +453,7 @@ fn add_mappings(
     author: Uuid,
     every_kind: bool,
     rng: &mut Rng,
-) -> Result<(), SeedError> {
+) -> Result<Content, SeedError> {
     let mut content = Content::empty(child);
     content.participants = if child {
         vec!["child".into(), "parent".into(), "parent_contact".into()]
@@ -417,6 +495,7 @@ fn add_mappings(
     }
     .into();
 
+    let first = content.clone();
     let mut versions = vec![("completed", content.clone())];
     if every_kind || rng.chance(40) {
         let mut next = content.clone();
@@ -445,5 +524,189 @@ fn add_mappings(
         b.contents.push(serde_json::to_string(&content)?);
         b.authors.push(author);
     }
+    Ok(first)
+}
+
+struct PlanSeed {
+    person_id: Uuid,
+    child: bool,
+    school_age: bool,
+    author: Uuid,
+    /// Another account of the centre, to approve or return; none, no decisions.
+    approver: Option<Uuid>,
+    every_kind: bool,
+}
+
+/// A plan on mapping version 1, in one of every state (approved and then
+/// changed again included); some answer nothing in the mapping (P7), put
+/// too much on the child (P6) or lack the police (P4).
+fn add_plans(
+    b: &mut PlanBatch,
+    seed: &PlanSeed,
+    mapping: &Content,
+    rng: &mut Rng,
+) -> Result<(), SeedError> {
+    let content = seeded_plan(seed, mapping, rng);
+    let mut history: Vec<(&str, plan::Content)> = Vec::new();
+    let pick = if seed.every_kind { 5 } else { rng.below(5) };
+    let approver = seed.approver;
+    match (pick, approver) {
+        (0, _) | (_, None) => history.push(("draft", content)),
+        (1, _) => history.push(("submitted", content)),
+        (2, _) => history.push(("returned", content)),
+        (3, _) => history.push(("approved", content)),
+        (4, _) => {
+            history.push(("approved", content.clone()));
+            history.push(("draft", content));
+        }
+        _ => {
+            let mut next = content.clone();
+            next.measures.push(Measure {
+                id: rng.uuid(),
+                party: if seed.child { "child" } else { "resident" }.into(),
+                party_name: String::new(),
+                text: "Holder seg inne etter skoletid.".into(),
+                from: String::new(),
+                until: String::new(),
+                answers: Vec::new(),
+                restricts: true,
+            });
+            history.push(("approved", content));
+            history.push(("submitted", next));
+        }
+    }
+    for (i, (state, content)) in history.into_iter().enumerate() {
+        let id = rng.uuid();
+        b.ids.push(id);
+        b.persons.push(seed.person_id);
+        b.versions.push(i as i32 + 1);
+        b.states.push(state.into());
+        b.mapping_versions.push(1);
+        b.contents.push(serde_json::to_string(&content)?);
+        b.authors.push(seed.author);
+        let approved = state == "approved";
+        b.approvers.push(approver.filter(|_| approved));
+        // Some reviews are already overdue.
+        b.next_reviews.push(
+            approved.then(|| crate::locale::today() + Duration::days(28 - rng.below(40) as i64)),
+        );
+        if let (Some(by), "returned" | "approved") = (approver, state) {
+            b.decision_ids.push(rng.uuid());
+            b.decision_plans.push(id);
+            b.decision_kinds.push(state.into());
+            b.decision_comments.push(if state == "returned" {
+                "Tiltakene for barnet er for mange. Flytt ansvaret over på de voksne.".into()
+            } else {
+                String::new()
+            });
+            b.decision_by.push(by);
+        }
+    }
     Ok(())
+}
+
+fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Content {
+    let links = plan::links_of(mapping);
+    let fear = links.iter().find(|l| !l.is_threat).map(|l| l.id);
+    let threat = links.iter().find(|l| l.is_threat).map(|l| l.id).or(fear);
+    let from = crate::locale::date(crate::locale::today());
+    let police_measure = mapping.assessment == "severe" || rng.chance(30);
+    let police_recorded = rng.chance(60);
+    let unlinked = rng.chance(20);
+    let mut measure = |party: &str, text: &str, answers: Option<Uuid>, restricts: bool| Measure {
+        id: rng.uuid(),
+        party: party.into(),
+        party_name: String::new(),
+        text: text.into(),
+        from: from.clone(),
+        until: String::new(),
+        answers: answers.into_iter().collect(),
+        restricts,
+    };
+    let mut c = plan::Content::empty(seed.child);
+    if seed.child {
+        c.measures = vec![
+            measure(
+                "parent",
+                "Følger barnet til og fra skolen hver dag.",
+                threat,
+                false,
+            ),
+            measure(
+                "centre",
+                "Kontaktpersonen snakker med barnet to ganger i uka om hvordan det går.",
+                fear,
+                false,
+            ),
+            measure(
+                "school",
+                "Lar ikke barnet gå med andre enn mor eller kontaktpersonen.",
+                threat,
+                false,
+            ),
+            measure(
+                "child",
+                "Sier fra til en voksen hvis noen ukjente tar kontakt på nett.",
+                threat,
+                false,
+            ),
+        ];
+        c.school = plan::School {
+            safe_to_start: "after_measures".into(),
+            required_first: "Skolen kjenner planen og vet hvem som kan hente.".into(),
+            contributes: "Fast voksen i friminuttene.".into(),
+            if_perpetrator_comes: "Tar barnet inn, ringer politiet og deretter mor.".into(),
+            safest_places: "Klasserommet og biblioteket.".into(),
+            riskiest_places: "Porten mot parkeringsplassen.".into(),
+            outside_centre: "Mor følger til og fra; barnet går ikke alene.".into(),
+        };
+        if seed.school_age {
+            c.child_part = plan::ChildPart {
+                can_do: "Gå sammen med mamma til skolen. Være med vennene mine i friminuttet."
+                    .into(),
+                avoid: "Ikke legge ut bilder som viser hvor jeg er.".into(),
+                if_frightening: "Gå inn til en lærer og si fra med en gang.".into(),
+                shielded_address: "Si at jeg bor hos familie, hvis noen spør.".into(),
+                online: "Chatte med vennene jeg kjenner. Ikke svare ukjente.".into(),
+            };
+        }
+    } else {
+        c.measures = vec![
+            measure(
+                "resident",
+                "Bytter telefonnummer og slår av posisjonsdeling.",
+                threat,
+                false,
+            ),
+            measure(
+                "centre",
+                "Følger beboeren til møter utenfor senteret.",
+                fear,
+                false,
+            ),
+        ];
+    }
+    if police_measure {
+        c.measures
+            .push(measure("police", "Vurderer besøksforbud.", threat, false));
+        if police_recorded {
+            c.police = plan::Police {
+                contacted_on: from.clone(),
+                district: "Eksempel politidistrikt".into(),
+                contact: "Familievoldskoordinator".into(),
+                agreed: "Politiet vurderer besøksforbud og gir beskjed innen en uke.".into(),
+            };
+        }
+    }
+    if unlinked {
+        c.measures.push(measure(
+            if seed.child { "child" } else { "resident" },
+            "Holder seg inne etter skoletid.",
+            None,
+            seed.child,
+        ));
+    }
+    c.shielded_address =
+        "Vi snakker ikke om hvor vi bor. Post sendes til kontaktpersonens adresse.".into();
+    c
 }

@@ -13,3 +13,10 @@ document.addEventListener('click', (event) => {
   (field || target).focus();
   target.scrollIntoView({ block: 'center' });
 });
+
+// "Skriv ut" buttons: shown only when there is script to press them with
+// (without it, the browser's own print command prints the same page).
+for (const button of document.querySelectorAll('[data-print]')) {
+  button.hidden = false;
+  button.addEventListener('click', () => window.print());
+}

@@ -184,6 +184,14 @@ pub async fn centre_by_name(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result
     .await
 }
 
+/// The user's own centre (whether it has a shielded address, say).
+pub async fn centre(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Centre> {
+    sqlx::query_as("SELECT id, name, has_shielded_address FROM centres WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await
+}
+
 pub async fn list_centres(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Centre>> {
     sqlx::query_as("SELECT id, name, has_shielded_address FROM centres ORDER BY name")
         .fetch_all(db)

@@ -29,7 +29,7 @@ struct AuditPage {
     page: Page,
     entries: Vec<Entry>,
     accounts: Vec<Account>,
-    kinds: [AuditKind; 23],
+    kinds: [AuditKind; AuditKind::ALL.len()],
     selected_user: String,
     selected_kind: String,
     /// The link to the next (older) page, when there is one.

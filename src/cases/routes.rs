@@ -364,6 +364,7 @@ struct PersonView {
     person: Person,
     contact_name: Option<String>,
     mapping: super::super::mapping::Status,
+    plan: crate::plans::Status,
 }
 
 #[derive(Template)]
@@ -414,13 +415,15 @@ async fn case_page(
     };
     let people = super::people(&state.db, case.id).await?;
     let statuses = crate::mapping::statuses(&state.db, &people).await?;
+    let plans = crate::plans::statuses(&state.db, &people).await?;
     let people = people
         .into_iter()
-        .zip(statuses)
-        .map(|(person, mapping)| PersonView {
+        .zip(statuses.into_iter().zip(plans))
+        .map(|(person, (mapping, plan))| PersonView {
             contact_name: name_of(person.contact_person_id),
             person,
             mapping,
+            plan,
         })
         .collect();
     Ok(CasePage {

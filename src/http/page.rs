@@ -40,6 +40,12 @@ impl Page {
         None
     }
 
+    pub fn is_coordinator(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == crate::accounts::Role::Coordinator)
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user
             .as_ref()
@@ -62,6 +68,14 @@ fn notice(key: &str) -> Option<&'static str> {
         "barn-fjernet" => "Barnet er fjernet fra saken. Kartleggingene er tatt vare på.",
         "kartlegging-lagret" => "Utkastet er lagret.",
         "kartlegging-fullfort" => "Kartleggingen er fullført og lagret som en ny versjon.",
+        "plan-lagret" => "Utkastet til sikkerhetsplan er lagret.",
+        "plan-ny-kartlegging" => {
+            "Planen bygger nå på den nyeste kartleggingen. Se over hva tiltakene svarer på."
+        }
+        "plan-sendt" => "Sikkerhetsplanen er sendt til godkjenning.",
+        "plan-krever-kartlegging" => "Fullfør kartleggingen først: sikkerhetsplanen bygger på den.",
+        "plan-godkjent" => "Sikkerhetsplanen er godkjent.",
+        "plan-returnert" => "Sikkerhetsplanen er returnert med kommentaren din.",
         _ => return None,
     })
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::cases::Person;
 use crate::forms::{self, Choice, FieldErrors, FormFields};
+pub use crate::versioned::{Compared, Row};
 
 pub const LONG_TEXT_MAX: usize = 10_000;
 pub const ITEM_TEXT_MAX: usize = 2_000;
@@ -564,71 +565,8 @@ pub struct RiskRow {
     pub channels: Vec<Choice>,
 }
 
-#[derive(Clone, Debug)]
-pub struct Row {
-    pub key: String,
-    pub section: &'static str,
-    pub label: String,
-    pub value: String,
-}
-
-/// One line of a comparison of two versions.
-#[derive(Clone, Debug)]
-pub struct Compared {
-    pub section: &'static str,
-    pub label: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
-}
-
-impl Compared {
-    pub fn changed(&self) -> bool {
-        self.from != self.to
-    }
-    pub fn change(&self) -> &'static str {
-        match (&self.from, &self.to) {
-            (None, Some(_)) => "Ny",
-            (Some(_), None) => "Fjernet",
-            (a, b) if a != b => "Endret",
-            _ => "",
-        }
-    }
-}
-
 /// Two versions side by side, row by row; a fear or threat removed in `to`
 /// is shown as removed, a new one as new.
 pub fn compare(from: &Content, to: &Content) -> Vec<Compared> {
-    let from_rows = from.rows();
-    let to_rows = to.rows();
-    let mut out: Vec<Compared> = to_rows
-        .iter()
-        .map(|row| Compared {
-            section: row.section,
-            label: row.label.clone(),
-            from: from_rows
-                .iter()
-                .find(|r| r.key == row.key)
-                .map(|r| r.value.clone()),
-            to: Some(row.value.clone()),
-        })
-        .collect();
-    for row in from_rows
-        .iter()
-        .filter(|r| !to_rows.iter().any(|t| t.key == r.key))
-    {
-        let at = out
-            .iter()
-            .rposition(|c| c.section == row.section)
-            .map_or(out.len(), |i| i + 1);
-        out.insert(
-            at,
-            Compared {
-                section: row.section,
-                label: row.label.clone(),
-                from: Some(row.value.clone()),
-                to: None,
-            },
-        );
-    }
-    out
+    crate::versioned::compare_rows(from.rows(), to.rows())
 }

@@ -107,6 +107,20 @@ pub async fn version(
     .await
 }
 
+/// The newest completed version: what a safety plan builds on (M7).
+pub async fn newest_completed(
+    db: impl PgExecutor<'_>,
+    person: &Person,
+) -> sqlx::Result<Option<Version>> {
+    sqlx::query_as(&format!(
+        "{VERSION_SELECT} WHERE m.person_id = $1 AND m.state = 'completed'
+         ORDER BY m.version DESC LIMIT 1"
+    ))
+    .bind(person.id)
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn draft(db: impl PgExecutor<'_>, person: &Person) -> sqlx::Result<Option<Version>> {
     sqlx::query_as(&format!(
         "{VERSION_SELECT} WHERE m.person_id = $1 AND m.state = 'draft'"

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::Version;
-use super::content::{Compared, Content, Row, compare};
+use super::content::{Compared, Content, compare};
 use crate::AppState;
 use crate::audit::{self, AuditKind, Event};
 use crate::auth::session::CurrentUser;
@@ -19,6 +19,7 @@ use crate::error::AppError;
 use crate::forms::{FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
 use crate::http::{ClientIp, PathIds};
+use crate::versioned::{Sections, sections};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -71,20 +72,6 @@ async fn load_editable(
 
 fn url(case: &Case, person: &Person) -> String {
     format!("/cases/{}/people/{}/mapping", case.id, person.id)
-}
-
-/// Rows grouped under their section headings.
-type Sections = Vec<(&'static str, Vec<Row>)>;
-
-fn sections(rows: Vec<Row>) -> Sections {
-    let mut out: Sections = Vec::new();
-    for row in rows {
-        match out.last_mut() {
-            Some((section, list)) if *section == row.section => list.push(row),
-            _ => out.push((row.section, vec![row])),
-        }
-    }
-    out
 }
 
 async fn audited(

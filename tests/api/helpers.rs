@@ -170,6 +170,12 @@ impl TestApp {
             .expect("centre")
     }
 
+    pub async fn shielded_centre(&self, name: &str) -> Centre {
+        accounts::create_centre(&self.db, name, true)
+            .await
+            .expect("centre")
+    }
+
     pub async fn user(&self, centre: &Centre, role: Role) -> TestUser {
         self.user_named(
             centre,
@@ -395,4 +401,57 @@ impl Browser {
         }
         response
     }
+}
+
+/// The current fields of the form with class `form_class`, as a browser would send them back, with
+/// `changes` applied (a value of "" removes the field).
+pub fn form_fields(
+    page: &Response,
+    form_class: &str,
+    changes: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let body = &page.body;
+    let form = &body[body
+        .find(&format!("class=\"{form_class}\""))
+        .expect("the form")..];
+    for tag in form.split('<').skip(1) {
+        let is_input = tag.starts_with("input ");
+        let is_textarea = tag.starts_with("textarea ");
+        if !is_input && !is_textarea {
+            continue;
+        }
+        let attr = |name: &str| {
+            let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+            Some(tag[at..at + tag[at..].find('"')?].to_owned())
+        };
+        let Some(name) = attr("name") else { continue };
+        if name == "csrf_token" {
+            continue;
+        }
+        let kind = attr("type").unwrap_or_default();
+        if (kind == "radio" || kind == "checkbox") && !tag.contains(" checked") {
+            continue;
+        }
+        let value = if is_textarea {
+            tag[tag.find('>').unwrap() + 1..].to_owned()
+        } else {
+            attr("value").unwrap_or_default()
+        };
+        fields.push((
+            name,
+            value
+                .replace("&#x27;", "'")
+                .replace("&quot;", "\"")
+                .replace("&amp;", "&"),
+        ));
+    }
+    for (name, value) in changes {
+        let name = (*name).to_owned();
+        fields.retain(|(k, _)| *k != name);
+        if !value.is_empty() {
+            fields.push((name, (*value).to_owned()));
+        }
+    }
+    fields
 }

@@ -15,5 +15,6 @@ mod headers;
 mod helpers;
 mod login;
 mod mapping;
+mod plans;
 mod sessions;
 mod setup;

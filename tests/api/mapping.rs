@@ -4,55 +4,10 @@
 use trygg::accounts::Role;
 
 use crate::cases::{add_child, new_case, person_ids};
-use crate::helpers::{Browser, Response, spawn_app};
+use crate::helpers::{Browser, Response, form_fields, spawn_app};
 
-/// The form's current fields, as a browser would send them back, with
-/// `changes` applied (a value of "" removes the field).
 fn form_with(page: &Response, changes: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    let body = &page.body;
-    let form = &body[body
-        .find("class=\"mapping-form\"")
-        .expect("the mapping form")..];
-    for tag in form.split('<').skip(1) {
-        let is_input = tag.starts_with("input ");
-        let is_textarea = tag.starts_with("textarea ");
-        if !is_input && !is_textarea {
-            continue;
-        }
-        let attr = |name: &str| {
-            let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
-            Some(tag[at..at + tag[at..].find('"')?].to_owned())
-        };
-        let Some(name) = attr("name") else { continue };
-        if name == "csrf_token" {
-            continue;
-        }
-        let kind = attr("type").unwrap_or_default();
-        if (kind == "radio" || kind == "checkbox") && !tag.contains(" checked") {
-            continue;
-        }
-        let value = if is_textarea {
-            tag[tag.find('>').unwrap() + 1..].to_owned()
-        } else {
-            attr("value").unwrap_or_default()
-        };
-        fields.push((
-            name,
-            value
-                .replace("&#x27;", "'")
-                .replace("&quot;", "\"")
-                .replace("&amp;", "&"),
-        ));
-    }
-    for (name, value) in changes {
-        let name = (*name).to_owned();
-        fields.retain(|(k, _)| *k != name);
-        if !value.is_empty() {
-            fields.push((name, (*value).to_owned()));
-        }
-    }
-    fields
+    form_fields(page, "mapping-form", changes)
 }
 
 async fn post_form(browser: &mut Browser, path: &str, fields: &[(String, String)]) -> Response {

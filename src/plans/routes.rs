@@ -1,0 +1,694 @@
+//! `/cases/{id}/people/{person_id}/plan…`: a person's safety plan, the
+//! version being written, every version, two versions side by side, and the
+//! two extracts that leave the centre on paper: the school's and the child's.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::content::{CHILD_QUESTIONS, Content, Context, Flags, Link, SCHOOL_AGE, links_of};
+use super::{DecisionRecord, Plan};
+use crate::AppState;
+use crate::audit::{self, AuditKind, Event};
+use crate::auth::session::CurrentUser;
+use crate::cases::{self, Case, Person};
+use crate::error::AppError;
+use crate::forms::{FieldErrors, FormFields};
+use crate::http::page::{Page, render, render_with_status};
+use crate::http::{ClientIp, PathIds};
+use crate::mapping;
+use crate::versioned::{Compared, compare_rows};
+
+pub fn routes() -> Router<AppState> {
+    let base = "/cases/{id}/people/{person_id}/plan";
+    Router::new()
+        .route(base, get(view_plan_get))
+        .route(&format!("{base}/draft"), post(view_plan_draft_post))
+        .route(
+            &format!("{base}/edit"),
+            get(view_plan_edit_get).post(view_plan_edit_post),
+        )
+        .route(
+            &format!("{base}/versions/{{version}}"),
+            get(view_plan_version_get),
+        )
+        .route(
+            &format!("{base}/versions/{{version}}/school"),
+            get(view_plan_school_get),
+        )
+        .route(
+            &format!("{base}/versions/{{version}}/child"),
+            get(view_plan_child_get),
+        )
+        .route(&format!("{base}/compare"), get(view_plan_compare_get))
+}
+
+/// The case and person a plan route is about, both of the user's centre.
+async fn load(
+    state: &AppState,
+    user: &CurrentUser,
+    path: &PathIds,
+) -> Result<(Case, Person), AppError> {
+    let case = cases::load_for(&state.db, user, path.id("id")?).await?;
+    let person = cases::person_for(&state.db, user, case.id, path.id("person_id")?).await?;
+    Ok((case, person))
+}
+
+/// As `load`, for the routes that write: a removed child's plan stays
+/// readable but no longer changes.
+async fn load_editable(
+    state: &AppState,
+    user: &CurrentUser,
+    path: &PathIds,
+) -> Result<(Case, Person), AppError> {
+    let (case, person) = load(state, user, path).await?;
+    if person.removed_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok((case, person))
+}
+
+pub fn url(case_id: uuid::Uuid, person_id: uuid::Uuid) -> String {
+    format!("/cases/{case_id}/people/{person_id}/plan")
+}
+
+async fn audited(
+    state: &AppState,
+    user: &CurrentUser,
+    ip: ClientIp,
+    case: &Case,
+    kind: AuditKind,
+) -> Result<(), AppError> {
+    audit::record(&state.db, &Event::on_case(kind, user, ip.0, case.id)).await?;
+    Ok(())
+}
+
+/// What a plan version is read against: the mapping version it builds on
+/// (its fears and threats), the person and the centre.
+pub struct Basis {
+    pub mapping: mapping::Content,
+    pub links: Vec<Link>,
+    pub child: bool,
+    pub school_age: bool,
+    pub shielded_centre: bool,
+}
+
+impl Basis {
+    pub async fn load(
+        state: &AppState,
+        centre_id: uuid::Uuid,
+        person: &Person,
+        mapping_version: i32,
+    ) -> Result<Basis, AppError> {
+        let mapping = mapping::version(&state.db, person, mapping_version)
+            .await?
+            .ok_or_else(|| AppError::Internal("a plan's mapping version is gone".into()))?
+            .content;
+        let centre = crate::accounts::centre(&state.db, centre_id).await?;
+        Ok(Basis {
+            links: links_of(&mapping),
+            mapping,
+            child: person.is_child(),
+            school_age: person.is_child() && person.age() >= SCHOOL_AGE,
+            shielded_centre: centre.has_shielded_address,
+        })
+    }
+
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            child: self.child,
+            school_age: self.school_age,
+            shielded_centre: self.shielded_centre,
+            mapping: &self.mapping,
+            links: &self.links,
+        }
+    }
+
+    pub fn flags(&self, content: &Content) -> Flags {
+        content.flags(&self.context())
+    }
+}
+
+/// One version as read on its page, in a review, and on paper.
+pub struct PlanView {
+    pub plan: Plan,
+    pub basis: Basis,
+    pub flags: Flags,
+    pub decisions: Vec<DecisionRecord>,
+}
+
+impl PlanView {
+    pub async fn load(
+        state: &AppState,
+        centre_id: uuid::Uuid,
+        person: &Person,
+        plan: Plan,
+    ) -> Result<PlanView, AppError> {
+        let basis = Basis::load(state, centre_id, person, plan.mapping_version).await?;
+        let decisions = super::decisions(&state.db, &plan).await?;
+        Ok(PlanView {
+            flags: basis.flags(&plan.content),
+            basis,
+            plan,
+            decisions,
+        })
+    }
+
+    pub fn answers(&self, measure: &super::content::Measure) -> Vec<String> {
+        measure.answer_labels(&self.basis.links)
+    }
+
+    pub fn child_questions(&self) -> Vec<(&'static str, &str)> {
+        child_questions(&self.plan.content, self.basis.shielded_centre)
+    }
+
+    /// The newest return comment, while the version is back with its writers.
+    pub fn return_comment(&self) -> Option<&DecisionRecord> {
+        if self.plan.state == "returned" {
+            self.decisions.iter().rev().find(|d| d.is_return())
+        } else {
+            None
+        }
+    }
+}
+
+/// P5: the child's questions and answers; the shielded-address question
+/// only at a centre with a shielded address (P8).
+fn child_questions(content: &Content, shielded: bool) -> Vec<(&'static str, &str)> {
+    let part = &content.child_part;
+    [
+        (CHILD_QUESTIONS[0], part.can_do.as_str()),
+        (CHILD_QUESTIONS[1], part.avoid.as_str()),
+        (CHILD_QUESTIONS[2], part.if_frightening.as_str()),
+        (CHILD_QUESTIONS[3], part.shielded_address.as_str()),
+        (CHILD_QUESTIONS[4], part.online.as_str()),
+    ]
+    .into_iter()
+    .filter(|(q, _)| shielded || *q != CHILD_QUESTIONS[3])
+    .collect()
+}
+
+// ---- Overview ----
+
+#[derive(Template)]
+#[template(path = "plans/overview.html")]
+struct OverviewPage {
+    page: Page,
+    case: Case,
+    person: Person,
+    base: String,
+    versions: Vec<Plan>,
+    /// The approved version in force, or else the newest one.
+    shown: Option<PlanView>,
+    unapproved: Option<Plan>,
+    /// The newest completed mapping version, if any.
+    mapping_version: Option<i32>,
+}
+
+impl OverviewPage {
+    /// P10, M7: the mapping changed after the plan was built on it.
+    fn newer_mapping(&self) -> Option<i32> {
+        let built_on = self
+            .unapproved
+            .as_ref()
+            .or(self.shown.as_ref().map(|v| &v.plan))?
+            .mapping_version;
+        self.mapping_version.filter(|n| *n > built_on)
+    }
+}
+
+async fn view_plan_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ip: ClientIp,
+    path: PathIds,
+) -> Result<Response, AppError> {
+    let (case, person) = load(&state, &user, &path).await?;
+    let versions = super::versions(&state.db, &person).await?;
+    let mapping_version = mapping::newest_completed(&state.db, &person)
+        .await?
+        .map(|m| m.version);
+    let shown = versions
+        .iter()
+        .find(|p| p.is_approved())
+        .or(versions.first())
+        .cloned();
+    let shown = match shown {
+        Some(plan) => Some(PlanView::load(&state, user.centre_id, &person, plan).await?),
+        None => None,
+    };
+    audited(&state, &user, ip, &case, AuditKind::PlanViewed).await?;
+    render(&OverviewPage {
+        page,
+        base: url(case.id, person.id),
+        unapproved: versions.iter().find(|p| !p.is_approved()).cloned(),
+        case,
+        person,
+        versions,
+        shown,
+        mapping_version,
+    })
+}
+
+async fn view_plan_draft_post(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    path: PathIds,
+) -> Result<Response, AppError> {
+    let (case, person) = load_editable(&state, &user, &path).await?;
+    let base = url(case.id, person.id);
+    // M7: a plan is built on a completed mapping.
+    let Some(mapping) = mapping::newest_completed(&state.db, &person).await? else {
+        return Ok(
+            Redirect::to(&format!("{base}?melding=plan-krever-kartlegging")).into_response(),
+        );
+    };
+    super::start_draft(
+        &state.db,
+        &person,
+        mapping.version,
+        &links_of(&mapping.content),
+        user.id,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("{base}/edit")).into_response())
+}
+
+// ---- The version being written ----
+
+#[derive(Template)]
+#[template(path = "plans/edit.html")]
+struct EditPage {
+    page: Page,
+    case: Case,
+    person: Person,
+    base: String,
+    version: i32,
+    lock_version: i32,
+    mapping_version: i32,
+    newer_mapping: Option<i32>,
+    content: Content,
+    basis: Basis,
+    flags: Flags,
+    errors: FieldErrors,
+    return_comment: Option<DecisionRecord>,
+    /// Someone else changed the plan while this form was filled.
+    conflict: Option<Conflict>,
+}
+
+enum Conflict {
+    /// Saved meanwhile: what they saved, where it differs.
+    Saved(Vec<Compared>),
+    /// Sent for approval meanwhile: this text cannot be saved now.
+    Submitted,
+}
+
+impl EditPage {
+    fn child_questions(&self) -> Vec<(usize, &'static str, String, &'static str)> {
+        let part = &self.content.child_part;
+        let all = [
+            ("child_can_do", &part.can_do),
+            ("child_avoid", &part.avoid),
+            ("child_if_frightening", &part.if_frightening),
+            ("child_shielded_address", &part.shielded_address),
+            ("child_online", &part.online),
+        ];
+        all.into_iter()
+            .enumerate()
+            .filter(|(i, _)| self.basis.shielded_centre || *i != 3)
+            .map(|(i, (name, value))| (i, CHILD_QUESTIONS[i], value.clone(), name))
+            .collect()
+    }
+
+    fn conflict_rows(&self) -> Vec<Compared> {
+        match &self.conflict {
+            Some(Conflict::Saved(rows)) => rows.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn is_conflict(&self) -> bool {
+        self.conflict.is_some()
+    }
+
+    fn submitted_meanwhile(&self) -> bool {
+        matches!(self.conflict, Some(Conflict::Submitted))
+    }
+}
+
+async fn view_plan_edit_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ip: ClientIp,
+    path: PathIds,
+) -> Result<Response, AppError> {
+    let (case, person) = load_editable(&state, &user, &path).await?;
+    let base = url(case.id, person.id);
+    let Some(plan) = super::unapproved(&state.db, &person)
+        .await?
+        .filter(Plan::is_open)
+    else {
+        return Ok(Redirect::to(&base).into_response());
+    };
+    let view = PlanView::load(&state, user.centre_id, &person, plan).await?;
+    let newest = mapping::newest_completed(&state.db, &person)
+        .await?
+        .map(|m| m.version);
+    audited(&state, &user, ip, &case, AuditKind::PlanViewed).await?;
+    render(&EditPage {
+        page,
+        base,
+        case,
+        person,
+        version: view.plan.version,
+        lock_version: view.plan.lock_version,
+        mapping_version: view.plan.mapping_version,
+        newer_mapping: newest.filter(|n| *n > view.plan.mapping_version),
+        return_comment: view.return_comment().cloned(),
+        content: view.plan.content,
+        flags: view.flags,
+        basis: view.basis,
+        errors: FieldErrors::default(),
+        conflict: None,
+    })
+}
+
+async fn view_plan_edit_post(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ip: ClientIp,
+    path: PathIds,
+    form: FormFields,
+) -> Result<Response, AppError> {
+    let (case, person) = load_editable(&state, &user, &path).await?;
+    let base = url(case.id, person.id);
+    let newest = mapping::newest_completed(&state.db, &person)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (plan, mut conflict) = match super::unapproved(&state.db, &person).await? {
+        Some(plan) if plan.is_open() => (plan, None),
+        Some(plan) => (plan, Some(Conflict::Submitted)),
+        None => {
+            // Approved by a coordinator meanwhile. Nothing typed may be lost:
+            // open the next version and show this text again.
+            super::start_draft(
+                &state.db,
+                &person,
+                newest.version,
+                &links_of(&newest.content),
+                user.id,
+            )
+            .await?;
+            let plan = super::unapproved(&state.db, &person)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            (plan, Some(Conflict::Saved(Vec::new())))
+        }
+    };
+    let action = form.get("action");
+    // "Bygg på nyeste kartlegging": the typed text moves onto the newest mapping.
+    // A form shown again after a move keeps it: the plan's own version or the
+    // newest, nothing else.
+    let posted: i32 = form.get("mapping_version").parse().unwrap_or(0);
+    let mapping_version = if action == "rebase" || posted == newest.version {
+        newest.version
+    } else {
+        plan.mapping_version
+    };
+    let basis = Basis::load(&state, user.centre_id, &person, mapping_version).await?;
+    let (content, mut errors) = Content::from_form(&plan.content, &basis.links, &form);
+    let submit = action == "submit";
+    if submit {
+        content.check_submit(&basis.context(), &mut errors);
+    }
+    let read_at: i32 = form.get("lock_version").parse().unwrap_or(0);
+    let same_version = form.get("version") == plan.version.to_string();
+    if conflict.is_none() && errors.is_empty() {
+        let saved = same_version
+            && read_at == plan.lock_version
+            && super::save(
+                &state.db,
+                &plan,
+                read_at,
+                &content,
+                mapping_version,
+                user.id,
+                submit,
+            )
+            .await?;
+        if saved {
+            let kind = if submit {
+                AuditKind::PlanSubmitted
+            } else {
+                AuditKind::PlanSaved
+            };
+            audited(&state, &user, ip, &case, kind).await?;
+            return Ok(if submit {
+                Redirect::to(&format!("{base}?melding=plan-sendt"))
+            } else if action == "rebase" {
+                Redirect::to(&format!("{base}/edit?melding=plan-ny-kartlegging"))
+            } else {
+                Redirect::to(&format!("{base}/edit?melding=plan-lagret"))
+            }
+            .into_response());
+        }
+        conflict = Some(Conflict::Saved(Vec::new()));
+    }
+    // Shown again: errors, or someone else was first. What they saved is the
+    // version to build on now.
+    let current = super::unapproved(&state.db, &person).await?.unwrap_or(plan);
+    let (status, lock_version) = match conflict {
+        Some(Conflict::Saved(_)) => {
+            let saved_basis =
+                Basis::load(&state, user.centre_id, &person, current.mapping_version).await?;
+            conflict = Some(Conflict::Saved(
+                compare_rows(
+                    current.content.rows(&saved_basis.links),
+                    content.rows(&basis.links),
+                )
+                .into_iter()
+                .filter(Compared::changed)
+                .collect(),
+            ));
+            (StatusCode::CONFLICT, current.lock_version)
+        }
+        Some(Conflict::Submitted) => (StatusCode::CONFLICT, current.lock_version),
+        None => (StatusCode::UNPROCESSABLE_ENTITY, read_at),
+    };
+    let decisions = super::decisions(&state.db, &current).await?;
+    render_with_status(
+        status,
+        &EditPage {
+            page,
+            base,
+            case,
+            person,
+            version: current.version,
+            lock_version,
+            mapping_version,
+            newer_mapping: Some(newest.version).filter(|n| *n > mapping_version),
+            return_comment: (current.state == "returned")
+                .then(|| decisions.into_iter().rev().find(DecisionRecord::is_return))
+                .flatten(),
+            flags: basis.flags(&content),
+            content,
+            basis,
+            errors,
+            conflict,
+        },
+    )
+}
+
+// ---- Versions, and what prints ----
+
+#[derive(Template)]
+#[template(path = "plans/version.html")]
+struct VersionPage {
+    page: Page,
+    case: Case,
+    person: Person,
+    base: String,
+    view: PlanView,
+}
+
+async fn version_view(
+    state: &AppState,
+    user: &CurrentUser,
+    path: &PathIds,
+) -> Result<(Case, Person, PlanView), AppError> {
+    let (case, person) = load(state, user, path).await?;
+    let plan = super::version(&state.db, &person, path.number("version")?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let view = PlanView::load(state, user.centre_id, &person, plan).await?;
+    Ok((case, person, view))
+}
+
+async fn view_plan_version_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ip: ClientIp,
+    path: PathIds,
+) -> Result<Response, AppError> {
+    let (case, person, view) = version_view(&state, &user, &path).await?;
+    audited(&state, &user, ip, &case, AuditKind::PlanViewed).await?;
+    render(&VersionPage {
+        page,
+        base: url(case.id, person.id),
+        case,
+        person,
+        view,
+    })
+}
+
+/// P3: only what the school needs: never the centre's address, the mapping,
+/// or what other parties do.
+#[derive(Template)]
+#[template(path = "plans/school.html")]
+struct SchoolPage {
+    page: Page,
+    person: Person,
+    base: String,
+    view: PlanView,
+}
+
+impl SchoolPage {
+    fn school_measures(&self) -> Vec<&super::content::Measure> {
+        self.view
+            .plan
+            .content
+            .measures
+            .iter()
+            .filter(|m| m.party == "school")
+            .collect()
+    }
+
+    fn safe_to_start(&self) -> &'static str {
+        super::content::SCHOOL_START
+            .iter()
+            .find(|(code, _)| *code == self.view.plan.content.school.safe_to_start)
+            .map_or("Ikke vurdert", |(_, label)| label)
+    }
+}
+
+async fn view_plan_school_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ip: ClientIp,
+    path: PathIds,
+) -> Result<Response, AppError> {
+    let (case, person, view) = version_view(&state, &user, &path).await?;
+    if !person.is_child() {
+        return Err(AppError::NotFound);
+    }
+    audited(&state, &user, ip, &case, AuditKind::PlanPrinted).await?;
+    render(&SchoolPage {
+        page,
+        base: url(case.id, person.id),
+        person,
+        view,
+    })
+}
+
+/// P5: the child's own part, for the child.
+#[derive(Template)]
+#[template(path = "plans/child.html")]
+struct ChildPage {
+    page: Page,
+    person: Person,
+    base: String,
+    view: PlanView,
+}
+
+impl ChildPage {
+    fn first_name(&self) -> &str {
+        self.person
+            .name
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+    }
+}
+
+async fn view_plan_child_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ip: ClientIp,
+    path: PathIds,
+) -> Result<Response, AppError> {
+    let (case, person, view) = version_view(&state, &user, &path).await?;
+    if !view.basis.school_age {
+        return Err(AppError::NotFound);
+    }
+    audited(&state, &user, ip, &case, AuditKind::PlanPrinted).await?;
+    render(&ChildPage {
+        page,
+        base: url(case.id, person.id),
+        person,
+        view,
+    })
+}
+
+#[derive(Deserialize)]
+struct CompareQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "plans/compare.html")]
+struct ComparePage {
+    page: Page,
+    case: Case,
+    person: Person,
+    base: String,
+    from: i32,
+    to: i32,
+    rows: Vec<Compared>,
+}
+
+async fn view_plan_compare_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+    ip: ClientIp,
+    path: PathIds,
+    Query(query): Query<CompareQuery>,
+) -> Result<Response, AppError> {
+    let (case, person) = load(&state, &user, &path).await?;
+    let number = |raw: Option<String>| {
+        raw.and_then(|r| r.parse::<i32>().ok())
+            .ok_or(AppError::NotFound)
+    };
+    let (from_n, to_n) = (number(query.from)?, number(query.to)?);
+    let mut read = Vec::new();
+    for n in [from_n, to_n] {
+        let plan = super::version(&state.db, &person, n)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let basis = Basis::load(&state, user.centre_id, &person, plan.mapping_version).await?;
+        read.push(plan.content.rows(&basis.links));
+    }
+    let to_rows = read.pop().unwrap_or_default();
+    let from_rows = read.pop().unwrap_or_default();
+    audited(&state, &user, ip, &case, AuditKind::PlanViewed).await?;
+    render(&ComparePage {
+        page,
+        base: url(case.id, person.id),
+        rows: compare_rows(from_rows, to_rows),
+        case,
+        person,
+        from: from_n,
+        to: to_n,
+    })
+}
