@@ -334,7 +334,7 @@ async fn insert_batch(
             let showcase_child = showcase && case_number == 0 && child && age >= 10;
             if show_all || showcase_child || rng.chance(65) {
                 let mapping = add_mappings(&mut b, person_id, child, contact, show_all, rng)?;
-                if showcase_child || rng.chance(70) {
+                if show_all || showcase_child || rng.chance(70) {
                     let other = staff.iter().copied().find(|s| *s != contact);
                     let seed = PlanSeed {
                         person_id,
@@ -342,7 +342,15 @@ async fn insert_batch(
                         school_age: child && age >= plan::SCHOOL_AGE,
                         author: contact,
                         approver: other,
-                        every_kind: showcase_child,
+                        // The showcase child's plan awaits review of its
+                        // second version; the resident's is being changed.
+                        history: if showcase_child {
+                            Some(5)
+                        } else if show_all {
+                            Some(4)
+                        } else {
+                            None
+                        },
                     };
                     add_plans(&mut b.plans, &seed, &mapping, rng)?;
                 }
@@ -534,7 +542,8 @@ struct PlanSeed {
     author: Uuid,
     /// Another account of the centre, to approve or return; none, no decisions.
     approver: Option<Uuid>,
-    every_kind: bool,
+    /// Which history to make (see `add_plans`); random when `None`.
+    history: Option<u64>,
 }
 
 /// A plan on mapping version 1, in one of every state (approved and then
@@ -548,7 +557,7 @@ fn add_plans(
 ) -> Result<(), SeedError> {
     let content = seeded_plan(seed, mapping, rng);
     let mut history: Vec<(&str, plan::Content)> = Vec::new();
-    let pick = if seed.every_kind { 5 } else { rng.below(5) };
+    let pick = seed.history.unwrap_or_else(|| rng.below(5));
     let approver = seed.approver;
     match (pick, approver) {
         (0, _) | (_, None) => history.push(("draft", content)),

@@ -6,7 +6,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// No inline script or style anywhere: everything comes from `/static`.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+/// Images may also be `data:` URLs: Designsystemet's stylesheet draws the
+/// alert icons that way, and an image cannot run script.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    font-src 'self'; connect-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
 

@@ -624,7 +624,7 @@ pub const CHILD_QUESTIONS: [&str; 5] = [
 impl Measure {
     /// What, when, and what it answers, as one line.
     pub fn describe(&self, links: &[Link]) -> String {
-        let mut out = self.text.clone();
+        let mut out = self.text.trim_end_matches('.').to_owned();
         let when = self.when();
         if !when.is_empty() {
             out.push_str(&format!(". {when}"));

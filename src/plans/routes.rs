@@ -24,27 +24,32 @@ use crate::mapping;
 use crate::versioned::{Compared, compare_rows};
 
 pub fn routes() -> Router<AppState> {
-    let base = "/cases/{id}/people/{person_id}/plan";
     Router::new()
-        .route(base, get(view_plan_get))
-        .route(&format!("{base}/draft"), post(view_plan_draft_post))
+        .route("/cases/{id}/people/{person_id}/plan", get(view_plan_get))
         .route(
-            &format!("{base}/edit"),
+            "/cases/{id}/people/{person_id}/plan/draft",
+            post(view_plan_draft_post),
+        )
+        .route(
+            "/cases/{id}/people/{person_id}/plan/edit",
             get(view_plan_edit_get).post(view_plan_edit_post),
         )
         .route(
-            &format!("{base}/versions/{{version}}"),
+            "/cases/{id}/people/{person_id}/plan/versions/{version}",
             get(view_plan_version_get),
         )
         .route(
-            &format!("{base}/versions/{{version}}/school"),
+            "/cases/{id}/people/{person_id}/plan/versions/{version}/school",
             get(view_plan_school_get),
         )
         .route(
-            &format!("{base}/versions/{{version}}/child"),
+            "/cases/{id}/people/{person_id}/plan/versions/{version}/child",
             get(view_plan_child_get),
         )
-        .route(&format!("{base}/compare"), get(view_plan_compare_get))
+        .route(
+            "/cases/{id}/people/{person_id}/plan/compare",
+            get(view_plan_compare_get),
+        )
 }
 
 /// The case and person a plan route is about, both of the user's centre.

@@ -109,6 +109,23 @@ async function keyboardLogin(page, user) {
   await expect(page.getByRole('heading', { level: 1 })).toContainText(user.name);
 }
 
+/**
+ * The page as Chromium prints it on A4: its text, page by page (pdf.js reads
+ * the PDF the way a PDF reader would).
+ */
+async function printedPages(page) {
+  const pdf = await page.pdf({ format: 'A4', printBackground: true });
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const doc = await pdfjs.getDocument({ data: new Uint8Array(pdf), verbosity: 0 }).promise;
+  const pages = [];
+  for (let n = 1; n <= doc.numPages; n++) {
+    const content = await (await doc.getPage(n)).getTextContent();
+    pages.push(content.items.map(item => item.str).join(' ').replace(/\s+/g, ' '));
+  }
+  return pages;
+}
+
 module.exports = {
   users, axeViolations, watchErrors, login, expectFocusVisible, tabTo, unreachableByKeyboard, keyboardLogin,
+  printedPages,
 };
