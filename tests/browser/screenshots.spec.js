@@ -28,6 +28,16 @@ test('screenshots of the main pages', async ({ page }) => {
   await page.screenshot({ path: path.join(DOCS, 'mapping.png'), fullPage: true });
 });
 
+test('screenshots of a safety plan and its review', async ({ page }) => {
+  await login(page, users.coordinator);
+  await page.goto('/reviews');
+  await page.screenshot({ path: path.join(DOCS, 'reviews.png'), fullPage: true });
+  await page.locator('tbody a').first().click();
+  await page.screenshot({ path: path.join(DOCS, 'review.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Sikkerhetsplanen', exact: true }).click();
+  await page.screenshot({ path: path.join(DOCS, 'plan.png'), fullPage: true });
+});
+
 test('printed pages leave out the navigation', async ({ page }) => {
   await login(page, users.admin);
   await page.goto('/admin/users');
