@@ -1,4 +1,4 @@
-//! The case list at 100 and at 100 000 cases: `cargo bench --bench case_list`.
+//! The case list and the coordinators' review list at 100 and at 100 000 cases: `cargo bench --bench case_list`.
 //! Starts its own throwaway PostgreSQL, seeds two centres with `trygg seed`'s
 //! code, times the list's two queries (median of 30) for the usual views,
 //! and prints the query plans. Run on a quiet machine; compare orders of
@@ -10,9 +10,12 @@ use std::time::{Duration, Instant};
 use sqlx::{PgPool, Row};
 use trygg::cases::{self, ListFilter};
 use trygg::db::embedded::EmbeddedCluster;
+use trygg::plans::reviews::AWAITING_REVIEW;
 use uuid::Uuid;
 
 const RUNS: usize = 30;
+/// As the work list asks: one page and one more row.
+const REVIEW_PAGE: i64 = 101;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -51,7 +54,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mappings: i64 = sqlx::query_scalar("SELECT count(*) FROM mappings")
         .fetch_one(&db)
         .await?;
-    println!("in all: {persons} persons, {mappings} mapping versions\n");
+    let plans: i64 = sqlx::query_scalar("SELECT count(*) FROM plans")
+        .fetch_one(&db)
+        .await?;
+    println!("in all: {persons} persons, {mappings} mapping versions, {plans} plan versions\n");
 
     let views = |staff: Uuid| {
         [
@@ -74,6 +80,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "name search",
                 ListFilter {
                     name: "tiril påfunnset".into(),
+                    ..ListFilter::default()
+                },
+            ),
+            (
+                "two-letter search",
+                ListFilter {
+                    name: "se".into(),
                     ..ListFilter::default()
                 },
             ),
@@ -106,6 +119,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         println!("{label:<20} {:>14} {:>14}", ms(cells[0]), ms(cells[1]));
     }
+    let mut cells = Vec::new();
+    for (_, centre, _) in &centres {
+        let mut times = Vec::new();
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            sqlx::query(AWAITING_REVIEW)
+                .bind(centre)
+                .bind(REVIEW_PAGE)
+                .fetch_all(&db)
+                .await?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        cells.push(times[RUNS / 2]);
+    }
+    println!(
+        "{:<20} {:>14} {:>14}",
+        "plans to review",
+        ms(cells[0]),
+        ms(cells[1])
+    );
 
     let (_, big, staff) = centres[1];
     for (label, filter) in views(staff) {
@@ -130,6 +164,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         cases::PEOPLE_OF_CASES
     ))
     .bind(&page)
+    .fetch_all(&db)
+    .await?;
+    for row in rows {
+        println!("{}", row.get::<String, _>(0));
+    }
+
+    println!("\n-- plan at 100 000 cases: the plans to review");
+    let rows = sqlx::query(&format!(
+        "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {AWAITING_REVIEW}"
+    ))
+    .bind(big)
+    .bind(REVIEW_PAGE)
     .fetch_all(&db)
     .await?;
     for row in rows {

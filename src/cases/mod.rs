@@ -353,6 +353,29 @@ pub fn list_query(
     prefix: &str,
 ) -> QueryBuilder<'static, Postgres> {
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(prefix.to_owned());
+    let name = filter.name.trim().to_lowercase();
+    let pattern = format!(
+        "%{}%",
+        name.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    // A name of three letters or more can use the trigram index: find the
+    // matching people first (few), then their cases. Left to itself the
+    // planner walks the cases newest first and probes each one's people,
+    // which reads the whole centre when the name is rare. A shorter name
+    // matches nearly everyone, and that walk is then the quick way.
+    let by_trigrams = name.chars().count() >= 3;
+    if by_trigrams {
+        q.push(
+            "WITH matching AS MATERIALIZED (
+                 SELECT DISTINCT p.case_id FROM persons p WHERE p.centre_id = ",
+        )
+        .push_bind(centre_id)
+        .push(" AND p.removed_at IS NULL AND lower(p.name) LIKE ")
+        .push_bind(pattern.clone())
+        .push(") ");
+    }
     q.push(
         "SELECT c.id, c.arrival_date, c.closed_on, a.full_name AS contact_name
          FROM cases c LEFT JOIN accounts a ON a.id = c.contact_person_id
@@ -371,14 +394,9 @@ pub fn list_query(
     if let Some(contact) = filter.contact_person_id {
         q.push(" AND c.contact_person_id = ").push_bind(contact);
     }
-    let name = filter.name.trim().to_lowercase();
-    if !name.is_empty() {
-        let pattern = format!(
-            "%{}%",
-            name.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+    if by_trigrams {
+        q.push(" AND c.id IN (SELECT case_id FROM matching)");
+    } else if !name.is_empty() {
         q.push(
             " AND c.id IN (SELECT p.case_id FROM persons p
                            WHERE p.centre_id = ",

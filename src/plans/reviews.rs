@@ -45,6 +45,18 @@ pub fn routes() -> Router<AppState> {
 
 // ---- The work list ----
 
+/// The centre's (`$1`) plans sent for approval, oldest first, at most `$2`;
+/// public for the benchmark.
+pub const AWAITING_REVIEW: &str = "SELECT p.id, p.version, p.content, m.content AS mapping,
+        p.submitted_at, s.full_name AS submitted_by_name, pe.name AS person_name, pe.birth_date
+    FROM plans p
+    JOIN persons pe ON pe.id = p.person_id
+    JOIN mappings m ON m.person_id = p.person_id AND m.version = p.mapping_version
+    LEFT JOIN accounts s ON s.id = p.submitted_by
+    WHERE p.centre_id = $1 AND p.state = 'submitted'
+    ORDER BY p.submitted_at, p.id
+    LIMIT $2";
+
 #[derive(sqlx::FromRow)]
 struct Waiting {
     id: Uuid,
@@ -83,21 +95,11 @@ async fn view_reviews_get(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
-    let waiting: Vec<Waiting> = sqlx::query_as(
-        "SELECT p.id, p.version, p.content, m.content AS mapping, p.submitted_at,
-                s.full_name AS submitted_by_name, pe.name AS person_name, pe.birth_date
-         FROM plans p
-         JOIN persons pe ON pe.id = p.person_id
-         JOIN mappings m ON m.person_id = p.person_id AND m.version = p.mapping_version
-         LEFT JOIN accounts s ON s.id = p.submitted_by
-         WHERE p.centre_id = $1 AND p.state = 'submitted'
-         ORDER BY p.submitted_at, p.id
-         LIMIT $2",
-    )
-    .bind(user.centre_id)
-    .bind(PAGE_SIZE + 1)
-    .fetch_all(&state.db)
-    .await?;
+    let waiting: Vec<Waiting> = sqlx::query_as(AWAITING_REVIEW)
+        .bind(user.centre_id)
+        .bind(PAGE_SIZE + 1)
+        .fetch_all(&state.db)
+        .await?;
     let centre = crate::accounts::centre(&state.db, user.centre_id).await?;
     let more = waiting.len() as i64 > PAGE_SIZE;
     let rows = waiting
