@@ -1,6 +1,25 @@
 //! What every versioned record (mappings, plans) shares: a version reads as
 //! labelled rows with stable keys, so any two versions compare row by row.
 
+/// `?from=N&to=M` of a comparison page.
+#[derive(serde::Deserialize)]
+pub struct CompareQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl CompareQuery {
+    /// The two version numbers; anything else names no version: 404.
+    pub fn versions(&self) -> Result<(i32, i32), crate::error::AppError> {
+        let number = |raw: &Option<String>| {
+            raw.as_deref()
+                .and_then(|r| r.parse::<i32>().ok())
+                .ok_or(crate::error::AppError::NotFound)
+        };
+        Ok((number(&self.from)?, number(&self.to)?))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Row {
     pub key: String,

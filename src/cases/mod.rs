@@ -5,12 +5,13 @@
 pub mod form;
 pub mod routes;
 
-use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
+use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::auth::session::CurrentUser;
 use crate::error::AppError;
+use crate::http::PathIds;
 
 /// The kinds of violence a case can name. R8: none of them is a reason to
 /// refuse a resident.
@@ -112,6 +113,32 @@ pub async fn person_for(
     .fetch_optional(db)
     .await?
     .ok_or(AppError::NotFound)
+}
+
+/// The case and person of a `/cases/{id}/people/{person_id}/…` path, both of
+/// the user's centre.
+pub async fn case_and_person(
+    db: &PgPool,
+    user: &CurrentUser,
+    path: &PathIds,
+) -> Result<(Case, Person), AppError> {
+    let case = load_for(db, user, path.id("id")?).await?;
+    let person = person_for(db, user, case.id, path.id("person_id")?).await?;
+    Ok((case, person))
+}
+
+/// As `case_and_person`, for the routes that write: a child removed from the
+/// case keeps its mappings and plans readable, but they no longer change.
+pub async fn case_and_person_to_change(
+    db: &PgPool,
+    user: &CurrentUser,
+    path: &PathIds,
+) -> Result<(Case, Person), AppError> {
+    let (case, person) = case_and_person(db, user, path).await?;
+    if person.removed_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok((case, person))
 }
 
 /// The resident first, then the children, oldest first; removed children last.

@@ -7,7 +7,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 
 use super::Version;
 use super::content::{Compared, Content, compare};
@@ -19,7 +18,7 @@ use crate::error::AppError;
 use crate::forms::{FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
 use crate::http::{ClientIp, PathIds};
-use crate::versioned::{Sections, sections};
+use crate::versioned::{CompareQuery, Sections, sections};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -43,31 +42,6 @@ pub fn routes() -> Router<AppState> {
             "/cases/{id}/people/{person_id}/mapping/compare",
             get(view_mapping_compare_get),
         )
-}
-
-/// The case and the person a mapping route is about, both of the user's centre.
-async fn load(
-    state: &AppState,
-    user: &CurrentUser,
-    path: &PathIds,
-) -> Result<(Case, Person), AppError> {
-    let case = cases::load_for(&state.db, user, path.id("id")?).await?;
-    let person = cases::person_for(&state.db, user, case.id, path.id("person_id")?).await?;
-    Ok((case, person))
-}
-
-/// As `load`, for the routes that write: a child removed from the case keeps
-/// its mappings readable, but they no longer change.
-async fn load_editable(
-    state: &AppState,
-    user: &CurrentUser,
-    path: &PathIds,
-) -> Result<(Case, Person), AppError> {
-    let (case, person) = load(state, user, path).await?;
-    if person.removed_at.is_some() {
-        return Err(AppError::NotFound);
-    }
-    Ok((case, person))
 }
 
 fn url(case: &Case, person: &Person) -> String {
@@ -107,7 +81,7 @@ async fn view_mapping_get(
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
-    let (case, person) = load(&state, &user, &path).await?;
+    let (case, person) = cases::case_and_person(&state.db, &user, &path).await?;
     let versions = super::versions(&state.db, &person).await?;
     let current = versions
         .iter()
@@ -130,7 +104,7 @@ async fn view_mapping_draft_post(
     user: CurrentUser,
     path: PathIds,
 ) -> Result<Response, AppError> {
-    let (case, person) = load_editable(&state, &user, &path).await?;
+    let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
     super::start_draft(&state.db, &person, user.id).await?;
     Ok(Redirect::to(&format!("{}/edit", url(&case, &person))).into_response())
 }
@@ -165,7 +139,7 @@ async fn view_mapping_edit_get(
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
-    let (case, person) = load_editable(&state, &user, &path).await?;
+    let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
     let Some(draft) = super::draft(&state.db, &person).await? else {
         return Ok(Redirect::to(&url(&case, &person)).into_response());
     };
@@ -191,7 +165,7 @@ async fn view_mapping_edit_post(
     path: PathIds,
     form: FormFields,
 ) -> Result<Response, AppError> {
-    let (case, person) = load_editable(&state, &user, &path).await?;
+    let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
     let draft = match super::draft(&state.db, &person).await? {
         Some(draft) => draft,
         None => {
@@ -285,7 +259,7 @@ async fn view_mapping_version_get(
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
-    let (case, person) = load(&state, &user, &path).await?;
+    let (case, person) = cases::case_and_person(&state.db, &user, &path).await?;
     let version = super::version(&state.db, &person, path.number("version")?)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -298,12 +272,6 @@ async fn view_mapping_version_get(
         person,
         version,
     })
-}
-
-#[derive(Deserialize)]
-struct CompareQuery {
-    from: Option<String>,
-    to: Option<String>,
 }
 
 #[derive(Template)]
@@ -326,12 +294,8 @@ async fn view_mapping_compare_get(
     path: PathIds,
     Query(query): Query<CompareQuery>,
 ) -> Result<Response, AppError> {
-    let (case, person) = load(&state, &user, &path).await?;
-    let number = |raw: Option<String>| {
-        raw.and_then(|r| r.parse::<i32>().ok())
-            .ok_or(AppError::NotFound)
-    };
-    let (from_n, to_n) = (number(query.from)?, number(query.to)?);
+    let (case, person) = cases::case_and_person(&state.db, &user, &path).await?;
+    let (from_n, to_n) = query.versions()?;
     let from = super::version(&state.db, &person, from_n)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 
 use super::content::{CHILD_QUESTIONS, Content, Context, Flags, Link, SCHOOL_AGE, links_of};
 use super::{DecisionRecord, Plan};
@@ -21,7 +20,7 @@ use crate::forms::{FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
 use crate::http::{ClientIp, PathIds};
 use crate::mapping;
-use crate::versioned::{Compared, compare_rows};
+use crate::versioned::{CompareQuery, Compared, compare_rows};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -50,31 +49,6 @@ pub fn routes() -> Router<AppState> {
             "/cases/{id}/people/{person_id}/plan/compare",
             get(view_plan_compare_get),
         )
-}
-
-/// The case and person a plan route is about, both of the user's centre.
-async fn load(
-    state: &AppState,
-    user: &CurrentUser,
-    path: &PathIds,
-) -> Result<(Case, Person), AppError> {
-    let case = cases::load_for(&state.db, user, path.id("id")?).await?;
-    let person = cases::person_for(&state.db, user, case.id, path.id("person_id")?).await?;
-    Ok((case, person))
-}
-
-/// As `load`, for the routes that write: a removed child's plan stays
-/// readable but no longer changes.
-async fn load_editable(
-    state: &AppState,
-    user: &CurrentUser,
-    path: &PathIds,
-) -> Result<(Case, Person), AppError> {
-    let (case, person) = load(state, user, path).await?;
-    if person.removed_at.is_some() {
-        return Err(AppError::NotFound);
-    }
-    Ok((case, person))
 }
 
 pub fn url(case_id: uuid::Uuid, person_id: uuid::Uuid) -> String {
@@ -233,7 +207,7 @@ async fn view_plan_get(
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
-    let (case, person) = load(&state, &user, &path).await?;
+    let (case, person) = cases::case_and_person(&state.db, &user, &path).await?;
     let versions = super::versions(&state.db, &person).await?;
     let mapping_version = mapping::newest_completed(&state.db, &person)
         .await?
@@ -265,7 +239,7 @@ async fn view_plan_draft_post(
     user: CurrentUser,
     path: PathIds,
 ) -> Result<Response, AppError> {
-    let (case, person) = load_editable(&state, &user, &path).await?;
+    let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
     let base = url(case.id, person.id);
     // M7: a plan is built on a completed mapping.
     let Some(mapping) = mapping::newest_completed(&state.db, &person).await? else {
@@ -353,7 +327,7 @@ async fn view_plan_edit_get(
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
-    let (case, person) = load_editable(&state, &user, &path).await?;
+    let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
     let base = url(case.id, person.id);
     let Some(plan) = super::unapproved(&state.db, &person)
         .await?
@@ -392,7 +366,7 @@ async fn view_plan_edit_post(
     path: PathIds,
     form: FormFields,
 ) -> Result<Response, AppError> {
-    let (case, person) = load_editable(&state, &user, &path).await?;
+    let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
     let base = url(case.id, person.id);
     let newest = mapping::newest_completed(&state.db, &person)
         .await?
@@ -528,7 +502,7 @@ async fn version_view(
     user: &CurrentUser,
     path: &PathIds,
 ) -> Result<(Case, Person, PlanView), AppError> {
-    let (case, person) = load(state, user, path).await?;
+    let (case, person) = cases::case_and_person(&state.db, user, path).await?;
     let plan = super::version(&state.db, &person, path.number("version")?)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -644,12 +618,6 @@ async fn view_plan_child_get(
     })
 }
 
-#[derive(Deserialize)]
-struct CompareQuery {
-    from: Option<String>,
-    to: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "plans/compare.html")]
 struct ComparePage {
@@ -670,12 +638,8 @@ async fn view_plan_compare_get(
     path: PathIds,
     Query(query): Query<CompareQuery>,
 ) -> Result<Response, AppError> {
-    let (case, person) = load(&state, &user, &path).await?;
-    let number = |raw: Option<String>| {
-        raw.and_then(|r| r.parse::<i32>().ok())
-            .ok_or(AppError::NotFound)
-    };
-    let (from_n, to_n) = (number(query.from)?, number(query.to)?);
+    let (case, person) = cases::case_and_person(&state.db, &user, &path).await?;
+    let (from_n, to_n) = query.versions()?;
     let mut read = Vec::new();
     for n in [from_n, to_n] {
         let plan = super::version(&state.db, &person, n)
