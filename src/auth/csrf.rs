@@ -67,7 +67,10 @@ pub async fn verify_csrf(
                 csrf_token,
             },
             Some(sent),
-        ) if tokens_equal(csrf_token, sent) && !NOT_KEPT.contains(&path.as_str()) => {
+        ) if tokens_equal(csrf_token, sent)
+            && !NOT_KEPT.contains(&path.as_str())
+            && sent_by_the_user(&parts.headers) =>
+        {
             let kept = keepable_fields(fields);
             let token = session::keep_pending(&state.db, *account_id, &path, &kept).await?;
             Ok((
@@ -105,6 +108,15 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
         None | Some("null") => true,
         Some(origin) => origin.split_once("://").map(|(_, host)| host) == text("host"),
     }
+}
+
+/// True when the user sent the form, not a script in the background (the
+/// plan's live warnings): only what the user sent is kept, and the user is
+/// sent to log in.
+fn sent_by_the_user(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-mode")
+        .is_none_or(|mode| mode == "navigate")
 }
 
 /// The fields worth keeping: never a password, never the old token.

@@ -34,6 +34,10 @@ pub fn routes() -> Router<AppState> {
             get(view_plan_edit_get).post(view_plan_edit_post),
         )
         .route(
+            "/cases/{id}/people/{person_id}/plan/flags",
+            post(view_plan_flags_post),
+        )
+        .route(
             "/cases/{id}/people/{person_id}/plan/versions/{version}",
             get(view_plan_version_get),
         )
@@ -392,15 +396,7 @@ async fn view_plan_edit_post(
         }
     };
     let action = form.get("action");
-    // "Bygg på nyeste kartlegging": the typed text moves onto the newest mapping.
-    // A form shown again after a move keeps it: the plan's own version or the
-    // newest, nothing else.
-    let posted: i32 = form.get("mapping_version").parse().unwrap_or(0);
-    let mapping_version = if action == "rebase" || posted == newest.version {
-        newest.version
-    } else {
-        plan.mapping_version
-    };
+    let mapping_version = mapping_version_of(&form, &plan, newest.version);
     let basis = Basis::load(&state, user.centre_id, &person, mapping_version).await?;
     let (content, mut errors) = Content::from_form(&plan.content, &basis.links, &form);
     let submit = action == "submit";
@@ -483,6 +479,50 @@ async fn view_plan_edit_post(
             conflict,
         },
     )
+}
+
+/// The mapping version a posted plan form is read against. "Bygg på
+/// nyeste kartlegging" moves the typed text onto the newest mapping, and a
+/// form shown again after a move keeps it: the plan's own version or the
+/// newest, nothing else.
+fn mapping_version_of(form: &FormFields, plan: &Plan, newest: i32) -> i32 {
+    let posted: i32 = form.get("mapping_version").parse().unwrap_or(0);
+    if form.get("action") == "rebase" || posted == newest {
+        newest
+    } else {
+        plan.mapping_version
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plans/flags.html")]
+struct FlagsFragment {
+    flags: Flags,
+}
+
+/// The warnings for the plan as it stands in the form, unsaved: the edit
+/// page's script asks for them as measures change, so they come and go while
+/// the plan is written, by the same rules as on save. Writes nothing.
+async fn view_plan_flags_post(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    path: PathIds,
+    form: FormFields,
+) -> Result<Response, AppError> {
+    let (_, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
+    let plan = super::unapproved(&state.db, &person)
+        .await?
+        .filter(Plan::is_open)
+        .ok_or(AppError::NotFound)?;
+    let newest = mapping::newest_completed(&state.db, &person)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mapping_version = mapping_version_of(&form, &plan, newest.version);
+    let basis = Basis::load(&state, user.centre_id, &person, mapping_version).await?;
+    let (content, _) = Content::from_form(&plan.content, &basis.links, &form);
+    render(&FlagsFragment {
+        flags: basis.flags(&content),
+    })
 }
 
 // ---- Versions, and what prints ----

@@ -560,6 +560,70 @@ async fn too_much_on_the_child_is_flagged_while_the_plan_is_made() {
 }
 
 #[tokio::test]
+async fn the_warnings_follow_the_form_while_it_is_written_and_nothing_is_saved() {
+    // P6, P7 as the page's script asks for them, before any save.
+    let mut s = setup().await;
+    let child = s.child.clone();
+    let form = s.open_plan(&child).await;
+    let threat = link_to(&form, "Trussel");
+    let flags = format!("{}/flags", s.plan(&child));
+    let typed = plan_form(
+        &form,
+        &[
+            ("measure_0_text", "Går aldri alene."),
+            ("measure_0_party", "child"),
+            ("measure_0_answers", &threat),
+            ("measure_1_text", "Holder seg inne."),
+            ("measure_1_party", "child"),
+        ],
+    );
+    let live = s.browser.fetch(&flags, &typed).await;
+    assert_eq!(live.status, 200);
+    assert!(live.body.contains("data-flag=\"child-burden\""));
+    assert!(live.body.contains("data-flag=\"unlinked\""));
+    assert!(live.body.contains("Holder seg inne."));
+    assert!(!live.body.contains("<html"), "only the warnings");
+
+    // The adults take their part and every measure answers the threat.
+    let typed = plan_form(
+        &form,
+        &[
+            ("measure_0_text", "Går aldri alene."),
+            ("measure_0_party", "child"),
+            ("measure_0_answers", &threat),
+            ("measure_1_text", "Følger barnet."),
+            ("measure_1_party", "parent"),
+            ("measure_1_answers", &threat),
+        ],
+    );
+    let live = s.browser.fetch(&flags, &typed).await;
+    assert_eq!(live.status, 200);
+    assert!(!live.body.contains("data-flag"), "{}", live.body);
+
+    let saved = s.browser.get(&format!("{}/edit", s.plan(&child))).await;
+    assert!(
+        !saved.body.contains("Går aldri alene."),
+        "nothing was saved"
+    );
+    assert_eq!(
+        s.app.count("audit_events WHERE kind = 'plan_saved'").await,
+        0
+    );
+
+    // No plan being written: nothing to warn of.
+    let resident = s.resident.clone();
+    let unplanned = format!("{}/flags", s.plan(&resident));
+    assert_eq!(s.browser.fetch(&unplanned, &typed).await.status, 404);
+
+    // A question in the background after the session ran out is refused,
+    // and not kept as if the user had sent a form.
+    s.app.age_session(&s.browser, 45, 60).await;
+    let late = s.browser.fetch(&flags, &typed).await;
+    assert_eq!(late.status, 403);
+    assert_eq!(s.app.count("pending_submissions").await, 0);
+}
+
+#[tokio::test]
 async fn the_police_must_be_recorded_when_the_threat_is_severe() {
     // P4, P9
     let mut s = setup().await;
@@ -1205,6 +1269,10 @@ async fn another_centres_plan_is_not_found_on_any_route() {
         (
             format!("{base}/edit"),
             vec![("action", "save"), ("measure_0_text", "Inntrenger.")],
+        ),
+        (
+            format!("{base}/flags"),
+            vec![("measure_0_text", "Inntrenger.")],
         ),
         (
             format!("/reviews/{id}/approve"),

@@ -67,7 +67,11 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   await fillMeasure(page, 0, { text: 'Går aldri alene til skolen.', party: 'Barnet', answers: [threat], restricts: true });
   await fillMeasure(page, 1, { text: 'Sier fra til en voksen hvis pappa dukker opp.', party: 'Barnet', answers: [fear] });
   await fillMeasure(page, 2, { text: 'Følger Ola til og fra skolen.', party: 'Forelderen' });
+  // The warnings come while the plan is written, before it is saved (P6, P7)…
+  await expect(flag(page, 'unlinked')).toContainText('Følger Ola til og fra skolen.');
+  await expect(flag(page, 'child-burden')).toContainText('Barnet har ansvar for 2 tiltak, de voksne for 1.');
   await save(page);
+  // …and stay with it when it is.
   await expect(flag(page, 'unlinked')).toContainText('Følger Ola til og fra skolen.');
   await expect(flag(page, 'child-burden')).toContainText('Barnet har ansvar for 2 tiltak, de voksne for 1.');
   await expect(page.locator('fieldset.item--flagged')).toHaveCount(1);
@@ -79,6 +83,9 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   await fillMeasure(page, 3, { text: 'Kontaktpersonen snakker med Ola hver uke.', party: 'Krisesenteret', answers: [fear] });
   await fillMeasure(page, 4, { text: 'Fast voksen ved porten i friminuttene.', party: 'Barnehagen eller skolen', answers: [threat] });
   await fillMeasure(page, 5, { text: 'Vurderer besøksforbud.', party: 'Politiet', answers: [threat] });
+  await expect(flag(page, 'unlinked')).toHaveCount(0);
+  await expect(flag(page, 'child-burden')).toHaveCount(0);
+  await expect(flag(page, 'police')).toContainText('Planen har tiltak som politiet har ansvar for.');
   await save(page);
   await expect(flag(page, 'unlinked')).toHaveCount(0);
   await expect(flag(page, 'child-burden')).toHaveCount(0);
