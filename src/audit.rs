@@ -21,6 +21,7 @@ pub enum AuditKind {
     AccountDeactivated,
     AccountReactivated,
     CentreCreated,
+    CentreUpdated,
     SetupCompleted,
     CaseListViewed,
     CaseCreated,
@@ -42,7 +43,7 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 30] = [
+    pub const ALL: [AuditKind; 31] = [
         AuditKind::Login,
         AuditKind::LoginFailed,
         AuditKind::LoginRefusedLocked,
@@ -55,6 +56,7 @@ impl AuditKind {
         AuditKind::AccountDeactivated,
         AuditKind::AccountReactivated,
         AuditKind::CentreCreated,
+        AuditKind::CentreUpdated,
         AuditKind::SetupCompleted,
         AuditKind::CaseListViewed,
         AuditKind::CaseCreated,
@@ -89,6 +91,7 @@ impl AuditKind {
             AuditKind::AccountDeactivated => "account_deactivated",
             AuditKind::AccountReactivated => "account_reactivated",
             AuditKind::CentreCreated => "centre_created",
+            AuditKind::CentreUpdated => "centre_updated",
             AuditKind::SetupCompleted => "setup_completed",
             AuditKind::CaseListViewed => "case_list_viewed",
             AuditKind::CaseCreated => "case_created",
@@ -128,6 +131,7 @@ impl AuditKind {
             AuditKind::AccountDeactivated => "Konto deaktivert",
             AuditKind::AccountReactivated => "Konto aktivert",
             AuditKind::CentreCreated => "Krisesenter opprettet",
+            AuditKind::CentreUpdated => "Innstillinger for senteret endret",
             AuditKind::SetupCompleted => "Førstegangsoppsett fullført",
             AuditKind::CaseListViewed => "Saksliste vist",
             AuditKind::CaseCreated => "Sak opprettet",

@@ -192,6 +192,19 @@ pub async fn centre(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Centre> {
         .await
 }
 
+pub async fn set_shielded_address(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    shielded: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE centres SET has_shielded_address = $2 WHERE id = $1")
+        .bind(centre_id)
+        .bind(shielded)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn list_centres(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Centre>> {
     sqlx::query_as("SELECT id, name, has_shielded_address FROM centres ORDER BY name")
         .fetch_all(db)

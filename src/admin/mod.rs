@@ -1,7 +1,8 @@
-//! `/admin`: an administrator manages the accounts of their own centre and
-//! reads its audit log. The whole area stands behind `require_role(Admin)`.
+//! `/admin`: an administrator manages the accounts of their own centre, its
+//! settings, and reads its audit log. The whole area stands behind `require_role(Admin)`.
 
 mod audit_log;
+mod centre;
 mod users;
 
 use axum::Router;
@@ -29,6 +30,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/users/{id}/password",
             post(users::view_user_password_post),
+        )
+        .route(
+            "/admin/centre",
+            get(centre::view_centre_get).post(centre::view_centre_post),
         )
         .route("/admin/audit", get(audit_log::view_audit_get))
 }

@@ -62,6 +62,7 @@ fn notice(key: &str) -> Option<&'static str> {
         "rolle-endret" => "Rollen er endret.",
         "deaktivert" => "Kontoen er deaktivert, og alle øktene er avsluttet.",
         "aktivert" => "Kontoen er aktivert igjen.",
+        "senter-lagret" => "Innstillingene for senteret er lagret.",
         "forkastet" => "Det du skrev før økta utløp, er forkastet.",
         "sak-lagret" => "Saken er lagret.",
         "barn-lagt-til" => "Barnet er lagt til.",

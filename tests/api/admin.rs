@@ -299,6 +299,7 @@ async fn staff_and_coordinators_get_403_on_every_admin_route() {
             "/admin/users/new".to_owned(),
             format!("/admin/users/{}", admin.id),
             "/admin/audit".to_owned(),
+            "/admin/centre".to_owned(),
         ] {
             assert_eq!(browser.get(&path).await.status, 403, "{role:?} GET {path}");
         }
@@ -308,6 +309,7 @@ async fn staff_and_coordinators_get_403_on_every_admin_route() {
             format!("/admin/users/{}/deactivate", admin.id),
             format!("/admin/users/{}/reactivate", admin.id),
             format!("/admin/users/{}/password", admin.id),
+            "/admin/centre".to_owned(),
         ] {
             let response = browser
                 .post(
@@ -316,6 +318,7 @@ async fn staff_and_coordinators_get_403_on_every_admin_route() {
                         ("role", "staff"),
                         ("full_name", "X"),
                         ("email", "x@test.example"),
+                        ("shielded_address", "on"),
                     ],
                 )
                 .await;
@@ -324,6 +327,62 @@ async fn staff_and_coordinators_get_403_on_every_admin_route() {
     }
     let accounts = app.count("accounts").await;
     assert_eq!(accounts, 3);
+    assert_eq!(app.count("centres WHERE has_shielded_address").await, 0);
+}
+
+#[tokio::test]
+async fn admin_sets_whether_the_centre_has_a_shielded_address_and_it_is_audited() {
+    // P8: "set on the centre", by its administrator, for that centre only.
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let other = app.centre("B").await;
+    let admin = app.user(&centre, Role::Admin).await;
+    let mut browser = app.signed_in(&admin).await;
+    let page = browser.get("/admin/centre").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Senteret har skjermet adresse"));
+    assert!(!page.body.contains(r#"value="on" checked"#));
+
+    let saved = browser
+        .post("/admin/centre", &[("shielded_address", "on")])
+        .await;
+    assert_eq!(saved.location(), "/admin/centre?melding=senter-lagret");
+    let page = browser.get(saved.location()).await;
+    assert!(page.body.contains("Innstillingene for senteret er lagret."));
+    assert!(page.body.contains(r#"value="on" checked"#));
+    let shielded = |id| {
+        sqlx::query_scalar::<_, bool>("SELECT has_shielded_address FROM centres WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+    };
+    assert!(shielded(centre.id).await.unwrap());
+    assert!(!shielded(other.id).await.unwrap(), "only one's own centre");
+
+    // Saved again unchanged: nothing to log. Unticked: off again.
+    browser
+        .post("/admin/centre", &[("shielded_address", "on")])
+        .await;
+    browser.post("/admin/centre", &[]).await;
+    assert!(!shielded(centre.id).await.unwrap());
+    let details: Vec<String> = sqlx::query_scalar(
+        "SELECT detail FROM audit_events WHERE kind = 'centre_updated' AND centre_id = $1
+         ORDER BY id",
+    )
+    .bind(centre.id)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        details,
+        ["skjermet adresse: nei → ja", "skjermet adresse: ja → nei"]
+    );
+
+    // Without the form's token nothing changes.
+    let forged = browser
+        .post_raw("/admin/centre", "shielded_address=on".into())
+        .await;
+    assert_eq!(forged.status, 403);
+    assert!(!shielded(centre.id).await.unwrap());
 }
 
 #[tokio::test]

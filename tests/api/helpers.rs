@@ -170,12 +170,6 @@ impl TestApp {
             .expect("centre")
     }
 
-    pub async fn shielded_centre(&self, name: &str) -> Centre {
-        accounts::create_centre(&self.db, name, true)
-            .await
-            .expect("centre")
-    }
-
     pub async fn user(&self, centre: &Centre, role: Role) -> TestUser {
         self.user_named(
             centre,

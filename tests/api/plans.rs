@@ -871,11 +871,22 @@ impl Setup {
 #[tokio::test]
 async fn a_shielded_address_needs_its_own_section_and_the_childs_question() {
     // P8
-    let app = spawn_app().await;
-    let centre = app.shielded_centre("Skjermet").await;
-    let mut s = mapped_case(app, centre).await;
+    let mut s = setup().await;
     let child = s.child.clone();
     let form = s.open_plan(&child).await;
+    assert!(
+        !form.body.contains("Hva betyr den skjermede adressen"),
+        "not at a centre without one"
+    );
+    // Its administrator says the centre has a shielded address.
+    let admin = s.app.user(&s.centre, Role::Admin).await;
+    let mut admin_browser = s.app.signed_in(&admin).await;
+    admin_browser.get("/admin/centre").await;
+    let set = admin_browser
+        .post("/admin/centre", &[("shielded_address", "on")])
+        .await;
+    assert_eq!(set.status, 303);
+    let form = s.browser.get(&format!("{}/edit", s.plan(&child))).await;
     assert!(
         form.body
             .contains("Hva betyr den skjermede adressen for planen?")

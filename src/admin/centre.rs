@@ -1,0 +1,63 @@
+//! The administrator's own centre: whether it has a shielded address (P8).
+//! At such a centre every safety plan has a section on what the shielded
+//! address means, and the child's own part asks what the child can do
+//! because of it.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::accounts::{self, Centre};
+use crate::audit::{self, AuditKind, Event};
+use crate::auth::session::CurrentUser;
+use crate::error::AppError;
+use crate::forms;
+use crate::http::ClientIp;
+use crate::http::page::{Page, render};
+
+#[derive(Template)]
+#[template(path = "admin/centre.html")]
+struct CentrePage {
+    page: Page,
+    centre: Centre,
+}
+
+pub async fn view_centre_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let centre = accounts::centre(&state.db, user.centre_id).await?;
+    render(&CentrePage { page, centre })
+}
+
+#[derive(Deserialize)]
+pub struct CentreForm {
+    shielded_address: Option<String>,
+}
+
+pub async fn view_centre_post(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<CentreForm>,
+) -> Result<Response, AppError> {
+    let shielded = forms::checkbox(&form.shielded_address);
+    let mut tx = state.db.begin().await?;
+    let before = accounts::centre(&mut *tx, user.centre_id).await?;
+    if before.has_shielded_address != shielded {
+        accounts::set_shielded_address(&mut *tx, user.centre_id, shielded).await?;
+        let mut event = Event::by(AuditKind::CentreUpdated, &user, ip);
+        event.detail = if shielded {
+            "skjermet adresse: nei → ja"
+        } else {
+            "skjermet adresse: ja → nei"
+        };
+        audit::record(&mut *tx, &event).await?;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to("/admin/centre?melding=senter-lagret").into_response())
+}
