@@ -71,6 +71,15 @@ pub fn checkbox(raw: &Option<String>) -> bool {
     raw.as_deref().is_some_and(|v| !v.is_empty())
 }
 
+/// The label of `code` among (code, label) `options`; "" for a code that is
+/// none of them (so it also tells whether a posted code is valid).
+pub fn option_label(options: &[(&'static str, &'static str)], code: &str) -> &'static str {
+    options
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("", |(_, l)| l)
+}
+
 /// One option of a radio group or select.
 #[derive(Debug, Clone)]
 pub struct Choice {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::cases::Person;
 use crate::forms::{self, Choice, FieldErrors, FormFields};
-pub use crate::versioned::{Compared, Row};
+use crate::versioned::{Compared, Row};
 
 pub const LONG_TEXT_MAX: usize = 10_000;
 pub const ITEM_TEXT_MAX: usize = 2_000;
@@ -50,13 +50,6 @@ pub const ASSESSMENTS: [(&str, &str); 4] = [
     ("severe", "Alvorlig"),
 ];
 pub const RELOCATION: [(&str, &str); 2] = [("yes", "Ja, flytting må vurderes"), ("no", "Nei")];
-
-fn label(options: &[(&'static str, &'static str)], code: &str) -> &'static str {
-    options
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("", |(_, l)| l)
-}
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Content {
@@ -211,10 +204,10 @@ impl Content {
                 );
             }
         }
-        if !c.assessment.is_empty() && label(&ASSESSMENTS, &c.assessment).is_empty() {
+        if !c.assessment.is_empty() && forms::option_label(&ASSESSMENTS, &c.assessment).is_empty() {
             errors.add("assessment", "Velg en av vurderingene.");
         }
-        if !c.relocation.is_empty() && label(&RELOCATION, &c.relocation).is_empty() {
+        if !c.relocation.is_empty() && forms::option_label(&RELOCATION, &c.relocation).is_empty() {
             errors.add("relocation", "Svar ja eller nei.");
         }
 
@@ -259,11 +252,14 @@ impl Content {
                 continue;
             }
             let answer = f.get(&format!("risk_{i}_answer")).to_owned();
-            if !answer.is_empty() && label(&ANSWERS, &answer).is_empty() {
+            if !answer.is_empty() && forms::option_label(&ANSWERS, &answer).is_empty() {
                 errors.add("risks", "Svar ja, nei eller vet ikke.");
             }
             let channels = f.all(&format!("risk_{i}_channel"));
-            if channels.iter().any(|ch| label(&CHANNELS, ch).is_empty()) {
+            if channels
+                .iter()
+                .any(|ch| forms::option_label(&CHANNELS, ch).is_empty())
+            {
                 errors.add("risks", "Velg kanal blant telefon, elektronisk og fysisk.");
             }
             let place = f.get(&format!("risk_{i}_place")).trim().to_owned();
@@ -421,7 +417,7 @@ impl Content {
         let participants: Vec<&str> = self
             .participants
             .iter()
-            .map(|p| label(self.participant_options(), p))
+            .map(|p| forms::option_label(self.participant_options(), p))
             .collect();
         add(
             "participants".into(),
@@ -451,13 +447,17 @@ impl Content {
             add(
                 format!("fear:{}", fear.id),
                 "Frykt",
-                label(self.fear_owners(), &fear.whose).to_owned(),
+                forms::option_label(self.fear_owners(), &fear.whose).to_owned(),
                 fear.text.clone(),
             );
         }
         for risk in &self.risks {
-            let channels: Vec<&str> = risk.channels.iter().map(|c| label(&CHANNELS, c)).collect();
-            let mut value = label(&ANSWERS, &risk.answer).to_owned();
+            let channels: Vec<&str> = risk
+                .channels
+                .iter()
+                .map(|c| forms::option_label(&CHANNELS, c))
+                .collect();
+            let mut value = forms::option_label(&ANSWERS, &risk.answer).to_owned();
             if value.is_empty() {
                 value = "Ikke besvart".into();
             }
@@ -525,7 +525,7 @@ impl Content {
             "assessment".into(),
             v,
             "Vurdering".into(),
-            label(&ASSESSMENTS, &self.assessment).to_owned(),
+            forms::option_label(&ASSESSMENTS, &self.assessment).to_owned(),
         );
         add(
             "reasoning".into(),
@@ -537,7 +537,7 @@ impl Content {
             "relocation".into(),
             v,
             "Må flytting vurderes (§ 4 c)?".into(),
-            label(&RELOCATION, &self.relocation).to_owned(),
+            forms::option_label(&RELOCATION, &self.relocation).to_owned(),
         );
         rows
     }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::Version;
-use super::content::{Compared, Content, compare};
+use super::content::{Content, compare};
 use crate::AppState;
 use crate::audit::{self, AuditKind, Event};
 use crate::auth::session::CurrentUser;
@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::forms::{FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
 use crate::http::{ClientIp, PathIds};
-use crate::versioned::{CompareQuery, Sections, sections};
+use crate::versioned::{CompareQuery, Compared, Sections, sections};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -46,17 +46,6 @@ pub fn routes() -> Router<AppState> {
 
 fn url(case: &Case, person: &Person) -> String {
     format!("/cases/{}/people/{}/mapping", case.id, person.id)
-}
-
-async fn audited(
-    state: &AppState,
-    user: &CurrentUser,
-    ip: ClientIp,
-    case: &Case,
-    kind: AuditKind,
-) -> Result<(), AppError> {
-    audit::record(&state.db, &Event::on_case(kind, user, ip.0, case.id)).await?;
-    Ok(())
 }
 
 // ---- Overview ----
@@ -87,7 +76,11 @@ async fn view_mapping_get(
         .iter()
         .find(|v| !v.is_draft())
         .map(|v| (v.version, sections(v.content.rows())));
-    audited(&state, &user, ip, &case, AuditKind::MappingViewed).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::MappingViewed, &user, ip.0, case.id),
+    )
+    .await?;
     render(&OverviewPage {
         page,
         base: url(&case, &person),
@@ -143,7 +136,11 @@ async fn view_mapping_edit_get(
     let Some(draft) = super::draft(&state.db, &person).await? else {
         return Ok(Redirect::to(&url(&case, &person)).into_response());
     };
-    audited(&state, &user, ip, &case, AuditKind::MappingViewed).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::MappingViewed, &user, ip.0, case.id),
+    )
+    .await?;
     render(&EditPage {
         page,
         base: url(&case, &person),
@@ -230,7 +227,7 @@ async fn view_mapping_edit_post(
     } else {
         AuditKind::MappingSaved
     };
-    audited(&state, &user, ip, &case, kind).await?;
+    audit::record(&state.db, &Event::on_case(kind, &user, ip.0, case.id)).await?;
     Ok(if complete {
         Redirect::to(&format!("{base}?melding=kartlegging-fullfort"))
     } else {
@@ -263,7 +260,11 @@ async fn view_mapping_version_get(
     let version = super::version(&state.db, &person, path.number("version")?)
         .await?
         .ok_or(AppError::NotFound)?;
-    audited(&state, &user, ip, &case, AuditKind::MappingViewed).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::MappingViewed, &user, ip.0, case.id),
+    )
+    .await?;
     render(&VersionPage {
         page,
         base: url(&case, &person),
@@ -302,7 +303,11 @@ async fn view_mapping_compare_get(
     let to = super::version(&state.db, &person, to_n)
         .await?
         .ok_or(AppError::NotFound)?;
-    audited(&state, &user, ip, &case, AuditKind::MappingViewed).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::MappingViewed, &user, ip.0, case.id),
+    )
+    .await?;
     render(&ComparePage {
         page,
         base: url(&case, &person),

@@ -40,13 +40,6 @@ pub const SCHOOL_START: [(&str, &str); 3] = [
     ("not_yet", "Nei, ikke nå"),
 ];
 
-fn label(options: &[(&'static str, &'static str)], code: &str) -> &'static str {
-    options
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("", |(_, l)| l)
-}
-
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Content {
     pub child: bool,
@@ -90,6 +83,50 @@ pub struct School {
     pub outside_centre: String,
 }
 
+impl School {
+    /// The section as (field, label, answer) rows: on the plan, in the
+    /// school's extract, and when versions are compared.
+    pub fn answers(&self) -> [(&'static str, &'static str, String); 7] {
+        [
+            (
+                "school_safe_to_start",
+                "Er det trygt for barnet å starte?",
+                forms::option_label(&SCHOOL_START, &self.safe_to_start).to_owned(),
+            ),
+            (
+                "school_required_first",
+                "Dette må være på plass først",
+                self.required_first.clone(),
+            ),
+            (
+                "school_contributes",
+                "Dette bidrar barnehagen eller skolen med",
+                self.contributes.clone(),
+            ),
+            (
+                "school_if_perpetrator_comes",
+                "Dette gjør de ansatte hvis utøveren oppsøker barnet",
+                self.if_perpetrator_comes.clone(),
+            ),
+            (
+                "school_safest_places",
+                "Tryggeste steder",
+                self.safest_places.clone(),
+            ),
+            (
+                "school_riskiest_places",
+                "Mest risikable steder",
+                self.riskiest_places.clone(),
+            ),
+            (
+                "school_outside_centre",
+                "Slik er barnet trygt utenfor krisesenteret",
+                self.outside_centre.clone(),
+            ),
+        ]
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Police {
     pub contacted_on: String,
@@ -114,9 +151,75 @@ pub struct ChildPart {
     pub online: String,
 }
 
+/// One question of the child's own part (P5), in the child's words.
+pub struct ChildQuestion<'a> {
+    /// The form field; also the row's key when versions are compared.
+    pub field: &'static str,
+    pub question: &'static str,
+    pub answer: &'a str,
+    /// What to say when the plan is sent without an answer, if it needs one.
+    pub required: Option<&'static str>,
+}
+
 impl ChildPart {
     pub fn is_empty(&self) -> bool {
         self == &ChildPart::default()
+    }
+
+    /// The questions and answers in order; the shielded-address question
+    /// only at a centre with a shielded address (P8).
+    pub fn questions(&self, shielded_centre: bool) -> Vec<ChildQuestion<'_>> {
+        fn ask<'a>(
+            field: &'static str,
+            question: &'static str,
+            answer: &'a str,
+            required: Option<&'static str>,
+        ) -> ChildQuestion<'a> {
+            ChildQuestion {
+                field,
+                question,
+                answer,
+                required,
+            }
+        }
+        let mut questions = vec![
+            ask(
+                "child_can_do",
+                "Hva kan jeg gjøre? (på skoleveien, på skolen, med venner)",
+                &self.can_do,
+                None,
+            ),
+            ask(
+                "child_avoid",
+                "Hva bør jeg unngå å gjøre?",
+                &self.avoid,
+                None,
+            ),
+            ask(
+                "child_if_frightening",
+                "Hva gjør jeg hvis noe skremmende skjer?",
+                &self.if_frightening,
+                Some("Skriv sammen med barnet hva det gjør hvis noe skremmende skjer."),
+            ),
+            ask(
+                "child_online",
+                "Hva kan jeg gjøre og ikke gjøre på nett?",
+                &self.online,
+                None,
+            ),
+        ];
+        if shielded_centre {
+            questions.insert(
+                3,
+                ask(
+                    "child_shielded_address",
+                    "Hva kan jeg gjøre fordi krisesenteret har skjermet adresse?",
+                    &self.shielded_address,
+                    Some("Skriv sammen med barnet hva det kan gjøre fordi krisesenteret har skjermet adresse."),
+                ),
+            );
+        }
+        questions
     }
 }
 
@@ -274,7 +377,7 @@ impl Content {
                 outside_centre: text(&mut errors, "school_outside_centre"),
             };
             if !c.school.safe_to_start.is_empty()
-                && label(&SCHOOL_START, &c.school.safe_to_start).is_empty()
+                && forms::option_label(&SCHOOL_START, &c.school.safe_to_start).is_empty()
             {
                 errors.add("school_safe_to_start", "Velg et av svarene.");
             }
@@ -355,23 +458,16 @@ impl Content {
             );
         }
         if ctx.child && ctx.school_age {
-            if self.child_part.if_frightening.is_empty() {
-                errors.add(
-                    "child_if_frightening",
-                    "Skriv sammen med barnet hva det gjør hvis noe skremmende skjer.",
-                );
-            }
-            if ctx.shielded_centre && self.child_part.shielded_address.is_empty() {
-                errors.add(
-                    "child_shielded_address",
-                    "Skriv sammen med barnet hva det kan gjøre fordi krisesenteret har skjermet adresse.",
-                );
+            for q in self.child_part.questions(ctx.shielded_centre) {
+                if let (Some(missing), "") = (q.required, q.answer) {
+                    errors.add(q.field, missing);
+                }
             }
         }
     }
 
     pub fn party_label(&self, measure: &Measure) -> String {
-        let party = label(self.parties(), &measure.party);
+        let party = forms::option_label(self.parties(), &measure.party);
         if measure.party == "other" && !measure.party_name.is_empty() {
             format!("{party}: {}", measure.party_name)
         } else {
@@ -518,46 +614,13 @@ impl Content {
             }
         }
         if self.child {
-            let s = "Barnehage eller skole";
-            let school = &self.school;
-            for (key, label_text, value) in [
-                (
-                    "school_safe_to_start",
-                    "Trygt å starte?",
-                    label(&SCHOOL_START, &school.safe_to_start).to_owned(),
-                ),
-                (
-                    "school_required_first",
-                    "Må være på plass først",
-                    school.required_first.clone(),
-                ),
-                (
-                    "school_contributes",
-                    "Det skolen bidrar med",
-                    school.contributes.clone(),
-                ),
-                (
-                    "school_if_perpetrator_comes",
-                    "Hvis utøveren oppsøker barnet",
-                    school.if_perpetrator_comes.clone(),
-                ),
-                (
-                    "school_safest_places",
-                    "Tryggeste steder",
-                    school.safest_places.clone(),
-                ),
-                (
-                    "school_riskiest_places",
-                    "Mest risikable steder",
-                    school.riskiest_places.clone(),
-                ),
-                (
-                    "school_outside_centre",
-                    "Trygg utenfor krisesenteret",
-                    school.outside_centre.clone(),
-                ),
-            ] {
-                add(key.into(), s, label_text.into(), value);
+            for (key, label_text, value) in self.school.answers() {
+                add(
+                    key.into(),
+                    "Barnehage eller skole",
+                    label_text.into(),
+                    value,
+                );
             }
         }
         let p = "Politiet";
@@ -588,38 +651,20 @@ impl Content {
             self.shielded_address.clone(),
         );
         if self.child {
-            let s = "Barnets egen del";
-            let part = &self.child_part;
-            for (key, question, value) in [
-                ("child_can_do", CHILD_QUESTIONS[0], &part.can_do),
-                ("child_avoid", CHILD_QUESTIONS[1], &part.avoid),
-                (
-                    "child_if_frightening",
-                    CHILD_QUESTIONS[2],
-                    &part.if_frightening,
-                ),
-                (
-                    "child_shielded_address",
-                    CHILD_QUESTIONS[3],
-                    &part.shielded_address,
-                ),
-                ("child_online", CHILD_QUESTIONS[4], &part.online),
-            ] {
-                add(key.into(), s, question.into(), value.clone());
+            // Every question, so a version from before a change of the
+            // centre's shielded address compares with one after it.
+            for q in self.child_part.questions(true) {
+                add(
+                    q.field.into(),
+                    "Barnets egen del",
+                    q.question.into(),
+                    q.answer.to_owned(),
+                );
             }
         }
         rows
     }
 }
-
-/// P5: the child's questions, in the child's words.
-pub const CHILD_QUESTIONS: [&str; 5] = [
-    "Hva kan jeg gjøre? (på skoleveien, på skolen, med venner)",
-    "Hva bør jeg unngå å gjøre?",
-    "Hva gjør jeg hvis noe skremmende skjer?",
-    "Hva kan jeg gjøre fordi krisesenteret har skjermet adresse?",
-    "Hva kan jeg gjøre og ikke gjøre på nett?",
-];
 
 impl Measure {
     /// What, when, and what it answers, as one line.
@@ -681,7 +726,7 @@ fn check_measure(
             ),
         );
     }
-    if label(parties, &m.party).is_empty() {
+    if forms::option_label(parties, &m.party).is_empty() {
         errors.add(
             name("party"),
             format!("Tiltak {n}: velg hvem som har ansvaret."),

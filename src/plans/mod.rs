@@ -370,6 +370,16 @@ impl DecisionRecord {
     }
 }
 
+/// The newest return comment, while the version is back with its writers.
+pub fn return_comment<'a>(
+    plan: &Plan,
+    decisions: &'a [DecisionRecord],
+) -> Option<&'a DecisionRecord> {
+    (plan.state == "returned")
+        .then(|| decisions.iter().rev().find(|d| d.is_return()))
+        .flatten()
+}
+
 /// The decisions on a version, oldest first.
 pub async fn decisions(db: impl PgExecutor<'_>, plan: &Plan) -> sqlx::Result<Vec<DecisionRecord>> {
     sqlx::query_as(

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::content::{Content, Context, Flags, SCHOOL_AGE, links_of};
+use super::content::{Content, Flags};
 use super::routes::{Basis, PlanView, url};
 use super::{Decision, Plan};
 use crate::AppState;
@@ -106,15 +106,10 @@ async fn view_reviews_get(
         .into_iter()
         .take(PAGE_SIZE as usize)
         .map(|w| {
-            let links = links_of(&w.mapping);
             let child = w.content.child;
-            let flags = w.content.flags(&Context {
-                child,
-                school_age: child && locale::age(w.birth_date, locale::today()) >= SCHOOL_AGE,
-                shielded_centre: centre.has_shielded_address,
-                mapping: &w.mapping,
-                links: &links,
-            });
+            let age = locale::age(w.birth_date, locale::today());
+            let flags =
+                Basis::new(w.mapping, child, age, centre.has_shielded_address).flags(&w.content);
             ListRow {
                 id: w.id,
                 version: w.version,
@@ -374,7 +369,7 @@ async fn decide(
     let read_at: i32 = form.get("lock_version").parse().unwrap_or(0);
     let approve = matches!(decision, Decision::Approve { .. });
     if !super::decide(&state.db, &plan, read_at, user.id, decision).await? {
-        // Changed, withdrawn or decided by someone else meanwhile: show it
+        // Changed or decided by someone else meanwhile: show it
         // as it is now, with what this reviewer wrote.
         let plan = super::by_id_in_centre(&state.db, user.centre_id, plan.id)
             .await?

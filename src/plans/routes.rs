@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::content::{CHILD_QUESTIONS, Content, Context, Flags, Link, SCHOOL_AGE, links_of};
+use super::content::{ChildQuestion, Content, Context, Flags, Link, SCHOOL_AGE, links_of};
 use super::{DecisionRecord, Plan};
 use crate::AppState;
 use crate::audit::{self, AuditKind, Event};
@@ -59,17 +59,6 @@ pub fn url(case_id: uuid::Uuid, person_id: uuid::Uuid) -> String {
     format!("/cases/{case_id}/people/{person_id}/plan")
 }
 
-async fn audited(
-    state: &AppState,
-    user: &CurrentUser,
-    ip: ClientIp,
-    case: &Case,
-    kind: AuditKind,
-) -> Result<(), AppError> {
-    audit::record(&state.db, &Event::on_case(kind, user, ip.0, case.id)).await?;
-    Ok(())
-}
-
 /// What a plan version is read against: the mapping version it builds on
 /// (its fears and threats), the person and the centre.
 pub struct Basis {
@@ -92,13 +81,22 @@ impl Basis {
             .ok_or_else(|| AppError::Internal("a plan's mapping version is gone".into()))?
             .content;
         let centre = crate::accounts::centre(&state.db, centre_id).await?;
-        Ok(Basis {
+        Ok(Basis::new(
+            mapping,
+            person.is_child(),
+            person.age(),
+            centre.has_shielded_address,
+        ))
+    }
+
+    pub fn new(mapping: mapping::Content, child: bool, age: i32, shielded_centre: bool) -> Basis {
+        Basis {
             links: links_of(&mapping),
             mapping,
-            child: person.is_child(),
-            school_age: person.is_child() && person.age() >= SCHOOL_AGE,
-            shielded_centre: centre.has_shielded_address,
-        })
+            child,
+            school_age: child && age >= SCHOOL_AGE,
+            shielded_centre,
+        }
     }
 
     pub fn context(&self) -> Context<'_> {
@@ -145,34 +143,17 @@ impl PlanView {
         measure.answer_labels(&self.basis.links)
     }
 
-    pub fn child_questions(&self) -> Vec<(&'static str, &str)> {
-        child_questions(&self.plan.content, self.basis.shielded_centre)
+    pub fn child_questions(&self) -> Vec<ChildQuestion<'_>> {
+        self.plan
+            .content
+            .child_part
+            .questions(self.basis.shielded_centre)
     }
 
     /// The newest return comment, while the version is back with its writers.
     pub fn return_comment(&self) -> Option<&DecisionRecord> {
-        if self.plan.state == "returned" {
-            self.decisions.iter().rev().find(|d| d.is_return())
-        } else {
-            None
-        }
+        super::return_comment(&self.plan, &self.decisions)
     }
-}
-
-/// P5: the child's questions and answers; the shielded-address question
-/// only at a centre with a shielded address (P8).
-fn child_questions(content: &Content, shielded: bool) -> Vec<(&'static str, &str)> {
-    let part = &content.child_part;
-    [
-        (CHILD_QUESTIONS[0], part.can_do.as_str()),
-        (CHILD_QUESTIONS[1], part.avoid.as_str()),
-        (CHILD_QUESTIONS[2], part.if_frightening.as_str()),
-        (CHILD_QUESTIONS[3], part.shielded_address.as_str()),
-        (CHILD_QUESTIONS[4], part.online.as_str()),
-    ]
-    .into_iter()
-    .filter(|(q, _)| shielded || *q != CHILD_QUESTIONS[3])
-    .collect()
 }
 
 // ---- Overview ----
@@ -225,7 +206,11 @@ async fn view_plan_get(
         Some(plan) => Some(PlanView::load(&state, user.centre_id, &person, plan).await?),
         None => None,
     };
-    audited(&state, &user, ip, &case, AuditKind::PlanViewed).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanViewed, &user, ip.0, case.id),
+    )
+    .await?;
     render(&OverviewPage {
         page,
         base: url(case.id, person.id),
@@ -292,20 +277,10 @@ enum Conflict {
 }
 
 impl EditPage {
-    fn child_questions(&self) -> Vec<(usize, &'static str, String, &'static str)> {
-        let part = &self.content.child_part;
-        let all = [
-            ("child_can_do", &part.can_do),
-            ("child_avoid", &part.avoid),
-            ("child_if_frightening", &part.if_frightening),
-            ("child_shielded_address", &part.shielded_address),
-            ("child_online", &part.online),
-        ];
-        all.into_iter()
-            .enumerate()
-            .filter(|(i, _)| self.basis.shielded_centre || *i != 3)
-            .map(|(i, (name, value))| (i, CHILD_QUESTIONS[i], value.clone(), name))
-            .collect()
+    fn child_questions(&self) -> Vec<ChildQuestion<'_>> {
+        self.content
+            .child_part
+            .questions(self.basis.shielded_centre)
     }
 
     fn conflict_rows(&self) -> Vec<Compared> {
@@ -343,7 +318,11 @@ async fn view_plan_edit_get(
     let newest = mapping::newest_completed(&state.db, &person)
         .await?
         .map(|m| m.version);
-    audited(&state, &user, ip, &case, AuditKind::PlanViewed).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanViewed, &user, ip.0, case.id),
+    )
+    .await?;
     render(&EditPage {
         page,
         base,
@@ -424,7 +403,7 @@ async fn view_plan_edit_post(
             } else {
                 AuditKind::PlanSaved
             };
-            audited(&state, &user, ip, &case, kind).await?;
+            audit::record(&state.db, &Event::on_case(kind, &user, ip.0, case.id)).await?;
             return Ok(if submit {
                 Redirect::to(&format!("{base}?melding=plan-sendt"))
             } else if action == "rebase" {
@@ -469,9 +448,7 @@ async fn view_plan_edit_post(
             lock_version,
             mapping_version,
             newer_mapping: Some(newest.version).filter(|n| *n > mapping_version),
-            return_comment: (current.state == "returned")
-                .then(|| decisions.into_iter().rev().find(DecisionRecord::is_return))
-                .flatten(),
+            return_comment: super::return_comment(&current, &decisions).cloned(),
             flags: basis.flags(&content),
             content,
             basis,
@@ -558,7 +535,11 @@ async fn view_plan_version_get(
     path: PathIds,
 ) -> Result<Response, AppError> {
     let (case, person, view) = version_view(&state, &user, &path).await?;
-    audited(&state, &user, ip, &case, AuditKind::PlanViewed).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanViewed, &user, ip.0, case.id),
+    )
+    .await?;
     render(&VersionPage {
         page,
         base: url(case.id, person.id),
@@ -589,13 +570,6 @@ impl SchoolPage {
             .filter(|m| m.party == "school")
             .collect()
     }
-
-    fn safe_to_start(&self) -> &'static str {
-        super::content::SCHOOL_START
-            .iter()
-            .find(|(code, _)| *code == self.view.plan.content.school.safe_to_start)
-            .map_or("Ikke vurdert", |(_, label)| label)
-    }
 }
 
 async fn view_plan_school_get(
@@ -609,7 +583,11 @@ async fn view_plan_school_get(
     if !person.is_child() {
         return Err(AppError::NotFound);
     }
-    audited(&state, &user, ip, &case, AuditKind::PlanPrinted).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanPrinted, &user, ip.0, case.id),
+    )
+    .await?;
     render(&SchoolPage {
         page,
         base: url(case.id, person.id),
@@ -649,7 +627,11 @@ async fn view_plan_child_get(
     if !view.basis.school_age {
         return Err(AppError::NotFound);
     }
-    audited(&state, &user, ip, &case, AuditKind::PlanPrinted).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanPrinted, &user, ip.0, case.id),
+    )
+    .await?;
     render(&ChildPage {
         page,
         base: url(case.id, person.id),
@@ -690,7 +672,11 @@ async fn view_plan_compare_get(
     }
     let to_rows = read.pop().unwrap_or_default();
     let from_rows = read.pop().unwrap_or_default();
-    audited(&state, &user, ip, &case, AuditKind::PlanViewed).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanViewed, &user, ip.0, case.id),
+    )
+    .await?;
     render(&ComparePage {
         page,
         base: url(case.id, person.id),
