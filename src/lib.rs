@@ -37,8 +37,7 @@ use tokio::sync::watch;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use accounts::Role;
-use auth::{csrf, guard, session};
+use auth::{Permission, csrf, guard, session};
 use config::Config;
 use db::Database;
 
@@ -64,9 +63,9 @@ pub fn router(state: AppState) -> Router {
         .merge(plans::routes::routes())
         .merge(
             plans::reviews::routes()
-                .route_layer(from_fn_with_state(Role::Coordinator, guard::require_role)),
+                .route_layer(from_fn_with_state(Permission::DecidePlans, guard::require)),
         )
-        .merge(admin::routes().route_layer(from_fn_with_state(Role::Admin, guard::require_role)))
+        .merge(admin::routes())
         .route_layer(from_fn(guard::require_signed_in));
 
     let pages = Router::new()

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::accounts::{self, Account};
 use crate::audit::{self, AuditKind, Entry, Filter};
-use crate::auth::session::CurrentUser;
+use crate::auth::permission::{Can, grant::ReadAudit};
 use crate::error::AppError;
 use crate::http::page::{Page, render};
 
@@ -40,7 +40,7 @@ struct AuditPage {
 pub async fn view_audit_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadAudit>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     let filter = Filter {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::accounts::{self, Centre};
 use crate::audit::{self, AuditKind, Event};
-use crate::auth::session::CurrentUser;
+use crate::auth::permission::{Can, grant::ManageCentre};
 use crate::error::AppError;
 use crate::forms;
 use crate::http::ClientIp;
@@ -28,7 +28,7 @@ struct CentrePage {
 pub async fn view_centre_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ManageCentre>,
 ) -> Result<Response, AppError> {
     let centre = accounts::centre(&state.db, user.centre_id).await?;
     render(&CentrePage { page, centre })
@@ -41,7 +41,7 @@ pub struct CentreForm {
 
 pub async fn view_centre_post(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<ManageCentre>,
     ClientIp(ip): ClientIp,
     Form(form): Form<CentreForm>,
 ) -> Result<Response, AppError> {

@@ -1,17 +1,21 @@
 //! `/admin`: an administrator manages the accounts of their own centre, its
-//! settings, and reads its audit log. The whole area stands behind `require_role(Admin)`.
+//! settings, and reads its audit log. Each part stands behind its own
+//! permission, as a guard in front and as `Can<P>` in every handler.
 
 mod audit_log;
 mod centre;
 mod users;
 
 use axum::Router;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::auth::{Permission, guard};
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let guard = |permission| from_fn_with_state(permission, guard::require);
+    let users = Router::new()
         .route("/admin/users", get(users::view_users_get))
         .route(
             "/admin/users/new",
@@ -31,9 +35,15 @@ pub fn routes() -> Router<AppState> {
             "/admin/users/{id}/password",
             post(users::view_user_password_post),
         )
+        .route_layer(guard(Permission::ManageAccounts));
+    let centre = Router::new()
         .route(
             "/admin/centre",
             get(centre::view_centre_get).post(centre::view_centre_post),
         )
+        .route_layer(guard(Permission::ManageCentre));
+    let audit = Router::new()
         .route("/admin/audit", get(audit_log::view_audit_get))
+        .route_layer(guard(Permission::ReadAudit));
+    users.merge(centre).merge(audit)
 }

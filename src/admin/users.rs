@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::accounts::{self, Account, AccountFields, CreateError, NewAccount, Role};
 use crate::audit::{self, AuditKind, Event};
+use crate::auth::permission::{Can, grant::ManageAccounts};
 use crate::auth::session::{self, CurrentUser};
 use crate::auth::{password, token};
 use crate::error::AppError;
@@ -50,7 +51,7 @@ struct UsersPage {
 pub async fn view_users_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ManageAccounts>,
 ) -> Result<Response, AppError> {
     let accounts = accounts::accounts_of_centre(&state.db, user.centre_id)
         .await?
@@ -59,7 +60,7 @@ pub async fn view_users_get(
         .collect();
     render(&UsersPage {
         page,
-        centre_name: user.centre_name,
+        centre_name: user.centre_name.clone(),
         accounts,
     })
 }
@@ -93,7 +94,7 @@ struct TemporaryPasswordPage {
     created: bool,
 }
 
-pub async fn view_user_new_get(page: Page) -> Result<Response, AppError> {
+pub async fn view_user_new_get(page: Page, _: Can<ManageAccounts>) -> Result<Response, AppError> {
     render(&NewUserPage {
         page,
         roles: Role::choices(Role::Staff.as_str()),
@@ -108,7 +109,7 @@ pub async fn view_user_new_get(page: Page) -> Result<Response, AppError> {
 pub async fn view_user_new_post(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ManageAccounts>,
     ClientIp(ip): ClientIp,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
@@ -211,7 +212,7 @@ fn user_page(
 pub async fn view_user_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ManageAccounts>,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
     let account = load(&state, &user, id).await?;
@@ -232,7 +233,7 @@ pub struct RoleForm {
 pub async fn view_user_role_post(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ManageAccounts>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
     Form(form): Form<RoleForm>,
@@ -264,7 +265,7 @@ pub async fn view_user_role_post(
 pub async fn view_user_deactivate_post(
     state: State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ManageAccounts>,
     ip: ClientIp,
     id: RecordId,
 ) -> Result<Response, AppError> {
@@ -274,7 +275,7 @@ pub async fn view_user_deactivate_post(
 pub async fn view_user_reactivate_post(
     state: State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ManageAccounts>,
     ip: ClientIp,
     id: RecordId,
 ) -> Result<Response, AppError> {
@@ -284,7 +285,7 @@ pub async fn view_user_reactivate_post(
 async fn set_active(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ManageAccounts>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
     active: bool,
@@ -316,7 +317,7 @@ async fn set_active(
 pub async fn view_user_password_post(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ManageAccounts>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {

@@ -1,13 +1,13 @@
 //! Who may call what. Every route outside the few public ones sits behind
-//! `require_signed_in` (deny by default); areas for one role add
-//! `require_role`. Handlers take `CurrentUser` for who is asking.
+//! `require_signed_in` (deny by default); areas for one permission add
+//! `require`, and their handlers take `Can<P>` (see `permission`).
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::permission::Permission;
 use super::session::{CurrentUser, SessionState};
-use crate::accounts::Role;
 use crate::error::AppError;
 
 /// Where a user with a temporary password may go before choosing their own.
@@ -28,13 +28,14 @@ pub async fn require_signed_in(mut req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-pub async fn require_role(
-    State(role): State<Role>,
+/// A whole area for one permission, in front of the handlers' own `Can<P>`.
+pub async fn require(
+    State(permission): State<Permission>,
     req: Request,
     next: Next,
 ) -> Result<Response, AppError> {
     match req.extensions().get::<CurrentUser>() {
-        Some(user) if user.role == role => Ok(next.run(req).await),
+        Some(user) if user.may(permission) => Ok(next.run(req).await),
         Some(_) => Err(AppError::Forbidden),
         None => Err(AppError::SignInRequired),
     }

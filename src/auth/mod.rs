@@ -4,7 +4,10 @@
 pub mod csrf;
 pub mod guard;
 pub mod password;
+pub mod permission;
 pub mod routes;
 pub mod session;
 pub mod throttle;
 pub mod token;
+
+pub use permission::{Can, Permission, grant};

@@ -14,6 +14,10 @@ use super::form::{CaseForm, ChildForm, contact_choices};
 use super::{Case, CaseRow, ListFilter, Person, PersonRow};
 use crate::accounts::Role;
 use crate::audit::{self, AuditKind, Entry, Event, Filter};
+use crate::auth::permission::{
+    Can,
+    grant::{ReadAccessLog, ReadCases, WriteCases},
+};
 use crate::auth::session::CurrentUser;
 use crate::error::AppError;
 use crate::forms::{Choice, FieldErrors, FormFields};
@@ -92,7 +96,7 @@ impl ListPage {
 async fn view_cases_get(
     state: State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
@@ -103,7 +107,7 @@ async fn view_cases_get(
 async fn view_cases_search_post(
     state: State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     form: FormFields,
 ) -> Result<Response, AppError> {
@@ -119,7 +123,7 @@ async fn view_cases_search_post(
 async fn list(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ClientIp(ip): ClientIp,
     query: ListQuery,
     name: String,
@@ -208,7 +212,7 @@ fn form_page(
 async fn view_case_new_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
 ) -> Result<Response, AppError> {
     let contact_people = super::contact_people(&state.db, user.centre_id).await?;
     let form = CaseForm {
@@ -229,7 +233,7 @@ async fn view_case_new_get(
 async fn view_case_new_post(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<WriteCases>,
     ClientIp(ip): ClientIp,
     fields: FormFields,
 ) -> Result<Response, AppError> {
@@ -259,7 +263,7 @@ async fn view_case_new_post(
 async fn view_case_edit_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
@@ -285,7 +289,7 @@ async fn view_case_edit_get(
 async fn view_case_edit_post(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<WriteCases>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
     fields: FormFields,
@@ -445,7 +449,7 @@ async fn case_page(
 async fn view_case_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
@@ -471,7 +475,7 @@ async fn view_case_get(
 async fn view_child_add_post(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<WriteCases>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
     fields: FormFields,
@@ -499,7 +503,7 @@ async fn view_child_add_post(
 
 async fn view_child_remove_post(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<WriteCases>,
     ClientIp(ip): ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
@@ -531,7 +535,7 @@ struct AccessLogPage {
 async fn view_access_log_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadAccessLog>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {

@@ -40,16 +40,10 @@ impl Page {
         None
     }
 
-    pub fn is_coordinator(&self) -> bool {
-        self.user
-            .as_ref()
-            .is_some_and(|u| u.role == crate::accounts::Role::Coordinator)
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.user
-            .as_ref()
-            .is_some_and(|u| u.role == crate::accounts::Role::Admin)
+    /// Whether the signed-in user holds `permission`: what the navigation
+    /// and the dashboard offer follows the same table as the routes.
+    pub fn may(&self, permission: crate::auth::Permission) -> bool {
+        self.user.as_ref().is_some_and(|u| u.may(permission))
     }
 }
 

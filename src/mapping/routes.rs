@@ -12,7 +12,10 @@ use super::Version;
 use super::content::{Content, compare};
 use crate::AppState;
 use crate::audit::{self, AuditKind, Event};
-use crate::auth::session::CurrentUser;
+use crate::auth::permission::{
+    Can,
+    grant::{ReadCases, WriteCases},
+};
 use crate::cases::{self, Case, Person};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormFields};
@@ -66,7 +69,7 @@ struct OverviewPage {
 async fn view_mapping_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
@@ -94,7 +97,7 @@ async fn view_mapping_get(
 
 async fn view_mapping_draft_post(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<WriteCases>,
     path: PathIds,
 ) -> Result<Response, AppError> {
     let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
@@ -128,7 +131,7 @@ impl EditPage {
 async fn view_mapping_edit_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
@@ -157,7 +160,7 @@ async fn view_mapping_edit_get(
 async fn view_mapping_edit_post(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<WriteCases>,
     ip: ClientIp,
     path: PathIds,
     form: FormFields,
@@ -252,7 +255,7 @@ struct VersionPage {
 async fn view_mapping_version_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
@@ -290,7 +293,7 @@ struct ComparePage {
 async fn view_mapping_compare_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     path: PathIds,
     Query(query): Query<CompareQuery>,

@@ -18,6 +18,7 @@ use super::routes::{Basis, PlanView, url};
 use super::{Decision, Plan};
 use crate::AppState;
 use crate::audit::{self, AuditKind, Event};
+use crate::auth::permission::{Can, grant::DecidePlans};
 use crate::auth::session::CurrentUser;
 use crate::cases::{self, Case, Person};
 use crate::error::AppError;
@@ -92,7 +93,7 @@ struct ReviewsPage {
 async fn view_reviews_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<DecidePlans>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     let waiting: Vec<Waiting> = sqlx::query_as(AWAITING_REVIEW)
@@ -234,7 +235,7 @@ async fn review_page(
 async fn view_review_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<DecidePlans>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
@@ -261,7 +262,7 @@ async fn view_review_get(
 async fn view_review_return_post(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<DecidePlans>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
     form: FormFields,
@@ -299,7 +300,7 @@ async fn view_review_return_post(
 async fn view_review_approve_post(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<DecidePlans>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
     form: FormFields,

@@ -13,6 +13,10 @@ use super::content::{ChildQuestion, Content, Context, Flags, Link, SCHOOL_AGE, l
 use super::{DecisionRecord, Plan};
 use crate::AppState;
 use crate::audit::{self, AuditKind, Event};
+use crate::auth::permission::{
+    Can,
+    grant::{ReadCases, WriteCases},
+};
 use crate::auth::session::CurrentUser;
 use crate::cases::{self, Case, Person};
 use crate::error::AppError;
@@ -188,7 +192,7 @@ impl OverviewPage {
 async fn view_plan_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
@@ -225,7 +229,7 @@ async fn view_plan_get(
 
 async fn view_plan_draft_post(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<WriteCases>,
     path: PathIds,
 ) -> Result<Response, AppError> {
     let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
@@ -302,7 +306,7 @@ impl EditPage {
 async fn view_plan_edit_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
@@ -344,7 +348,7 @@ async fn view_plan_edit_get(
 async fn view_plan_edit_post(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<WriteCases>,
     ip: ClientIp,
     path: PathIds,
     form: FormFields,
@@ -482,7 +486,7 @@ struct FlagsFragment {
 /// the plan is written, by the same rules as on save. Writes nothing.
 async fn view_plan_flags_post(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<WriteCases>,
     path: PathIds,
     form: FormFields,
 ) -> Result<Response, AppError> {
@@ -530,7 +534,7 @@ async fn version_view(
 async fn view_plan_version_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
@@ -575,7 +579,7 @@ impl SchoolPage {
 async fn view_plan_school_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
@@ -619,7 +623,7 @@ impl ChildPage {
 async fn view_plan_child_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
@@ -655,7 +659,7 @@ struct ComparePage {
 async fn view_plan_compare_get(
     State(state): State<AppState>,
     page: Page,
-    user: CurrentUser,
+    user: Can<ReadCases>,
     ip: ClientIp,
     path: PathIds,
     Query(query): Query<CompareQuery>,

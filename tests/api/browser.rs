@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::cli::{open_tempdir, run, text, trygg};
 use crate::helpers::{TestApp, database_url, spawn_app};
+use crate::permissions::{route_shape, router_routes};
 
 /// GET routes the crawler cannot reach as a page, and why.
 const NOT_CRAWLED: [(&str, &str); 4] = [
@@ -176,20 +177,6 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
     serde_json::Value::Object(users)
 }
 
-/// A path or a route with every parameter as `{}`: `/cases/{id}` and
-/// `/cases/0b5…` both become `/cases/{}`.
-fn route_shape(path: &str) -> String {
-    path.split('/')
-        .map(|s| {
-            let parameter = s.starts_with('{')
-                || uuid::Uuid::parse_str(s).is_ok()
-                || (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
-            if parameter { "{}" } else { s }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// The routes behind the paths the crawler wrote down.
 fn visited_routes(dir: &Path) -> BTreeSet<String> {
     let mut routes = BTreeSet::new();
@@ -208,37 +195,11 @@ fn visited_routes(dir: &Path) -> BTreeSet<String> {
     routes
 }
 
-/// Every `.route("…", get(…))` in the source: the router's GET routes.
+/// The router's GET routes.
 fn get_routes() -> BTreeSet<String> {
-    let mut routes = BTreeSet::new();
-    let mut dirs = vec![root().join("src")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            let source: String = std::fs::read_to_string(&path)
-                .unwrap()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join("");
-            for part in source.split(".route(\"").skip(1) {
-                if let Some((route, rest)) = part.split_once("\",") {
-                    if rest.starts_with("get(") {
-                        routes.insert(route_shape(route));
-                    }
-                }
-            }
-        }
-    }
-    assert!(
-        routes.contains("/cases/{}/people/{}/mapping/versions/{}"),
-        "the route scan found nothing: {routes:?}"
-    );
-    routes
+    router_routes()
+        .into_iter()
+        .filter(|(method, _)| *method == "GET")
+        .map(|(_, route)| route)
+        .collect()
 }

@@ -1,0 +1,260 @@
+//! Every route of the router, asked by every role, answers as the one
+//! permission table (`Role::permissions`) says: 403 where the role lacks the
+//! permission, never 403 where it holds it, and the login page for nobody
+//! signed in (U1–U3).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use trygg::accounts::Role;
+use trygg::auth::Permission;
+use trygg::seed::{self, Options};
+
+use crate::helpers::{Browser, spawn_app};
+
+/// What a route needs, by its shape (every parameter as `{}`). A route the
+/// scan finds and this does not name fails the test: a new route must say
+/// who may call it.
+fn needs(method: &str, route: &str) -> Option<Need> {
+    use Need::*;
+    use Permission::*;
+    Some(match (method, route) {
+        (_, "/login" | "/setup" | "/healthz" | "/static/{}" | "/favicon.ico") => Public,
+        (_, "/" | "/logout" | "/account/password" | "/resume" | "/resume/discard") => SignedIn,
+        (_, "/cases/{}/access-log") => May(ReadAccessLog),
+        ("POST", "/cases") => May(ReadCases), // the name search
+        (_, r) if r.starts_with("/cases") => May(if method == "GET" {
+            ReadCases
+        } else {
+            WriteCases
+        }),
+        (_, r) if r.starts_with("/reviews") => May(DecidePlans),
+        (_, r) if r.starts_with("/admin/users") => May(ManageAccounts),
+        (_, "/admin/centre") => May(ManageCentre),
+        (_, "/admin/audit") => May(ReadAudit),
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Need {
+    Public,
+    SignedIn,
+    May(Permission),
+}
+
+/// Every `.route("…", get(…).post(…))` in `src/`: (method, route shape).
+pub fn router_routes() -> BTreeSet<(&'static str, String)> {
+    let mut routes = BTreeSet::new();
+    let mut dirs = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let source: String = std::fs::read_to_string(&path)
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            for part in source.split(".route(\"").skip(1) {
+                let Some((route, rest)) = part.split_once("\",") else {
+                    continue;
+                };
+                // The method router ends where the route call closes.
+                let mut depth = 1;
+                let end = rest
+                    .char_indices()
+                    .find(|(_, c)| {
+                        match c {
+                            '(' => depth += 1,
+                            ')' => depth -= 1,
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map_or(rest.len(), |(i, _)| i);
+                let methods = &rest[..end];
+                if methods.starts_with("get(") || methods.contains(".get(") {
+                    routes.insert(("GET", route_shape(route)));
+                }
+                if methods.starts_with("post(") || methods.contains(".post(") {
+                    routes.insert(("POST", route_shape(route)));
+                }
+            }
+        }
+    }
+    assert!(
+        routes.contains(&("POST", "/reviews/{}/approve".to_owned())),
+        "the route scan found nothing: {routes:?}"
+    );
+    routes
+}
+
+/// A path or a route with every parameter as `{}`: `/cases/{id}` and
+/// `/cases/0b5…` both become `/cases/{}`.
+pub fn route_shape(path: &str) -> String {
+    path.split('/')
+        .map(|part| {
+            let is_param = part.starts_with('{')
+                || uuid::Uuid::parse_str(part).is_ok()
+                || (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+            if is_param { "{}" } else { part }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The records a route's parameters name: all of the asker's own centre.
+struct Ids {
+    case: String,
+    child: String,
+    /// Removed by the route that removes a child, so the others keep theirs.
+    other_child: String,
+    review: String,
+    account: String,
+}
+
+impl Ids {
+    fn path(&self, route: &str) -> String {
+        let segments: Vec<&str> = route.split('/').collect();
+        let mut out = Vec::new();
+        for (i, part) in segments.iter().enumerate() {
+            if *part != "{}" {
+                out.push((*part).to_owned());
+                continue;
+            }
+            let value = match segments[i - 1] {
+                "cases" => &self.case,
+                "people" => &self.child,
+                "children" => &self.other_child,
+                "versions" => "1",
+                "reviews" => &self.review,
+                "users" => &self.account,
+                other => panic!("no id for a parameter after {other:?} in {route}"),
+            };
+            out.push(value.to_owned());
+        }
+        let path = out.join("/");
+        if path.ends_with("/compare") {
+            format!("{path}?from=1&to=1")
+        } else {
+            path
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_permission_table_says() {
+    let app = spawn_app().await;
+    let centre = app.centre("Senteret").await;
+    // The seeded plans' authors and approver: none of the accounts asking
+    // below, so the coordinator may decide on every submitted plan.
+    app.user(&centre, Role::Staff).await;
+    app.user(&centre, Role::Coordinator).await;
+    seed::run(
+        &app.db,
+        Options {
+            centres: None,
+            centre: Some("Senteret".into()),
+            cases: 20,
+            force: false,
+        },
+    )
+    .await
+    .unwrap();
+    let (case, child): (uuid::Uuid, uuid::Uuid) = sqlx::query_as(
+        "SELECT p.case_id, p.id FROM persons p
+         WHERE p.kind = 'child' AND p.removed_at IS NULL
+           AND p.birth_date < current_date - interval '8 years'
+           AND EXISTS (SELECT 1 FROM plans WHERE person_id = p.id AND version = 1)
+         ORDER BY p.id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let other_child: uuid::Uuid = sqlx::query_scalar(
+        "SELECT id FROM persons WHERE kind = 'child' AND removed_at IS NULL AND id <> $1 LIMIT 1",
+    )
+    .bind(child)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let review: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM plans WHERE state = 'submitted' LIMIT 1")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let target = app.user(&centre, Role::Staff).await;
+    let ids = Ids {
+        case: case.to_string(),
+        child: child.to_string(),
+        other_child: other_child.to_string(),
+        review: review.to_string(),
+        account: target.id.to_string(),
+    };
+
+    let routes = router_routes();
+    let unclassified: Vec<_> = routes
+        .iter()
+        .filter(|(m, r)| needs(m, r).is_none())
+        .collect();
+    assert!(
+        unclassified.is_empty(),
+        "routes nobody said who may call: {unclassified:?}"
+    );
+
+    let mut anonymous = app.browser();
+    anonymous.get("/login").await;
+    for role in Role::ALL {
+        let user = app.user(&centre, role).await;
+        let mut browser = app.signed_in(&user).await;
+        for (method, route) in &routes {
+            let need = needs(method, route).unwrap();
+            if matches!(need, Need::Public) || route == "/logout" {
+                continue;
+            }
+            let path = ids.path(route);
+            let answer = send(&mut browser, method, &path).await;
+            let allowed = match need {
+                Need::May(permission) => role.may(permission),
+                _ => true,
+            };
+            assert!(answer.0 < 500, "{role:?} {method} {path}: {}", answer.0);
+            if allowed {
+                assert_ne!(answer.0, 403, "{role:?} {method} {path} is refused");
+                assert!(
+                    !answer.1.starts_with("/login"),
+                    "{role:?} {method} {path} asks to sign in"
+                );
+            } else {
+                assert_eq!(answer.0, 403, "{role:?} {method} {path} is let through");
+            }
+            if role == Role::Staff {
+                // Nobody signed in: the login page, or a refused form.
+                let answer = send(&mut anonymous, method, &path).await;
+                assert!(
+                    answer.1.starts_with("/login") || answer.0 == 403,
+                    "anonymous {method} {path}: {} {}",
+                    answer.0,
+                    answer.1
+                );
+            }
+        }
+    }
+}
+
+/// Status and redirect target; a POST carries the CSRF token of the last
+/// page, as a form would.
+async fn send(browser: &mut Browser, method: &str, path: &str) -> (u16, String) {
+    let response = if method == "GET" {
+        browser.get(path).await
+    } else {
+        browser.post(path, &[]).await
+    };
+    (response.status, response.location().to_owned())
+}
