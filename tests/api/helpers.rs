@@ -304,11 +304,26 @@ impl Response {
             .unwrap_or_default()
     }
 
+    /// The header `name`, or "" when the response has none: for asserting
+    /// that a header is absent or equal to a value. A test that looks inside
+    /// a header's value uses `header_required`, so an absent header fails.
     pub fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
+    }
+
+    /// The header `name`, which must be there and not be empty.
+    pub fn header_required(&self, name: &str) -> &str {
+        let value = self
+            .headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
+            .to_str()
+            .unwrap_or_else(|_| panic!("the {name} header is not text"));
+        assert!(!value.is_empty(), "the {name} header is empty");
+        value
     }
 
     /// The page as a browser reads it.
