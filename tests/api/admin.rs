@@ -50,11 +50,9 @@ async fn admin_creates_an_account_with_a_temporary_password_shown_once() {
         )
         .await;
     assert_eq!(created.status, 201);
-    let start = created.body.find("<code>").unwrap() + 6;
-    let temporary: String = created.body[start..]
-        .chars()
-        .take_while(|c| *c != '<')
-        .collect();
+    let temporary = created
+        .text("#temporary-password code")
+        .expect("the temporary password");
     assert_eq!(temporary.len(), 19, "four groups of four: {temporary}");
 
     let mut newcomer = app.browser();
@@ -134,7 +132,7 @@ async fn account_form_errors_keep_every_value() {
         Some("Dobbel")
     );
     assert!(
-        duplicate.body.contains(r#"value="admin" checked"#),
+        duplicate.is_checked("role", "admin"),
         "the chosen role is kept"
     );
 }
@@ -159,7 +157,7 @@ async fn admin_changes_role_and_it_is_audited() {
     );
     let page = browser.get(response.location()).await;
     assert!(page.body.contains("Rollen er endret."));
-    assert!(page.body.contains(r#"value="coordinator" checked"#));
+    assert!(page.is_checked("role", "coordinator"));
 
     let detail: String =
         sqlx::query_scalar("SELECT detail FROM audit_events WHERE kind = 'role_changed'")
@@ -231,11 +229,9 @@ async fn password_reset_gives_a_temporary_password_and_signs_the_user_out() {
         .post(&format!("/admin/users/{}/password", staff.id), &[])
         .await;
     assert_eq!(reset.status, 200);
-    let start = reset.body.find("<code>").unwrap() + 6;
-    let temporary: String = reset.body[start..]
-        .chars()
-        .take_while(|c| *c != '<')
-        .collect();
+    let temporary = reset
+        .text("#temporary-password code")
+        .expect("the temporary password");
 
     assert_eq!(staff_browser.get("/").await.location(), "/login");
     assert_eq!(
@@ -341,7 +337,7 @@ async fn admin_sets_whether_the_centre_has_a_shielded_address_and_it_is_audited(
     let page = browser.get("/admin/centre").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Senteret har skjermet adresse"));
-    assert!(!page.body.contains(r#"value="on" checked"#));
+    assert!(!page.is_checked("shielded_address", "on"));
 
     let saved = browser
         .post("/admin/centre", &[("shielded_address", "on")])
@@ -349,7 +345,7 @@ async fn admin_sets_whether_the_centre_has_a_shielded_address_and_it_is_audited(
     assert_eq!(saved.location(), "/admin/centre?melding=senter-lagret");
     let page = browser.get(saved.location()).await;
     assert!(page.body.contains("Innstillingene for senteret er lagret."));
-    assert!(page.body.contains(r#"value="on" checked"#));
+    assert!(page.is_checked("shielded_address", "on"));
     let shielded = |id| {
         sqlx::query_scalar::<_, bool>("SELECT has_shielded_address FROM centres WHERE id = $1")
             .bind(id)

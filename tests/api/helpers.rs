@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use reqwest::header::HeaderMap;
+use scraper::{ElementRef, Html, Selector};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use trygg::accounts::{self, Centre, EmailAddress, NewAccount, Role};
@@ -303,6 +304,9 @@ impl Response {
             .unwrap_or_default()
     }
 
+    /// The header `name`, or "" when the response has none: for asserting
+    /// that a header is absent or equal to a value. A test that looks inside
+    /// a header's value uses `header_required`, so an absent header fails.
     pub fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
@@ -310,17 +314,79 @@ impl Response {
             .unwrap_or_default()
     }
 
-    /// The value of the input `name` in the page.
-    pub fn input_value(&self, name: &str) -> Option<String> {
-        let marker = format!("name=\"{name}\"");
-        let start = self.body.find(&marker)?;
-        let tag_start = self.body[..start].rfind('<')?;
-        let tag_end = start + self.body[start..].find('>')?;
-        let tag = &self.body[tag_start..tag_end];
-        let value_at = tag.find("value=\"")? + 7;
-        let value_end = value_at + tag[value_at..].find('"')?;
-        Some(tag[value_at..value_end].to_owned())
+    /// The header `name`, which must be there and not be empty.
+    pub fn header_required(&self, name: &str) -> &str {
+        let value = self
+            .headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
+            .to_str()
+            .unwrap_or_else(|_| panic!("the {name} header is not text"));
+        assert!(!value.is_empty(), "the {name} header is empty");
+        value
     }
+
+    /// The page as a browser reads it.
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// The value of the first input named `name` in the page.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let css = format!("input[name={}]", css_string(name));
+        self.attr(&css, "value")
+    }
+
+    /// The attribute `attr` of the first element matching `css`.
+    pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        let html = self.html();
+        let element = html.select(&selector(css)).next()?;
+        element.attr(attr).map(str::to_owned)
+    }
+
+    /// The text of the first element matching `css`.
+    pub fn text(&self, css: &str) -> Option<String> {
+        let html = self.html();
+        let element = html.select(&selector(css)).next()?;
+        Some(element.text().collect())
+    }
+
+    /// The text of every element matching `css`, trimmed, in page order.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        self.html()
+            .select(&selector(css))
+            .map(|e| e.text().collect::<String>().trim().to_owned())
+            .collect()
+    }
+
+    /// How many elements match `css`.
+    pub fn count(&self, css: &str) -> usize {
+        self.html().select(&selector(css)).count()
+    }
+
+    /// Whether the radio or checkbox `name` with `value` is checked.
+    pub fn is_checked(&self, name: &str, value: &str) -> bool {
+        let css = format!(
+            "input[name={}][value={}]",
+            css_string(name),
+            css_string(value)
+        );
+        let html = self.html();
+        let inputs = selector(&css);
+        let mut inputs = html.select(&inputs).peekable();
+        assert!(inputs.peek().is_some(), "no input {css} in the page");
+        inputs.any(|input| input.attr("checked").is_some())
+    }
+}
+
+/// A CSS selector written in a test; one that does not parse is a bug in the test.
+pub fn selector(css: &str) -> Selector {
+    Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css:?}: {e:?}"))
+}
+
+/// `text` as a quoted CSS string, for attribute selectors.
+pub fn css_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 pub struct Browser {
@@ -413,47 +479,55 @@ impl Browser {
 }
 
 /// The current fields of the form with class `form_class`, as a browser would send them back, with
-/// `changes` applied (a value of "" removes the field).
+/// `changes` applied (a value of "" removes the field). Like a browser, it sends the inputs and
+/// textareas that have a name, only the checked radios and checkboxes, the selected options of a
+/// select, and neither disabled fields nor buttons: the test says which button it presses. The CSRF
+/// token is left out; `Browser::post` adds the current one.
 pub fn form_fields(
     page: &Response,
     form_class: &str,
     changes: &[(&str, &str)],
 ) -> Vec<(String, String)> {
+    let html = page.html();
+    let form = html
+        .select(&selector(&format!(
+            "form[class~={}]",
+            css_string(form_class)
+        )))
+        .next()
+        .unwrap_or_else(|| panic!("no form with class {form_class:?}"));
     let mut fields: Vec<(String, String)> = Vec::new();
-    let body = &page.body;
-    let form = &body[body
-        .find(&format!("class=\"{form_class}\""))
-        .expect("the form")..];
-    for tag in form.split('<').skip(1) {
-        let is_input = tag.starts_with("input ");
-        let is_textarea = tag.starts_with("textarea ");
-        if !is_input && !is_textarea {
+    for field in form.select(&selector("input[name], textarea[name], select[name]")) {
+        let Some(name) = field.attr("name") else {
             continue;
-        }
-        let attr = |name: &str| {
-            let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
-            Some(tag[at..at + tag[at..].find('"')?].to_owned())
         };
-        let Some(name) = attr("name") else { continue };
-        if name == "csrf_token" {
+        if name == "csrf_token" || field.attr("disabled").is_some() {
             continue;
         }
-        let kind = attr("type").unwrap_or_default();
-        if (kind == "radio" || kind == "checkbox") && !tag.contains(" checked") {
-            continue;
+        match field.value().name() {
+            "input" => {
+                let kind = field.attr("type").unwrap_or("text").to_ascii_lowercase();
+                match kind.as_str() {
+                    "submit" | "image" | "button" | "reset" | "file" => continue,
+                    "radio" | "checkbox" => {
+                        if field.attr("checked").is_some() {
+                            let value = field.attr("value").unwrap_or("on");
+                            fields.push((name.to_owned(), value.to_owned()));
+                        }
+                    }
+                    _ => {
+                        let value = field.attr("value").unwrap_or_default();
+                        fields.push((name.to_owned(), value.to_owned()));
+                    }
+                }
+            }
+            "textarea" => fields.push((name.to_owned(), field.text().collect())),
+            _ => {
+                for value in selected_options(field) {
+                    fields.push((name.to_owned(), value));
+                }
+            }
         }
-        let value = if is_textarea {
-            tag[tag.find('>').unwrap() + 1..].to_owned()
-        } else {
-            attr("value").unwrap_or_default()
-        };
-        fields.push((
-            name,
-            value
-                .replace("&#x27;", "'")
-                .replace("&quot;", "\"")
-                .replace("&amp;", "&"),
-        ));
     }
     for (name, value) in changes {
         let name = (*name).to_owned();
@@ -463,4 +537,25 @@ pub fn form_fields(
         }
     }
     fields
+}
+
+/// The values a select sends: its selected options, or else the first option
+/// of a single choice.
+fn selected_options(select: ElementRef<'_>) -> Vec<String> {
+    let options: Vec<ElementRef<'_>> = select.select(&selector("option")).collect();
+    let value = |option: &ElementRef<'_>| {
+        option
+            .attr("value")
+            .map(str::to_owned)
+            .unwrap_or_else(|| option.text().collect::<String>().trim().to_owned())
+    };
+    let selected: Vec<String> = options
+        .iter()
+        .filter(|o| o.attr("selected").is_some() && o.attr("disabled").is_none())
+        .map(value)
+        .collect();
+    if !selected.is_empty() || select.attr("multiple").is_some() {
+        return selected;
+    }
+    options.first().map(value).into_iter().collect()
 }

@@ -1,0 +1,228 @@
+//! The parts of a plan for others: the school's extract (P3), the child's
+//! own part (P5), and the shielded address in both (P8).
+
+use trygg::accounts::Role;
+
+use crate::cases::{add_child, person_ids};
+
+use super::{five_parties, in_days, link_to, setup};
+
+#[tokio::test]
+async fn the_school_extract_tells_the_school_only_what_it_needs() {
+    // P3
+    let mut s = setup().await;
+    let child = s.child.clone();
+    let form = s.open_plan(&child).await;
+    let fear = link_to(&form, "Barnet frykter");
+    let threat = link_to(&form, "Trussel");
+    let mut changes = five_parties(&fear, &threat);
+    changes.extend([
+        ("measure_3_text", "Lar ikke barnet gå med andre enn mor."),
+        ("measure_3_party", "school"),
+        ("measure_3_answers", threat.as_str()),
+        ("school_safe_to_start", "after_measures"),
+        ("school_required_first", "Skolen kjenner planen."),
+        ("school_contributes", "Fast voksen i friminuttene."),
+        (
+            "school_if_perpetrator_comes",
+            "Tar barnet inn og ringer politiet.",
+        ),
+        ("school_safest_places", "Biblioteket."),
+        ("school_riskiest_places", "Porten mot parkeringsplassen."),
+        ("school_outside_centre", "Mor følger til og fra skolen."),
+        ("police_contacted_on", "20.11.2026"),
+        ("police_agreed", "Patruljering ved skolen."),
+    ]);
+    let saved = s.save(&child, &form, &changes).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    let extract = s
+        .browser
+        .get(&format!("{}/versions/1/school", s.plan(&child)))
+        .await;
+    assert_eq!(extract.status, 200);
+    for wanted in [
+        "Ja, når tiltakene under er på plass",
+        "Skolen kjenner planen.",
+        "Fast voksen i friminuttene.",
+        "Tar barnet inn og ringer politiet.",
+        "Biblioteket.",
+        "Porten mot parkeringsplassen.",
+        "Mor følger til og fra skolen.",
+        "Lar ikke barnet gå med andre enn mor.",
+    ] {
+        assert!(extract.body.contains(wanted), "{wanted}");
+    }
+    // Never the mapping, the other parties' measures, the police record, or
+    // where the centre is.
+    for unwanted in [
+        "At pappa står utenfor skolen.",
+        "Trussel",
+        "Går sammen med mamma til skolen.",
+        "Snakker med barnet hver uke.",
+        "Patruljering ved skolen.",
+        "Skjermet adresse",
+        "Kari Eksempelsen",
+    ] {
+        assert!(!extract.body.contains(unwanted), "{unwanted}");
+    }
+    // An adult's plan has no school extract.
+    let resident = s.resident.clone();
+    s.complete_mapping(&resident, "Ny vold.", "moderate", "no")
+        .await;
+    s.open_plan(&resident).await;
+    let none = s
+        .browser
+        .get(&format!("{}/versions/1/school", s.plan(&resident)))
+        .await;
+    assert_eq!(none.status, 404);
+}
+
+#[tokio::test]
+async fn a_child_of_school_age_has_a_short_part_of_its_own() {
+    // P5
+    let mut s = setup().await;
+    let child = s.child.clone();
+    let form = s.open_plan(&child).await;
+    assert!(
+        form.body
+            .contains("Hva kan jeg gjøre? (på skoleveien, på skolen, med venner)")
+    );
+    assert!(
+        !form
+            .body
+            .contains("Hva kan jeg gjøre fordi krisesenteret har skjermet adresse?"),
+        "the shielded-address question is for centres with one (P8)"
+    );
+    let long = "Jeg går. ".repeat(40);
+    let refused = s
+        .save(
+            &child,
+            &form,
+            &[("child_can_do", long.trim()), ("action", "save")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("child_can_do-error"));
+    assert!(refused.body.contains("mest 250 er tillatt"));
+
+    // Submitting needs what the child does if something frightening happens.
+    let refused = s
+        .save(
+            &child,
+            &refused,
+            &[
+                ("child_can_do", "Gå sammen med mamma."),
+                ("measure_0_text", "Følger barnet."),
+                ("measure_0_party", "parent"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("child_if_frightening-error"));
+    let sent = s
+        .save(
+            &child,
+            &refused,
+            &[
+                ("child_if_frightening", "Gå inn til en lærer."),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let part = s
+        .browser
+        .get(&format!("{}/versions/1/child", s.plan(&child)))
+        .await;
+    assert_eq!(part.status, 200);
+    assert!(part.body.contains("Min sikkerhetsplan"));
+    assert!(part.body.contains("Emil"));
+    assert!(part.body.contains("Gå inn til en lærer."));
+    assert!(!part.body.contains("Eksempelsen"), "first name only");
+    assert!(
+        !part.body.contains("Følger barnet."),
+        "no other party's measures"
+    );
+
+    // A child under school age has no part of its own.
+    add_child(
+        &mut s.browser,
+        &s.case_id.clone(),
+        "Lille Eksempelsen",
+        &in_days(-400),
+    )
+    .await;
+    let page = s.browser.get(&format!("/cases/{}", s.case_id)).await;
+    let small = person_ids(&page.body, &s.case_id)[2].clone();
+    s.complete_mapping_of(&small).await;
+    let form = s.open_plan(&small).await;
+    assert!(!form.body.contains("Barnets egen del"));
+    let none = s
+        .browser
+        .get(&format!("{}/versions/1/child", s.plan(&small)))
+        .await;
+    assert_eq!(none.status, 404);
+}
+
+#[tokio::test]
+async fn a_shielded_address_needs_its_own_section_and_the_childs_question() {
+    // P8
+    let mut s = setup().await;
+    let child = s.child.clone();
+    let form = s.open_plan(&child).await;
+    assert!(
+        !form.body.contains("Hva betyr den skjermede adressen"),
+        "not at a centre without one"
+    );
+    // Its administrator says the centre has a shielded address.
+    let admin = s.app.user(&s.centre, Role::Admin).await;
+    let mut admin_browser = s.app.signed_in(&admin).await;
+    admin_browser.get("/admin/centre").await;
+    let set = admin_browser
+        .post("/admin/centre", &[("shielded_address", "on")])
+        .await;
+    assert_eq!(set.status, 303);
+    let form = s.browser.get(&format!("{}/edit", s.plan(&child))).await;
+    assert!(
+        form.body
+            .contains("Hva betyr den skjermede adressen for planen?")
+    );
+    assert!(
+        form.body
+            .contains("Hva kan jeg gjøre fordi krisesenteret har skjermet adresse?")
+    );
+    let refused = s
+        .save(
+            &child,
+            &form,
+            &[
+                ("measure_0_text", "Følger barnet."),
+                ("measure_0_party", "parent"),
+                ("child_if_frightening", "Gå inn til en lærer."),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("shielded_address-error"));
+    assert!(refused.body.contains("child_shielded_address-error"));
+    let sent = s
+        .save(
+            &child,
+            &refused,
+            &[
+                ("shielded_address", "Vi forteller ikke hvor vi bor."),
+                ("child_shielded_address", "Si at jeg bor hos familie."),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let part = s
+        .browser
+        .get(&format!("{}/versions/1/child", s.plan(&child)))
+        .await;
+    assert!(part.body.contains("Si at jeg bor hos familie."));
+}
