@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use sqlx::{PgPool, Row};
 use trygg::cases::{self, ListFilter};
 use trygg::db::embedded::EmbeddedCluster;
-use trygg::plans::reviews::AWAITING_REVIEW;
+use trygg::mapping::MappingState;
+use trygg::plans::PlanState;
+use trygg::plans::model::AWAITING_REVIEW;
 use uuid::Uuid;
 
 const RUNS: usize = 30;
@@ -127,6 +129,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             sqlx::query(AWAITING_REVIEW)
                 .bind(centre)
                 .bind(REVIEW_PAGE)
+                .bind(PlanState::Submitted)
                 .fetch_all(&db)
                 .await?;
             times.push(started.elapsed());
@@ -164,6 +167,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         cases::PEOPLE_OF_CASES
     ))
     .bind(&page)
+    .bind(MappingState::Completed)
     .fetch_all(&db)
     .await?;
     for row in rows {
@@ -176,6 +180,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ))
     .bind(big)
     .bind(REVIEW_PAGE)
+    .bind(PlanState::Submitted)
     .fetch_all(&db)
     .await?;
     for row in rows {

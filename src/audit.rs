@@ -7,6 +7,8 @@ use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::auth::session::CurrentUser;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuditKind {
     Login,
@@ -31,10 +33,12 @@ pub enum AuditKind {
     ChildRemoved,
     CaseAccessLogViewed,
     MappingViewed,
+    MappingStarted,
     MappingSaved,
     MappingCompleted,
     PlanViewed,
     PlanPrinted,
+    PlanStarted,
     PlanSaved,
     PlanSubmitted,
     PlanReturned,
@@ -43,7 +47,7 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 31] = [
+    pub const ALL: [AuditKind; 33] = [
         AuditKind::Login,
         AuditKind::LoginFailed,
         AuditKind::LoginRefusedLocked,
@@ -66,10 +70,12 @@ impl AuditKind {
         AuditKind::ChildRemoved,
         AuditKind::CaseAccessLogViewed,
         AuditKind::MappingViewed,
+        AuditKind::MappingStarted,
         AuditKind::MappingSaved,
         AuditKind::MappingCompleted,
         AuditKind::PlanViewed,
         AuditKind::PlanPrinted,
+        AuditKind::PlanStarted,
         AuditKind::PlanSaved,
         AuditKind::PlanSubmitted,
         AuditKind::PlanReturned,
@@ -101,10 +107,12 @@ impl AuditKind {
             AuditKind::ChildRemoved => "child_removed",
             AuditKind::CaseAccessLogViewed => "case_access_log_viewed",
             AuditKind::MappingViewed => "mapping_viewed",
+            AuditKind::MappingStarted => "mapping_started",
             AuditKind::MappingSaved => "mapping_saved",
             AuditKind::MappingCompleted => "mapping_completed",
             AuditKind::PlanViewed => "plan_viewed",
             AuditKind::PlanPrinted => "plan_printed",
+            AuditKind::PlanStarted => "plan_started",
             AuditKind::PlanSaved => "plan_saved",
             AuditKind::PlanSubmitted => "plan_submitted",
             AuditKind::PlanReturned => "plan_returned",
@@ -141,10 +149,12 @@ impl AuditKind {
             AuditKind::ChildRemoved => "Barn fjernet",
             AuditKind::CaseAccessLogViewed => "Tilgangslogg lest",
             AuditKind::MappingViewed => "Kartlegging lest",
+            AuditKind::MappingStarted => "Ny versjon av kartlegging påbegynt",
             AuditKind::MappingSaved => "Kartlegging lagret",
             AuditKind::MappingCompleted => "Kartlegging fullført",
             AuditKind::PlanViewed => "Sikkerhetsplan lest",
             AuditKind::PlanPrinted => "Utdrag av sikkerhetsplan åpnet for utskrift",
+            AuditKind::PlanStarted => "Ny versjon av sikkerhetsplan påbegynt",
             AuditKind::PlanSaved => "Sikkerhetsplan lagret",
             AuditKind::PlanSubmitted => "Sikkerhetsplan sendt til godkjenning",
             AuditKind::PlanReturned => "Sikkerhetsplan returnert",
@@ -154,24 +164,25 @@ impl AuditKind {
     }
 }
 
-/// One event. `detail` is a short fixed description (a role name, say),
+/// One event, made by one of the constructors below: who did it, to what,
+/// from where. `detail` is a short fixed description (a role name, say),
 /// never free text a user wrote.
 #[derive(Debug)]
 pub struct Event<'a> {
-    pub kind: AuditKind,
-    pub centre_id: Option<Uuid>,
-    pub actor_id: Option<Uuid>,
-    pub subject_account_id: Option<Uuid>,
-    pub detail: &'a str,
+    kind: AuditKind,
+    centre_id: Option<Uuid>,
+    actor_id: Option<Uuid>,
+    subject_account_id: Option<Uuid>,
+    detail: &'a str,
     /// A login tried with an e-mail that names no account.
-    pub attempted_email: Option<&'a str>,
-    pub ip: Option<IpAddr>,
+    attempted_email: Option<&'a str>,
+    ip: Option<IpAddr>,
     /// The case read or changed, for its Tilgangslogg.
-    pub case_id: Option<Uuid>,
+    case_id: Option<Uuid>,
 }
 
 impl<'a> Event<'a> {
-    pub fn new(kind: AuditKind, ip: Option<IpAddr>) -> Self {
+    fn new(kind: AuditKind, ip: Option<IpAddr>) -> Self {
         Event {
             kind,
             centre_id: None,
@@ -184,10 +195,19 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// An event done by `actor` to a case of their centre.
+    /// Something `actor` did in their centre (a list read, say).
+    pub fn by(kind: AuditKind, actor: &CurrentUser, ip: Option<IpAddr>) -> Self {
+        Event {
+            centre_id: Some(actor.centre_id),
+            actor_id: Some(actor.id),
+            ..Event::new(kind, ip)
+        }
+    }
+
+    /// Something `actor` did to a case of their centre, or to what it holds.
     pub fn on_case(
         kind: AuditKind,
-        actor: &crate::auth::session::CurrentUser,
+        actor: &CurrentUser,
         ip: Option<IpAddr>,
         case_id: Uuid,
     ) -> Self {
@@ -197,17 +217,64 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// An event done by `actor` to something in their centre.
-    pub fn by(
+    /// Something `actor` did to an account of their centre (their own included).
+    pub fn on_account(
         kind: AuditKind,
-        actor: &crate::auth::session::CurrentUser,
+        actor: &CurrentUser,
         ip: Option<IpAddr>,
+        account_id: Uuid,
     ) -> Self {
         Event {
-            centre_id: Some(actor.centre_id),
-            actor_id: Some(actor.id),
+            subject_account_id: Some(account_id),
+            ..Event::by(kind, actor, ip)
+        }
+    }
+
+    /// A login, a refused one or a lockout: the account's, or an unknown
+    /// e-mail's when no account has it.
+    pub fn login(
+        kind: AuditKind,
+        account: Option<(Uuid, Uuid)>,
+        attempted_email: &'a str,
+        ip: Option<IpAddr>,
+    ) -> Self {
+        let mut event = Event::new(kind, ip);
+        match account {
+            Some((centre_id, account_id)) => {
+                event.centre_id = Some(centre_id);
+                event.subject_account_id = Some(account_id);
+                if kind == AuditKind::Login {
+                    event.actor_id = Some(account_id);
+                }
+            }
+            None => event.attempted_email = Some(attempted_email),
+        }
+        event
+    }
+
+    /// The first administrator set up their centre (and signed in).
+    pub fn setup(kind: AuditKind, centre_id: Uuid, admin_id: Uuid, ip: Option<IpAddr>) -> Self {
+        Event {
+            centre_id: Some(centre_id),
+            actor_id: Some(admin_id),
+            subject_account_id: Some(admin_id),
             ..Event::new(kind, ip)
         }
+    }
+
+    /// An operator's command line changed `centre_id` (or an account of it).
+    pub fn from_cli(kind: AuditKind, centre_id: Uuid, account_id: Option<Uuid>) -> Self {
+        Event {
+            centre_id: Some(centre_id),
+            subject_account_id: account_id,
+            detail: "cli",
+            ..Event::new(kind, None)
+        }
+    }
+
+    /// With a short fixed description, such as "staff → admin".
+    pub fn detail(self, detail: &'a str) -> Self {
+        Event { detail, ..self }
     }
 }
 

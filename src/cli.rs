@@ -205,10 +205,11 @@ async fn centre(db: sqlx::PgPool, action: CentreCommand) -> CliResult {
                 }
                 Err(CreateError::Database(e)) => return Err(e.into()),
             };
-            let mut event = Event::new(AuditKind::CentreCreated, None);
-            event.centre_id = Some(centre.id);
-            event.detail = "cli";
-            audit::record(&mut *tx, &event).await?;
+            audit::record(
+                &mut *tx,
+                &Event::from_cli(AuditKind::CentreCreated, centre.id, None),
+            )
+            .await?;
             tx.commit().await?;
             println!("Added centre \"{}\".", centre.name);
         }
@@ -273,11 +274,8 @@ async fn user(db: sqlx::PgPool, action: UserCommand) -> CliResult {
         }
         Err(CreateError::Database(e)) => return Err(e.into()),
     };
-    let mut event = Event::new(AuditKind::AccountCreated, None);
-    event.centre_id = Some(centre.id);
-    event.subject_account_id = Some(account.id);
-    event.detail = role.as_str();
-    audit::record(&mut *tx, &event).await?;
+    let event = Event::from_cli(AuditKind::AccountCreated, centre.id, Some(account.id));
+    audit::record(&mut *tx, &event.detail(role.as_str())).await?;
     tx.commit().await?;
     println!(
         "Added {} ({}) to \"{}\" as {}.",

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use crate::codes::Code;
+
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors(Vec<(Cow<'static, str>, String)>);
 
@@ -80,6 +82,24 @@ pub fn option_label(options: &[(&'static str, &'static str)], code: &str) -> &'s
         .map_or("", |(_, l)| l)
 }
 
+/// An optional choice among a code enum's values: `None` for nothing
+/// chosen; `message` recorded for a value that is none of them.
+pub fn optional_code<C: Code>(
+    errors: &mut FieldErrors,
+    field: impl Into<Cow<'static, str>>,
+    raw: &str,
+    message: &str,
+) -> Option<C> {
+    if raw.trim().is_empty() {
+        return None;
+    }
+    let parsed = C::parse(raw);
+    if parsed.is_none() {
+        errors.add(field, message);
+    }
+    parsed
+}
+
 /// One option of a radio group or select.
 #[derive(Debug, Clone)]
 pub struct Choice {
@@ -102,6 +122,11 @@ impl Choice {
                 checked: selected.iter().any(|s| s == value),
             })
             .collect()
+    }
+
+    /// Choices from a code enum's `options`, those in `selected` ticked.
+    pub fn of<C: Code>(options: &[C], selected: &[String]) -> Vec<Choice> {
+        Choice::list(options.iter().map(|o| (o.code(), o.label())), selected)
     }
 }
 

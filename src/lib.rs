@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod cli;
+pub mod codes;
 pub mod config;
 pub mod dashboard;
 pub mod db;

@@ -8,9 +8,14 @@ use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::accounts::{self, EmailAddress, NewAccount, Role};
-use crate::cases::VIOLENCE_KINDS;
-use crate::mapping::content::{Content, Fear};
-use crate::plans::content::{self as plan, Measure};
+use crate::cases::{PersonKind, VIOLENCE_KINDS};
+use crate::codes::Code;
+use crate::mapping::MappingState;
+use crate::mapping::content::{
+    Answer, Assessment, Channel, Content, Fear, Participant, Relocation, Whose,
+};
+use crate::plans::PlanState;
+use crate::plans::content::{self as plan, Measure, Party};
 
 pub struct Options {
     /// Make this many new centres…
@@ -321,8 +326,12 @@ async fn insert_batch(
             let age = crate::locale::age(birth, crate::locale::today());
             b.person_ids.push(person_id);
             b.person_cases.push(case_id);
-            b.kinds
-                .push(if child { "child" } else { "resident" }.into());
+            let kind = if child {
+                PersonKind::Child
+            } else {
+                PersonKind::Resident
+            };
+            b.kinds.push(kind.code().into());
             b.names.push(name);
             b.births.push(birth);
             b.schools.push(match (child, age) {
@@ -464,9 +473,13 @@ fn add_mappings(
 ) -> Result<Content, SeedError> {
     let mut content = Content::empty(child);
     content.participants = if child {
-        vec!["child".into(), "parent".into(), "parent_contact".into()]
+        vec![
+            Participant::Child,
+            Participant::Parent,
+            Participant::ParentContact,
+        ]
     } else {
-        vec!["resident".into(), "contact".into()]
+        vec![Participant::Resident, Participant::Contact]
     };
     content.violence = if child {
         "Har vært vitne til vold mot mor over lengre tid.".into()
@@ -475,36 +488,39 @@ fn add_mappings(
     };
     for _ in 0..1 + rng.below(2) {
         let (whose, text) = if child && rng.chance(60) {
-            ("child", *rng.pick(&CHILD_FEARS))
+            (Whose::Child, *rng.pick(&CHILD_FEARS))
         } else {
             (
-                if child { "parent" } else { "resident" },
+                if child {
+                    Whose::Parent
+                } else {
+                    Whose::Resident
+                },
                 *rng.pick(&PARENT_FEARS),
             )
         };
         content.fears.push(Fear {
             id: rng.uuid(),
-            whose: whose.into(),
+            whose,
             text: text.into(),
         });
     }
     for risk in &mut content.risks {
-        risk.answer = rng.pick(&["yes", "no", "unknown"]).to_string();
-        if risk.answer == "yes" {
-            risk.channels = vec![rng.pick(&["phone", "electronic", "physical"]).to_string()];
+        risk.answer = Some(*rng.pick(Answer::ALL));
+        if risk.answer == Some(Answer::Yes) {
+            risk.channels = vec![*rng.pick(Channel::ALL)];
         }
     }
-    content.assessment = rng.pick(&["low", "moderate", "high", "severe"]).to_string();
+    content.assessment = Some(*rng.pick(Assessment::ALL));
     content.reasoning = "Vurdert ut fra kartleggingssamtalen.".into();
-    content.relocation = if content.assessment == "severe" {
-        "yes"
+    content.relocation = Some(if content.assessment == Some(Assessment::Severe) {
+        Relocation::Consider
     } else {
-        "no"
-    }
-    .into();
+        Relocation::NotNeeded
+    });
 
     let first = content.clone();
-    let mut versions = vec![("completed", content.clone())];
+    let mut versions = vec![(MappingState::Completed, content.clone())];
     if every_kind || rng.chance(40) {
         let mut next = content.clone();
         if let Some(fear) = next.fears.first_mut() {
@@ -512,23 +528,23 @@ fn add_mappings(
         }
         next.fears.push(Fear {
             id: rng.uuid(),
-            whose: if child { "child" } else { "resident" }.into(),
+            whose: if child { Whose::Child } else { Whose::Resident },
             text: "At det skal skje igjen.".into(),
         });
         if let Some(risk) = next.risks.first_mut() {
-            risk.answer = "yes".into();
+            risk.answer = Some(Answer::Yes);
         }
-        versions.push(("completed", next));
+        versions.push((MappingState::Completed, next));
     }
     if every_kind || rng.chance(20) {
         let last = versions.last().map(|(_, c)| c.clone()).unwrap_or_default();
-        versions.push(("draft", last));
+        versions.push((MappingState::Draft, last));
     }
     for (i, (state, content)) in versions.into_iter().enumerate() {
         b.mapping_ids.push(rng.uuid());
         b.mapping_persons.push(person_id);
         b.versions.push(i as i32 + 1);
-        b.states.push(state.into());
+        b.states.push(state.code().into());
         b.contents.push(serde_json::to_string(&content)?);
         b.authors.push(author);
     }
@@ -556,32 +572,36 @@ fn add_plans(
     rng: &mut Rng,
 ) -> Result<(), SeedError> {
     let content = seeded_plan(seed, mapping, rng);
-    let mut history: Vec<(&str, plan::Content)> = Vec::new();
+    let mut history: Vec<(PlanState, plan::Content)> = Vec::new();
     let pick = seed.history.unwrap_or_else(|| rng.below(5));
     let approver = seed.approver;
     match (pick, approver) {
-        (0, _) | (_, None) => history.push(("draft", content)),
-        (1, _) => history.push(("submitted", content)),
-        (2, _) => history.push(("returned", content)),
-        (3, _) => history.push(("approved", content)),
+        (0, _) | (_, None) => history.push((PlanState::Draft, content)),
+        (1, _) => history.push((PlanState::Submitted, content)),
+        (2, _) => history.push((PlanState::Returned, content)),
+        (3, _) => history.push((PlanState::Approved, content)),
         (4, _) => {
-            history.push(("approved", content.clone()));
-            history.push(("draft", content));
+            history.push((PlanState::Approved, content.clone()));
+            history.push((PlanState::Draft, content));
         }
         _ => {
             let mut next = content.clone();
             next.measures.push(Measure {
                 id: rng.uuid(),
-                party: if seed.child { "child" } else { "resident" }.into(),
+                party: if seed.child {
+                    Party::Child
+                } else {
+                    Party::Resident
+                },
                 party_name: String::new(),
                 text: "Holder seg inne etter skoletid.".into(),
-                from: String::new(),
-                until: String::new(),
+                from: None,
+                until: None,
                 answers: Vec::new(),
                 restricts: true,
             });
-            history.push(("approved", content));
-            history.push(("submitted", next));
+            history.push((PlanState::Approved, content));
+            history.push((PlanState::Submitted, next));
         }
     }
     for (i, (state, content)) in history.into_iter().enumerate() {
@@ -589,21 +609,21 @@ fn add_plans(
         b.ids.push(id);
         b.persons.push(seed.person_id);
         b.versions.push(i as i32 + 1);
-        b.states.push(state.into());
+        b.states.push(state.code().into());
         b.mapping_versions.push(1);
         b.contents.push(serde_json::to_string(&content)?);
         b.authors.push(seed.author);
-        let approved = state == "approved";
+        let approved = state == PlanState::Approved;
         b.approvers.push(approver.filter(|_| approved));
         // Some reviews are already overdue.
         b.next_reviews.push(
             approved.then(|| crate::locale::today() + Duration::days(28 - rng.below(40) as i64)),
         );
-        if let (Some(by), "returned" | "approved") = (approver, state) {
+        if let (Some(by), PlanState::Returned | PlanState::Approved) = (approver, state) {
             b.decision_ids.push(rng.uuid());
             b.decision_plans.push(id);
-            b.decision_kinds.push(state.into());
-            b.decision_comments.push(if state == "returned" {
+            b.decision_kinds.push(state.code().into());
+            b.decision_comments.push(if state == PlanState::Returned {
                 "Tiltakene for barnet er for mange. Flytt ansvaret over på de voksne.".into()
             } else {
                 String::new()
@@ -618,17 +638,17 @@ fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Conte
     let links = plan::links_of(mapping);
     let fear = links.iter().find(|l| !l.is_threat).map(|l| l.id);
     let threat = links.iter().find(|l| l.is_threat).map(|l| l.id).or(fear);
-    let from = crate::locale::date(crate::locale::today());
-    let police_measure = mapping.assessment == "severe" || rng.chance(30);
+    let from = Some(crate::locale::today());
+    let police_measure = mapping.assessment == Some(Assessment::Severe) || rng.chance(30);
     let police_recorded = rng.chance(60);
     let unlinked = rng.chance(20);
-    let mut measure = |party: &str, text: &str, answers: Option<Uuid>, restricts: bool| Measure {
+    let mut measure = |party: Party, text: &str, answers: Option<Uuid>, restricts: bool| Measure {
         id: rng.uuid(),
-        party: party.into(),
+        party,
         party_name: String::new(),
         text: text.into(),
-        from: from.clone(),
-        until: String::new(),
+        from,
+        until: None,
         answers: answers.into_iter().collect(),
         restricts,
     };
@@ -636,32 +656,32 @@ fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Conte
     if seed.child {
         c.measures = vec![
             measure(
-                "parent",
+                Party::Parent,
                 "Følger barnet til og fra skolen hver dag.",
                 threat,
                 false,
             ),
             measure(
-                "centre",
+                Party::Centre,
                 "Kontaktpersonen snakker med barnet to ganger i uka om hvordan det går.",
                 fear,
                 false,
             ),
             measure(
-                "school",
+                Party::School,
                 "Lar ikke barnet gå med andre enn mor eller kontaktpersonen.",
                 threat,
                 false,
             ),
             measure(
-                "child",
+                Party::Child,
                 "Sier fra til en voksen hvis noen ukjente tar kontakt på nett.",
                 threat,
                 false,
             ),
         ];
         c.school = plan::School {
-            safe_to_start: "after_measures".into(),
+            safe_to_start: Some(plan::SchoolStart::AfterMeasures),
             required_first: "Skolen kjenner planen og vet hvem som kan hente.".into(),
             contributes: "Fast voksen i friminuttene.".into(),
             if_perpetrator_comes: "Tar barnet inn, ringer politiet og deretter mor.".into(),
@@ -682,13 +702,13 @@ fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Conte
     } else {
         c.measures = vec![
             measure(
-                "resident",
+                Party::Resident,
                 "Bytter telefonnummer og slår av posisjonsdeling.",
                 threat,
                 false,
             ),
             measure(
-                "centre",
+                Party::Centre,
                 "Følger beboeren til møter utenfor senteret.",
                 fear,
                 false,
@@ -696,11 +716,15 @@ fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Conte
         ];
     }
     if police_measure {
-        c.measures
-            .push(measure("police", "Vurderer besøksforbud.", threat, false));
+        c.measures.push(measure(
+            Party::Police,
+            "Vurderer besøksforbud.",
+            threat,
+            false,
+        ));
         if police_recorded {
             c.police = plan::Police {
-                contacted_on: from.clone(),
+                contacted_on: from,
                 district: "Eksempel politidistrikt".into(),
                 contact: "Familievoldskoordinator".into(),
                 agreed: "Politiet vurderer besøksforbud og gir beskjed innen en uke.".into(),
@@ -709,7 +733,11 @@ fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Conte
     }
     if unlinked {
         c.measures.push(measure(
-            if seed.child { "child" } else { "resident" },
+            if seed.child {
+                Party::Child
+            } else {
+                Party::Resident
+            },
             "Holder seg inne etter skoletid.",
             None,
             seed.child,

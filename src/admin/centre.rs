@@ -50,12 +50,12 @@ pub async fn view_centre_post(
     let before = accounts::centre(&mut *tx, user.centre_id).await?;
     if before.has_shielded_address != shielded {
         accounts::set_shielded_address(&mut *tx, user.centre_id, shielded).await?;
-        let mut event = Event::by(AuditKind::CentreUpdated, &user, ip);
-        event.detail = if shielded {
+        let detail = if shielded {
             "skjermet adresse: nei → ja"
         } else {
             "skjermet adresse: ja → nei"
         };
+        let event = Event::by(AuditKind::CentreUpdated, &user, ip).detail(detail);
         audit::record(&mut *tx, &event).await?;
     }
     tx.commit().await?;

@@ -160,10 +160,8 @@ pub async fn view_user_new_post(
         }
         Err(CreateError::Database(e)) => return Err(e.into()),
     };
-    let mut event = Event::by(AuditKind::AccountCreated, &user, ip);
-    event.subject_account_id = Some(account.id);
-    event.detail = role.as_str();
-    audit::record(&mut *tx, &event).await?;
+    let event = Event::on_account(AuditKind::AccountCreated, &user, ip, account.id);
+    audit::record(&mut *tx, &event.detail(role.as_str())).await?;
     tx.commit().await?;
 
     let response = render_with_status(
@@ -254,10 +252,8 @@ pub async fn view_user_role_post(
     let mut tx = state.db.begin().await?;
     accounts::set_role(&mut *tx, account.id, role).await?;
     let detail = format!("{} → {}", account.role.as_str(), role.as_str());
-    let mut event = Event::by(AuditKind::RoleChanged, &user, ip);
-    event.subject_account_id = Some(account.id);
-    event.detail = &detail;
-    audit::record(&mut *tx, &event).await?;
+    let event = Event::on_account(AuditKind::RoleChanged, &user, ip, account.id);
+    audit::record(&mut *tx, &event.detail(&detail)).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/users/{}?melding=rolle-endret", account.id)).into_response())
 }
@@ -306,9 +302,7 @@ async fn set_active(
         session::end_all_for_account(&mut *tx, account.id, None).await?;
         AuditKind::AccountDeactivated
     };
-    let mut event = Event::by(kind, &user, ip);
-    event.subject_account_id = Some(account.id);
-    audit::record(&mut *tx, &event).await?;
+    audit::record(&mut *tx, &Event::on_account(kind, &user, ip, account.id)).await?;
     tx.commit().await?;
     let notice = if active { "aktivert" } else { "deaktivert" };
     Ok(Redirect::to(&format!("/admin/users/{}?melding={notice}", account.id)).into_response())
@@ -333,9 +327,11 @@ pub async fn view_user_password_post(
     let mut tx = state.db.begin().await?;
     accounts::set_password(&mut *tx, account.id, &hash, true).await?;
     session::end_all_for_account(&mut *tx, account.id, None).await?;
-    let mut event = Event::by(AuditKind::PasswordReset, &user, ip);
-    event.subject_account_id = Some(account.id);
-    audit::record(&mut *tx, &event).await?;
+    audit::record(
+        &mut *tx,
+        &Event::on_account(AuditKind::PasswordReset, &user, ip, account.id),
+    )
+    .await?;
     tx.commit().await?;
     render(&TemporaryPasswordPage {
         page,

@@ -149,14 +149,11 @@ async fn view_login_post(
     let (account, hash) = found.map_or((None, None), |(a, h)| (Some(a), Some(h)));
     let password_ok = password::verify(form.password.clone(), hash).await;
 
-    let mut event = Event::new(AuditKind::LoginFailed, ip);
-    event.centre_id = account.as_ref().map(|a| a.centre_id);
-    event.subject_account_id = account.as_ref().map(|a| a.id);
-    event.attempted_email = account.is_none().then_some(email.as_str());
+    let known = account.as_ref().map(|a| (a.centre_id, a.id));
+    let event = |kind| Event::login(kind, known, &email, ip);
 
     if locked {
-        event.kind = AuditKind::LoginRefusedLocked;
-        audit::record(&state.db, &event).await?;
+        audit::record(&state.db, &event(AuditKind::LoginRefusedLocked)).await?;
         return render_with_status(
             StatusCode::TOO_MANY_REQUESTS,
             &again(FieldErrors::default(), Some(LOCKED)),
@@ -165,28 +162,33 @@ async fn view_login_post(
     let account = match account {
         Some(a) if password_ok && a.active => a,
         _ => {
-            audit::record(&state.db, &event).await?;
-            if throttle::record_failure(&state.db, &email).await? {
-                event.kind = AuditKind::Lockout;
-                audit::record(&state.db, &event).await?;
-                return render_with_status(
+            let mut tx = state.db.begin().await?;
+            audit::record(&mut *tx, &event(AuditKind::LoginFailed)).await?;
+            let locked_now = throttle::record_failure(&mut tx, &email).await?;
+            if locked_now {
+                audit::record(&mut *tx, &event(AuditKind::Lockout)).await?;
+            }
+            tx.commit().await?;
+            return if locked_now {
+                render_with_status(
                     StatusCode::TOO_MANY_REQUESTS,
                     &again(FieldErrors::default(), Some(LOCKED)),
-                );
-            }
-            return render_with_status(
-                StatusCode::UNAUTHORIZED,
-                &again(FieldErrors::default(), Some(WRONG_CREDENTIALS)),
-            );
+                )
+            } else {
+                render_with_status(
+                    StatusCode::UNAUTHORIZED,
+                    &again(FieldErrors::default(), Some(WRONG_CREDENTIALS)),
+                )
+            };
         }
     };
 
-    throttle::clear(&state.db, &email).await?;
-    accounts::record_login(&state.db, account.id).await?;
-    let (token, carried_form) = session::start_for_account(&state.db, &session, account.id).await?;
-    event.kind = AuditKind::Login;
-    event.actor_id = Some(account.id);
-    audit::record(&state.db, &event).await?;
+    let mut tx = state.db.begin().await?;
+    throttle::clear(&mut *tx, &email).await?;
+    accounts::record_login(&mut *tx, account.id).await?;
+    let (token, carried_form) = session::start_for_account(&mut tx, &session, account.id).await?;
+    audit::record(&mut *tx, &event(AuditKind::Login)).await?;
+    tx.commit().await?;
 
     let target = if account.must_change_password {
         "/account/password"
@@ -209,12 +211,16 @@ async fn view_logout_post(
     ClientIp(ip): ClientIp,
     session: SessionState,
 ) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     if let Some(s) = session.active() {
-        session::end(&state.db, &s.id_hash).await?;
+        session::end(&mut *tx, &s.id_hash).await?;
     }
-    let mut event = Event::by(AuditKind::Logout, &user, ip);
-    event.subject_account_id = Some(user.id);
-    audit::record(&state.db, &event).await?;
+    audit::record(
+        &mut *tx,
+        &Event::on_account(AuditKind::Logout, &user, ip, user.id),
+    )
+    .await?;
+    tx.commit().await?;
     Ok((
         [(header::SET_COOKIE, session::clear_cookie())],
         Redirect::to("/login?melding=logget-ut"),
@@ -261,7 +267,9 @@ async fn view_password_post(
     if throttle::is_locked(&state.db, &user.email).await? {
         errors.add("current_password", LOCKED);
     } else if !password::verify(form.current_password.clone(), Some(stored)).await {
-        throttle::record_failure(&state.db, &user.email).await?;
+        let mut tx = state.db.begin().await?;
+        throttle::record_failure(&mut tx, &user.email).await?;
+        tx.commit().await?;
         errors.add(
             "current_password",
             "Passordet stemmer ikke. Skriv inn passordet du logget inn med.",
@@ -298,9 +306,11 @@ async fn view_password_post(
     // Someone who knew the old password is signed out everywhere.
     let keep = session.active().map(|s| s.id_hash.as_slice());
     session::end_all_for_account(&mut *tx, user.id, keep).await?;
-    let mut event = Event::by(AuditKind::PasswordChanged, &user, ip);
-    event.subject_account_id = Some(user.id);
-    audit::record(&mut *tx, &event).await?;
+    audit::record(
+        &mut *tx,
+        &Event::on_account(AuditKind::PasswordChanged, &user, ip, user.id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Redirect::to("/?melding=passord-endret").into_response())
 }

@@ -214,13 +214,12 @@ pub async fn start_anonymous(db: &PgPool, setup_allowed: bool) -> sqlx::Result<(
 /// fixation), and a form kept from an expired session of the same account
 /// comes along. Returns the cookie token and whether such a form came along.
 pub async fn start_for_account(
-    db: &PgPool,
+    tx: &mut sqlx::PgConnection,
     previous: &SessionState,
     account_id: Uuid,
 ) -> sqlx::Result<(String, bool)> {
     let token = random_token();
     let id_hash = hash_token(&token);
-    let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO sessions (id_hash, account_id, csrf_token) VALUES ($1, $2, $3)")
         .bind(&id_hash)
         .bind(account_id)
@@ -245,11 +244,10 @@ pub async fn start_for_account(
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
     Ok((token, carried))
 }
 
-pub async fn end(db: &PgPool, id_hash: &[u8]) -> sqlx::Result<()> {
+pub async fn end(db: impl sqlx::PgExecutor<'_>, id_hash: &[u8]) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
         .execute(db)

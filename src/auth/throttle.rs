@@ -2,7 +2,7 @@
 //! refused for 15 minutes, the right password too. Counted by the e-mail
 //! tried, so unknown e-mails lock the same way and reveal nothing.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 pub const MAX_FAILURES: i64 = 5;
 pub const WINDOW_SECS: f64 = 15.0 * 60.0;
@@ -18,8 +18,7 @@ pub async fn is_locked(db: &PgPool, email: &str) -> sqlx::Result<bool> {
 }
 
 /// Counts a failure; returns true when it locked the e-mail.
-pub async fn record_failure(db: &PgPool, email: &str) -> sqlx::Result<bool> {
-    let mut tx = db.begin().await?;
+pub async fn record_failure(tx: &mut PgConnection, email: &str) -> sqlx::Result<bool> {
     sqlx::query("INSERT INTO login_failures (email) VALUES ($1)")
         .bind(email)
         .execute(&mut *tx)
@@ -47,11 +46,10 @@ pub async fn record_failure(db: &PgPool, email: &str) -> sqlx::Result<bool> {
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
     Ok(locked)
 }
 
-pub async fn clear(db: &PgPool, email: &str) -> sqlx::Result<()> {
+pub async fn clear(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE email = $1")
         .bind(email)
         .execute(db)

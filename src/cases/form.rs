@@ -23,7 +23,7 @@ pub struct CaseForm {
     pub state: String,
     pub closed_on: String,
     /// The case version the form was read at (optimistic locking).
-    pub version: String,
+    pub lock_version: String,
 }
 
 impl CaseForm {
@@ -39,7 +39,7 @@ impl CaseForm {
             note: f.get("note").to_owned(),
             state: f.get("state").to_owned(),
             closed_on: f.get("closed_on").to_owned(),
-            version: f.get("version").to_owned(),
+            lock_version: f.get("lock_version").to_owned(),
         }
     }
 
@@ -65,7 +65,7 @@ impl CaseForm {
             }
             .to_owned(),
             closed_on: date(case.closed_on),
-            version: case.version.to_string(),
+            lock_version: case.lock_version.to_string(),
         }
     }
 

@@ -9,9 +9,7 @@ use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::auth::session::CurrentUser;
 use crate::error::AppError;
-use crate::http::PathIds;
 
 /// The kinds of violence a case can name. R8: none of them is a reason to
 /// refuse a resident.
@@ -38,6 +36,14 @@ pub fn violence_label(code: &str) -> &'static str {
         .map_or("Ukjent", |(_, label)| label)
 }
 
+crate::code_enum! {
+    /// Who a person of a case is: the resident, or a child who came along.
+    pub enum PersonKind {
+        Resident = "resident" "Beboer",
+        Child = "child" "Barn",
+    }
+}
+
 #[derive(Clone, Debug, FromRow)]
 pub struct Case {
     pub id: Uuid,
@@ -48,17 +54,17 @@ pub struct Case {
     pub violence_kinds: Vec<String>,
     pub note: String,
     pub closed_on: Option<Date>,
-    pub version: i32,
+    pub lock_version: i32,
 }
 
 const CASE_COLUMNS: &str = "id, centre_id, arrival_date, planned_departure_date, contact_person_id, \
-                            violence_kinds, note, closed_on, version";
+                            violence_kinds, note, closed_on, lock_version";
 
 #[derive(Clone, Debug, FromRow)]
 pub struct Person {
     pub id: Uuid,
     pub case_id: Uuid,
-    pub kind: String,
+    pub kind: PersonKind,
     pub name: String,
     pub birth_date: Date,
     pub phone: String,
@@ -72,7 +78,7 @@ const PERSON_COLUMNS: &str =
 
 impl Person {
     pub fn is_child(&self) -> bool {
-        self.kind == "child"
+        self.kind == PersonKind::Child
     }
 
     pub fn age(&self) -> i32 {
@@ -80,27 +86,27 @@ impl Person {
     }
 }
 
-/// The one way to load a case: only within the user's centre.
+/// The one way to load a case: only within the caller's centre.
 pub async fn load_for(
     db: impl PgExecutor<'_>,
-    user: &CurrentUser,
+    centre_id: Uuid,
     id: Uuid,
 ) -> Result<Case, AppError> {
     sqlx::query_as(&format!(
         "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1 AND centre_id = $2"
     ))
     .bind(id)
-    .bind(user.centre_id)
+    .bind(centre_id)
     .fetch_optional(db)
     .await?
     .ok_or(AppError::NotFound)
 }
 
-/// A person of a case the user may see (removed children included: their
-/// mappings stay readable).
+/// A person of a case of the caller's centre (removed children included:
+/// their mappings stay readable).
 pub async fn person_for(
     db: impl PgExecutor<'_>,
-    user: &CurrentUser,
+    centre_id: Uuid,
     case_id: Uuid,
     person_id: Uuid,
 ) -> Result<Person, AppError> {
@@ -109,32 +115,33 @@ pub async fn person_for(
     ))
     .bind(person_id)
     .bind(case_id)
-    .bind(user.centre_id)
+    .bind(centre_id)
     .fetch_optional(db)
     .await?
     .ok_or(AppError::NotFound)
 }
 
-/// The case and person of a `/cases/{id}/people/{person_id}/…` path, both of
-/// the user's centre.
+/// A case and one of its people, both of the caller's centre.
 pub async fn case_and_person(
     db: &PgPool,
-    user: &CurrentUser,
-    path: &PathIds,
+    centre_id: Uuid,
+    case_id: Uuid,
+    person_id: Uuid,
 ) -> Result<(Case, Person), AppError> {
-    let case = load_for(db, user, path.id("id")?).await?;
-    let person = person_for(db, user, case.id, path.id("person_id")?).await?;
+    let case = load_for(db, centre_id, case_id).await?;
+    let person = person_for(db, centre_id, case.id, person_id).await?;
     Ok((case, person))
 }
 
-/// As `case_and_person`, for the routes that write: a child removed from the
-/// case keeps its mappings and plans readable, but they no longer change.
+/// As `case_and_person`, for what writes: a child removed from the case
+/// keeps its mappings and plans readable, but they no longer change.
 pub async fn case_and_person_to_change(
     db: &PgPool,
-    user: &CurrentUser,
-    path: &PathIds,
+    centre_id: Uuid,
+    case_id: Uuid,
+    person_id: Uuid,
 ) -> Result<(Case, Person), AppError> {
-    let (case, person) = case_and_person(db, user, path).await?;
+    let (case, person) = case_and_person(db, centre_id, case_id, person_id).await?;
     if person.removed_at.is_some() {
         return Err(AppError::NotFound);
     }
@@ -206,7 +213,7 @@ pub async fn create(
         NewPerson {
             case_id: id,
             centre_id,
-            kind: "resident",
+            kind: PersonKind::Resident,
             name: &fields.resident_name,
             birth_date: fields.resident_birth_date,
             phone: &fields.resident_phone,
@@ -218,22 +225,22 @@ pub async fn create(
     Ok(id)
 }
 
-/// Saves the case if nobody else saved it since `version` was read; `false`
+/// Saves the case if nobody else saved it since `lock_version` was read; `false`
 /// when they did (nothing is written then).
 pub async fn update(
     tx: &mut sqlx::PgConnection,
     case: &Case,
-    version: i32,
+    lock_version: i32,
     fields: &CaseFields,
 ) -> sqlx::Result<bool> {
     let updated = sqlx::query(
         "UPDATE cases SET arrival_date = $3, planned_departure_date = $4, contact_person_id = $5,
                           violence_kinds = $6, note = $7, closed_on = $8,
-                          version = version + 1, updated_at = now()
-         WHERE id = $1 AND version = $2",
+                          lock_version = lock_version + 1, updated_at = now()
+         WHERE id = $1 AND lock_version = $2",
     )
     .bind(case.id)
-    .bind(version)
+    .bind(lock_version)
     .bind(fields.arrival_date)
     .bind(fields.planned_departure_date)
     .bind(fields.contact_person_id)
@@ -248,13 +255,14 @@ pub async fn update(
     }
     sqlx::query(
         "UPDATE persons SET name = $2, birth_date = $3, phone = $4, contact_person_id = $5
-         WHERE case_id = $1 AND kind = 'resident'",
+         WHERE case_id = $1 AND kind = $6",
     )
     .bind(case.id)
     .bind(&fields.resident_name)
     .bind(fields.resident_birth_date)
     .bind(&fields.resident_phone)
     .bind(fields.contact_person_id)
+    .bind(PersonKind::Resident)
     .execute(&mut *tx)
     .await?;
     Ok(true)
@@ -278,7 +286,7 @@ pub async fn add_child(
         NewPerson {
             case_id: case.id,
             centre_id: case.centre_id,
-            kind: "child",
+            kind: PersonKind::Child,
             name: &child.name,
             birth_date: child.birth_date,
             phone: "",
@@ -293,7 +301,7 @@ pub async fn add_child(
 struct NewPerson<'a> {
     case_id: Uuid,
     centre_id: Uuid,
-    kind: &'static str,
+    kind: PersonKind,
     name: &'a str,
     birth_date: Date,
     phone: &'a str,
@@ -329,10 +337,11 @@ pub async fn remove_child(
 ) -> sqlx::Result<bool> {
     Ok(sqlx::query(
         "UPDATE persons SET removed_at = now()
-         WHERE id = $1 AND case_id = $2 AND kind = 'child' AND removed_at IS NULL",
+         WHERE id = $1 AND case_id = $2 AND kind = $3 AND removed_at IS NULL",
     )
     .bind(person_id)
     .bind(case.id)
+    .bind(PersonKind::Child)
     .execute(db)
     .await?
     .rows_affected()
@@ -365,7 +374,7 @@ pub struct CaseRow {
 pub struct PersonRow {
     pub case_id: Uuid,
     pub id: Uuid,
-    pub kind: String,
+    pub kind: PersonKind,
     pub name: String,
     pub birth_date: Date,
     pub has_mapping: bool,
@@ -440,9 +449,10 @@ pub fn list_query(
     q
 }
 
-/// The people of a page of cases, each with whether they have a completed mapping.
+/// The people of the cases `$1`, each with whether they have a mapping in
+/// state `$2` (completed).
 pub const PEOPLE_OF_CASES: &str = "SELECT p.case_id, p.id, p.kind, p.name, p.birth_date,
-        EXISTS (SELECT 1 FROM mappings m WHERE m.person_id = p.id AND m.state = 'completed')
+        EXISTS (SELECT 1 FROM mappings m WHERE m.person_id = p.id AND m.state = $2)
             AS has_mapping
      FROM persons p
      WHERE p.case_id = ANY($1) AND p.removed_at IS NULL
@@ -464,6 +474,7 @@ pub async fn list(
     let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
     let people = sqlx::query_as(PEOPLE_OF_CASES)
         .bind(&ids)
+        .bind(crate::mapping::MappingState::Completed)
         .fetch_all(db)
         .await?;
     Ok((cases, people, more))

@@ -11,9 +11,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::form::{CaseForm, ChildForm, contact_choices};
-use super::{Case, CaseRow, ListFilter, Person, PersonRow};
-use crate::accounts::Role;
+use super::{Case, CaseRow, ListFilter, Person, PersonKind, PersonRow};
 use crate::audit::{self, AuditKind, Entry, Event, Filter};
+use crate::auth::Permission;
 use crate::auth::permission::{
     Can,
     grant::{ReadAccessLog, ReadCases, WriteCases},
@@ -62,10 +62,10 @@ struct ListRow {
 
 impl ListRow {
     fn resident(&self) -> Option<&PersonRow> {
-        self.people.iter().find(|p| p.kind == "resident")
+        self.people.iter().find(|p| p.kind == PersonKind::Resident)
     }
     fn children(&self) -> impl Iterator<Item = &PersonRow> {
-        self.people.iter().filter(|p| p.kind == "child")
+        self.people.iter().filter(|p| p.kind == PersonKind::Child)
     }
     fn arrival(&self) -> String {
         locale::date(self.case.arrival_date)
@@ -267,7 +267,7 @@ async fn view_case_edit_get(
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
-    let case = super::load_for(&state.db, &user, id).await?;
+    let case = super::load_for(&state.db, user.centre_id, id).await?;
     let resident = resident(&state, &case).await?;
     let contact_people = super::contact_people(&state.db, user.centre_id).await?;
     audit::record(
@@ -294,7 +294,7 @@ async fn view_case_edit_post(
     RecordId(id): RecordId,
     fields: FormFields,
 ) -> Result<Response, AppError> {
-    let case = super::load_for(&state.db, &user, id).await?;
+    let case = super::load_for(&state.db, user.centre_id, id).await?;
     let contact_people = super::contact_people(&state.db, user.centre_id).await?;
     let mut form = CaseForm::from_fields(&fields);
     let parsed = match form.parse(&contact_people) {
@@ -306,7 +306,7 @@ async fn view_case_edit_post(
             );
         }
     };
-    let read_at: i32 = form.version.parse().unwrap_or(0);
+    let read_at: i32 = form.lock_version.parse().unwrap_or(0);
     let mut tx = state.db.begin().await?;
     if !super::update(&mut tx, &case, read_at, &parsed).await? {
         drop(tx);
@@ -315,7 +315,7 @@ async fn view_case_edit_post(
         let resident = resident(&state, &case).await?;
         let saved = CaseForm::from_case(&case, &resident);
         let conflict = differences(&saved, &form, &contact_people);
-        form.version = case.version.to_string();
+        form.lock_version = case.lock_version.to_string();
         return render_with_status(
             StatusCode::CONFLICT,
             &form_page(
@@ -367,8 +367,8 @@ async fn resident(state: &AppState, case: &Case) -> Result<Person, AppError> {
 struct PersonView {
     person: Person,
     contact_name: Option<String>,
-    mapping: super::super::mapping::Status,
-    plan: crate::plans::Status,
+    mapping: crate::mapping::Status,
+    plan: crate::plans::model::Status,
 }
 
 #[derive(Template)]
@@ -418,8 +418,9 @@ async fn case_page(
             .map(|(_, n)| n.clone())
     };
     let people = super::people(&state.db, case.id).await?;
-    let statuses = crate::mapping::statuses(&state.db, &people).await?;
-    let plans = crate::plans::statuses(&state.db, &people).await?;
+    let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
+    let statuses = crate::mapping::statuses(&state.db, &ids).await?;
+    let plans = crate::plans::model::statuses(&state.db, &ids).await?;
     let people = people
         .into_iter()
         .zip(statuses.into_iter().zip(plans))
@@ -442,7 +443,7 @@ async fn case_page(
         people,
         child_form,
         child_errors,
-        may_read_access_log: matches!(user.role, Role::Coordinator | Role::Admin),
+        may_read_access_log: user.may(Permission::ReadAccessLog),
     })
 }
 
@@ -453,7 +454,7 @@ async fn view_case_get(
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
-    let case = super::load_for(&state.db, &user, id).await?;
+    let case = super::load_for(&state.db, user.centre_id, id).await?;
     audit::record(
         &state.db,
         &Event::on_case(AuditKind::CaseViewed, &user, ip, id),
@@ -480,7 +481,7 @@ async fn view_child_add_post(
     RecordId(id): RecordId,
     fields: FormFields,
 ) -> Result<Response, AppError> {
-    let case = super::load_for(&state.db, &user, id).await?;
+    let case = super::load_for(&state.db, user.centre_id, id).await?;
     let contact_people = super::contact_people(&state.db, user.centre_id).await?;
     let form = ChildForm::from_fields(&fields);
     let child = match form.parse(&contact_people) {
@@ -507,7 +508,7 @@ async fn view_child_remove_post(
     ClientIp(ip): ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
-    let case = super::load_for(&state.db, &user, path.id("id")?).await?;
+    let case = super::load_for(&state.db, user.centre_id, path.id("id")?).await?;
     let mut tx = state.db.begin().await?;
     if !super::remove_child(&mut *tx, &case, path.id("person_id")?).await? {
         return Err(AppError::NotFound);
@@ -539,10 +540,7 @@ async fn view_access_log_get(
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
-    let case = super::load_for(&state.db, &user, id).await?;
-    if !matches!(user.role, Role::Coordinator | Role::Admin) {
-        return Err(AppError::Forbidden);
-    }
+    let case = super::load_for(&state.db, user.centre_id, id).await?;
     audit::record(
         &state.db,
         &Event::on_case(AuditKind::CaseAccessLogViewed, &user, ip, id),

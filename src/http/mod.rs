@@ -88,3 +88,32 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
         Ok(PathIds(params))
     }
 }
+
+/// The ids of a `/cases/{id}/people/{person_id}/…` path, and its
+/// `{version}` where it has one. Anything that is not an id: 404.
+pub struct PersonPath {
+    pub case_id: uuid::Uuid,
+    pub person_id: uuid::Uuid,
+    pub version: Option<i32>,
+}
+
+impl PersonPath {
+    pub fn version(&self) -> Result<i32, crate::error::AppError> {
+        self.version.ok_or(crate::error::AppError::NotFound)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PersonPath {
+    type Rejection = crate::error::AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ids = PathIds::from_request_parts(parts, state).await?;
+        Ok(PersonPath {
+            case_id: ids.id("id")?,
+            person_id: ids.id("person_id")?,
+            version: match ids.0.contains_key("version") {
+                true => Some(ids.number("version")?),
+                false => None,
+            },
+        })
+    }
+}

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::Version;
-use super::content::{Content, compare};
+use super::form::MappingForm;
+use super::{Version, next_content};
 use crate::AppState;
 use crate::audit::{self, AuditKind, Event};
 use crate::auth::permission::{
@@ -20,8 +20,8 @@ use crate::cases::{self, Case, Person};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
-use crate::http::{ClientIp, PathIds};
-use crate::versioned::{CompareQuery, Compared, Sections, sections};
+use crate::http::{ClientIp, PersonPath};
+use crate::versioned::{self, CompareQuery, Compared, Sections, Target, sections};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -71,10 +71,11 @@ async fn view_mapping_get(
     page: Page,
     user: Can<ReadCases>,
     ip: ClientIp,
-    path: PathIds,
+    path: PersonPath,
 ) -> Result<Response, AppError> {
-    let (case, person) = cases::case_and_person(&state.db, &user, &path).await?;
-    let versions = super::versions(&state.db, &person).await?;
+    let (case, person) =
+        cases::case_and_person(&state.db, user.centre_id, path.case_id, path.person_id).await?;
+    let versions = super::versions(&state.db, person.id).await?;
     let current = versions
         .iter()
         .find(|v| !v.is_draft())
@@ -98,10 +99,18 @@ async fn view_mapping_get(
 async fn view_mapping_draft_post(
     State(state): State<AppState>,
     user: Can<WriteCases>,
-    path: PathIds,
+    ip: ClientIp,
+    path: PersonPath,
 ) -> Result<Response, AppError> {
-    let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
-    super::start_draft(&state.db, &person, user.id).await?;
+    let (case, person) =
+        cases::case_and_person_to_change(&state.db, user.centre_id, path.case_id, path.person_id)
+            .await?;
+    let mut tx = state.db.begin().await?;
+    if super::start_draft(&mut tx, person.id, person.is_child(), user.id).await? {
+        let event = Event::on_case(AuditKind::MappingStarted, &user, ip.0, case.id);
+        audit::record(&mut *tx, &event).await?;
+    }
+    tx.commit().await?;
     Ok(Redirect::to(&format!("{}/edit", url(&case, &person))).into_response())
 }
 
@@ -116,7 +125,7 @@ struct EditPage {
     base: String,
     version: i32,
     lock_version: i32,
-    content: Content,
+    form: MappingForm,
     errors: FieldErrors,
     /// Someone else saved the draft while this form was filled: what they saved.
     conflict: Option<Vec<Compared>>,
@@ -133,10 +142,12 @@ async fn view_mapping_edit_get(
     page: Page,
     user: Can<ReadCases>,
     ip: ClientIp,
-    path: PathIds,
+    path: PersonPath,
 ) -> Result<Response, AppError> {
-    let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
-    let Some(draft) = super::draft(&state.db, &person).await? else {
+    let (case, person) =
+        cases::case_and_person_to_change(&state.db, user.centre_id, path.case_id, path.person_id)
+            .await?;
+    let Some(draft) = super::draft(&state.db, person.id).await? else {
         return Ok(Redirect::to(&url(&case, &person)).into_response());
     };
     audit::record(
@@ -151,7 +162,7 @@ async fn view_mapping_edit_get(
         person,
         version: draft.version,
         lock_version: draft.lock_version,
-        content: draft.content,
+        form: MappingForm::from_content(&draft.content),
         errors: FieldErrors::default(),
         conflict: None,
     })
@@ -161,55 +172,65 @@ async fn view_mapping_edit_post(
     State(state): State<AppState>,
     page: Page,
     user: Can<WriteCases>,
-    ip: ClientIp,
-    path: PathIds,
-    form: FormFields,
+    ClientIp(ip): ClientIp,
+    path: PersonPath,
+    posted: FormFields,
 ) -> Result<Response, AppError> {
-    let (case, person) = cases::case_and_person_to_change(&state.db, &user, &path).await?;
-    let draft = match super::draft(&state.db, &person).await? {
-        Some(draft) => draft,
-        None => {
-            // Completed by someone else meanwhile. Nothing typed may be lost:
-            // open the next version and show this text again (a conflict below).
-            super::start_draft(&state.db, &person, user.id).await?;
-            super::draft(&state.db, &person)
-                .await?
-                .ok_or(AppError::NotFound)?
+    let (case, person) =
+        cases::case_and_person_to_change(&state.db, user.centre_id, path.case_id, path.person_id)
+            .await?;
+    let started = Event::on_case(AuditKind::MappingStarted, &user, ip, case.id);
+    let (draft, restarted) = match versioned::target::<Version>(
+        &state.db,
+        person.id,
+        user.id,
+        next_content(person.is_child()),
+        &[],
+        &started,
+    )
+    .await?
+    {
+        Target::Open(draft) | Target::Waiting(draft) => (draft, false),
+        Target::Restarted(draft) => (draft, true),
+    };
+    let form = MappingForm::read(&draft.content, &posted);
+    let complete = posted.get("action") == "complete";
+    let read_at: i32 = posted.get("lock_version").parse().unwrap_or(0);
+    let base = url(&case, &person);
+    let parsed = form.parse(&draft.content).and_then(|content| {
+        let mut errors = FieldErrors::default();
+        if complete {
+            content.check_complete(&mut errors);
+        }
+        errors.into_result(|| content)
+    });
+    let content = match parsed {
+        Ok(content) => content,
+        Err(errors) => {
+            return render_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &EditPage {
+                    page,
+                    base,
+                    case,
+                    person,
+                    version: draft.version,
+                    lock_version: read_at,
+                    form,
+                    errors,
+                    conflict: None,
+                },
+            );
         }
     };
-    let (content, mut errors) = Content::from_form(&draft.content, &form);
-    let complete = form.get("action") == "complete";
-    if complete {
-        content.check_complete(&mut errors);
-    }
-    let read_at: i32 = form.get("lock_version").parse().unwrap_or(0);
-    let base = url(&case, &person);
-    if !errors.is_empty() {
-        return render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &EditPage {
-                page,
-                base,
-                case,
-                person,
-                version: draft.version,
-                lock_version: read_at,
-                content,
-                errors,
-                conflict: None,
-            },
-        );
-    }
-    let same_version = form.get("version") == draft.version.to_string();
-    if !same_version
-        || read_at != draft.lock_version
-        || !super::save_draft(&state.db, &draft, read_at, &content, user.id, complete).await?
-    {
-        let saved = super::draft(&state.db, &person).await?.unwrap_or(draft);
-        let conflict = compare(&saved.content, &content)
-            .into_iter()
-            .filter(Compared::changed)
-            .collect();
+    let same_version = !restarted && posted.get("version") == draft.version.to_string();
+    let mut tx = state.db.begin().await?;
+    let saved = same_version
+        && read_at == draft.lock_version
+        && super::save_draft(&mut tx, &draft, read_at, &content, user.id, complete).await?;
+    if !saved {
+        tx.rollback().await?;
+        let saved = super::draft(&state.db, person.id).await?.unwrap_or(draft);
         return render_with_status(
             StatusCode::CONFLICT,
             &EditPage {
@@ -219,9 +240,9 @@ async fn view_mapping_edit_post(
                 person,
                 version: saved.version,
                 lock_version: saved.lock_version,
-                content,
-                errors,
-                conflict: Some(conflict),
+                conflict: Some(versioned::changes(saved.content.rows(), content.rows())),
+                form,
+                errors: FieldErrors::default(),
             },
         );
     }
@@ -230,7 +251,8 @@ async fn view_mapping_edit_post(
     } else {
         AuditKind::MappingSaved
     };
-    audit::record(&state.db, &Event::on_case(kind, &user, ip.0, case.id)).await?;
+    audit::record(&mut *tx, &Event::on_case(kind, &user, ip, case.id)).await?;
+    tx.commit().await?;
     Ok(if complete {
         Redirect::to(&format!("{base}?melding=kartlegging-fullfort"))
     } else {
@@ -257,10 +279,11 @@ async fn view_mapping_version_get(
     page: Page,
     user: Can<ReadCases>,
     ip: ClientIp,
-    path: PathIds,
+    path: PersonPath,
 ) -> Result<Response, AppError> {
-    let (case, person) = cases::case_and_person(&state.db, &user, &path).await?;
-    let version = super::version(&state.db, &person, path.number("version")?)
+    let (case, person) =
+        cases::case_and_person(&state.db, user.centre_id, path.case_id, path.person_id).await?;
+    let version = super::version(&state.db, person.id, path.version()?)
         .await?
         .ok_or(AppError::NotFound)?;
     audit::record(
@@ -295,15 +318,16 @@ async fn view_mapping_compare_get(
     page: Page,
     user: Can<ReadCases>,
     ip: ClientIp,
-    path: PathIds,
+    path: PersonPath,
     Query(query): Query<CompareQuery>,
 ) -> Result<Response, AppError> {
-    let (case, person) = cases::case_and_person(&state.db, &user, &path).await?;
+    let (case, person) =
+        cases::case_and_person(&state.db, user.centre_id, path.case_id, path.person_id).await?;
     let (from_n, to_n) = query.versions()?;
-    let from = super::version(&state.db, &person, from_n)
+    let from = super::version(&state.db, person.id, from_n)
         .await?
         .ok_or(AppError::NotFound)?;
-    let to = super::version(&state.db, &person, to_n)
+    let to = super::version(&state.db, person.id, to_n)
         .await?
         .ok_or(AppError::NotFound)?;
     audit::record(
@@ -314,7 +338,7 @@ async fn view_mapping_compare_get(
     render(&ComparePage {
         page,
         base: url(&case, &person),
-        rows: compare(&from.content, &to.content),
+        rows: super::rows::compare(&from.content, &to.content),
         case,
         person,
         from: from_n,

@@ -1,44 +1,52 @@
-//! What a safety plan holds (P2–P8), how its form is read, what a reviewer
-//! must be warned of (P4, P6, P7, P9), and how it reads as rows for comparing
-//! two versions.
+//! What a safety plan holds (P2–P8): the typed value that is stored (as
+//! JSON, with codes and ISO dates) and read. `form.rs` reads the posted form
+//! into it, `flags.rs` says what a reviewer must be warned of, `rows.rs`
+//! reads it as rows.
 
 use serde::{Deserialize, Serialize};
+use time::Date;
 use uuid::Uuid;
 
-use crate::forms::{self, Choice, FieldErrors, FormFields};
-use crate::mapping;
-use crate::versioned::Row;
+use crate::code_enum;
+use crate::codes::Code;
+use crate::mapping::content::{self as mapping, Whose};
 
-pub const TEXT_MAX: usize = 2_000;
-/// P5: the child's part is short, and must print on one A4 page.
-pub const CHILD_TEXT_MAX: usize = 250;
-/// Empty measure rows offered (more after each save).
-pub const BLANK_ROWS: usize = 3;
-/// Rows beyond this are not read: no plan has so many measures.
-pub const MAX_MEASURES: usize = 200;
 /// P5: the child's own part is for children of school age.
 pub const SCHOOL_AGE: i32 = 6;
 
-/// P2: every measure has exactly one of these as responsible party.
-pub const CHILD_PARTIES: [(&str, &str); 6] = [
-    ("child", "Barnet"),
-    ("parent", "Forelderen"),
-    ("centre", "Krisesenteret"),
-    ("school", "Barnehagen eller skolen"),
-    ("police", "Politiet"),
-    ("other", "Andre"),
-];
-pub const ADULT_PARTIES: [(&str, &str); 4] = [
-    ("resident", "Beboeren"),
-    ("centre", "Krisesenteret"),
-    ("police", "Politiet"),
-    ("other", "Andre"),
-];
-pub const SCHOOL_START: [(&str, &str); 3] = [
-    ("yes", "Ja"),
-    ("after_measures", "Ja, når tiltakene under er på plass"),
-    ("not_yet", "Nei, ikke nå"),
-];
+code_enum! {
+    /// P2: every measure has exactly one responsible party.
+    pub enum Party {
+        Child = "child" "Barnet",
+        Parent = "parent" "Forelderen",
+        Resident = "resident" "Beboeren",
+        Centre = "centre" "Krisesenteret",
+        School = "school" "Barnehagen eller skolen",
+        Police = "police" "Politiet",
+        Other = "other" "Andre",
+    }
+}
+
+impl Party {
+    /// The parties a child's plan, or an adult's, offers, in reading order.
+    pub fn options(child: bool) -> &'static [Party] {
+        use Party::*;
+        if child {
+            &[Child, Parent, Centre, School, Police, Other]
+        } else {
+            &[Resident, Centre, Police, Other]
+        }
+    }
+}
+
+code_enum! {
+    /// P3: is it safe for the child to start at kindergarten or school?
+    pub enum SchoolStart {
+        Yes = "yes" "Ja",
+        AfterMeasures = "after_measures" "Ja, når tiltakene under er på plass",
+        NotYet = "not_yet" "Nei, ikke nå",
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Content {
@@ -59,13 +67,12 @@ pub struct Content {
 pub struct Measure {
     /// Stable across versions, so versions compare measure by measure.
     pub id: Uuid,
-    pub party: String,
-    /// Who, when the party is `other`.
+    pub party: Party,
+    /// Who, when the party is `Other`.
     pub party_name: String,
     pub text: String,
-    /// dd.mm.åååå as typed, checked.
-    pub from: String,
-    pub until: String,
+    pub from: Option<Date>,
+    pub until: Option<Date>,
     /// P7: the fears (M4) and threats (M5) of the mapping it answers.
     pub answers: Vec<Uuid>,
     /// P6: it limits the child's everyday life (school, friends, going out, online).
@@ -74,7 +81,7 @@ pub struct Measure {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct School {
-    pub safe_to_start: String,
+    pub safe_to_start: Option<SchoolStart>,
     pub required_first: String,
     pub contributes: String,
     pub if_perpetrator_comes: String,
@@ -83,53 +90,51 @@ pub struct School {
     pub outside_centre: String,
 }
 
+/// The school section's questions: (form field, label). The answers follow
+/// in this order from `School::answers`.
+pub const SCHOOL_QUESTIONS: [(&str, &str); 7] = [
+    ("school_safe_to_start", "Er det trygt for barnet å starte?"),
+    ("school_required_first", "Dette må være på plass først"),
+    (
+        "school_contributes",
+        "Dette bidrar barnehagen eller skolen med",
+    ),
+    (
+        "school_if_perpetrator_comes",
+        "Dette gjør de ansatte hvis utøveren oppsøker barnet",
+    ),
+    ("school_safest_places", "Tryggeste steder"),
+    ("school_riskiest_places", "Mest risikable steder"),
+    (
+        "school_outside_centre",
+        "Slik er barnet trygt utenfor krisesenteret",
+    ),
+];
+
 impl School {
     /// The section as (field, label, answer) rows: on the plan, in the
     /// school's extract, and when versions are compared.
-    pub fn answers(&self) -> [(&'static str, &'static str, String); 7] {
-        [
-            (
-                "school_safe_to_start",
-                "Er det trygt for barnet å starte?",
-                forms::option_label(&SCHOOL_START, &self.safe_to_start).to_owned(),
-            ),
-            (
-                "school_required_first",
-                "Dette må være på plass først",
-                self.required_first.clone(),
-            ),
-            (
-                "school_contributes",
-                "Dette bidrar barnehagen eller skolen med",
-                self.contributes.clone(),
-            ),
-            (
-                "school_if_perpetrator_comes",
-                "Dette gjør de ansatte hvis utøveren oppsøker barnet",
-                self.if_perpetrator_comes.clone(),
-            ),
-            (
-                "school_safest_places",
-                "Tryggeste steder",
-                self.safest_places.clone(),
-            ),
-            (
-                "school_riskiest_places",
-                "Mest risikable steder",
-                self.riskiest_places.clone(),
-            ),
-            (
-                "school_outside_centre",
-                "Slik er barnet trygt utenfor krisesenteret",
-                self.outside_centre.clone(),
-            ),
-        ]
+    pub fn answers(&self) -> Vec<(&'static str, &'static str, String)> {
+        let answers = [
+            self.safe_to_start.map_or("", Code::label).to_owned(),
+            self.required_first.clone(),
+            self.contributes.clone(),
+            self.if_perpetrator_comes.clone(),
+            self.safest_places.clone(),
+            self.riskiest_places.clone(),
+            self.outside_centre.clone(),
+        ];
+        SCHOOL_QUESTIONS
+            .iter()
+            .zip(answers)
+            .map(|((field, label), answer)| (*field, *label, answer))
+            .collect()
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Police {
-    pub contacted_on: String,
+    pub contacted_on: Option<Date>,
     pub district: String,
     /// Name and role of whom the centre spoke to.
     pub contact: String,
@@ -137,11 +142,20 @@ pub struct Police {
 }
 
 impl Police {
+    /// P4: when, and what was agreed.
     pub fn is_recorded(&self) -> bool {
-        !self.contacted_on.is_empty() && !self.agreed.is_empty()
+        self.contacted_on.is_some() && !self.agreed.is_empty()
+    }
+
+    pub fn contacted(&self) -> String {
+        self.contacted_on
+            .map(crate::locale::date)
+            .unwrap_or_default()
     }
 }
 
+/// P5: the child's own answers, in the child's words. Plain text typed and
+/// stored alike, so the form keeps it as it is.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChildPart {
     pub can_do: String,
@@ -162,10 +176,6 @@ pub struct ChildQuestion<'a> {
 }
 
 impl ChildPart {
-    pub fn is_empty(&self) -> bool {
-        self == &ChildPart::default()
-    }
-
     /// The questions and answers in order; the shielded-address question
     /// only at a centre with a shielded address (P8).
     pub fn questions(&self, shielded_centre: bool) -> Vec<ChildQuestion<'_>> {
@@ -232,18 +242,16 @@ pub struct Link {
     pub is_threat: bool,
 }
 
-/// The fears, and the risks not answered "no", of a mapping version.
+/// The fears, and the risks answered yes or unknown, of a mapping version.
 pub fn links_of(mapping: &mapping::Content) -> Vec<Link> {
     let fears = mapping.fears.iter().map(|f| Link {
         id: f.id,
         label: format!(
             "{}: {}",
-            if f.whose == "parent" {
-                "Forelderen frykter"
-            } else if mapping.child {
-                "Barnet frykter"
-            } else {
-                "Frykter"
+            match f.whose {
+                Whose::Parent => "Forelderen frykter",
+                _ if mapping.child => "Barnet frykter",
+                _ => "Frykter",
             },
             f.text
         ),
@@ -252,13 +260,13 @@ pub fn links_of(mapping: &mapping::Content) -> Vec<Link> {
     let threats = mapping
         .risks
         .iter()
-        .filter(|r| r.answer == "yes" || r.answer == "unknown")
+        .filter(|r| r.may_be_real())
         .map(|r| Link {
             id: r.id,
             label: format!(
                 "Trussel: {}{}",
                 r.label,
-                if r.answer == "unknown" {
+                if r.answer == Some(mapping::Answer::Unknown) {
                     " (usikkert)"
                 } else {
                     ""
@@ -269,33 +277,6 @@ pub fn links_of(mapping: &mapping::Content) -> Vec<Link> {
     fears.chain(threats).collect()
 }
 
-/// What the plan's context says: the person, the centre, the mapping.
-pub struct Context<'a> {
-    pub child: bool,
-    pub school_age: bool,
-    pub shielded_centre: bool,
-    pub mapping: &'a mapping::Content,
-    pub links: &'a [Link],
-}
-
-/// Warnings for the one who writes the plan and the one who reviews it.
-/// None stops a save; an unlinked measure stops an approval without reason.
-#[derive(Clone, Debug, Default)]
-pub struct Flags {
-    /// P7: measures that answer no fear or threat.
-    pub unlinked: Vec<String>,
-    /// P6: why the plan may put too much on the child.
-    pub child_burden: Vec<String>,
-    /// P4, P9: why the police must be involved, when no contact is recorded.
-    pub police_missing: Vec<String>,
-}
-
-impl Flags {
-    pub fn is_empty(&self) -> bool {
-        self.unlinked.is_empty() && self.child_burden.is_empty() && self.police_missing.is_empty()
-    }
-}
-
 impl Content {
     pub fn empty(child: bool) -> Self {
         Content {
@@ -304,12 +285,8 @@ impl Content {
         }
     }
 
-    pub fn parties(&self) -> &'static [(&'static str, &'static str)] {
-        if self.child {
-            &CHILD_PARTIES
-        } else {
-            &ADULT_PARTIES
-        }
+    pub fn parties(&self) -> &'static [Party] {
+        Party::options(self.child)
     }
 
     /// Keeps only the links `links` still offers: after the plan moves to a
@@ -320,378 +297,48 @@ impl Content {
         }
     }
 
-    /// Reads the posted form over `previous`: ids of measures come from it,
-    /// links only from `links`.
-    pub fn from_form(previous: &Content, links: &[Link], f: &FormFields) -> (Content, FieldErrors) {
-        let mut errors = FieldErrors::default();
-        let text = |errors: &mut FieldErrors, name: &'static str| {
-            forms::optional_text(errors, name, f.get(name), TEXT_MAX)
-        };
-        let mut c = Content {
-            child: previous.child,
-            shielded_address: text(&mut errors, "shielded_address"),
-            police: Police {
-                contacted_on: text(&mut errors, "police_contacted_on"),
-                district: text(&mut errors, "police_district"),
-                contact: text(&mut errors, "police_contact"),
-                agreed: text(&mut errors, "police_agreed"),
-            },
-            ..Content::default()
-        };
-        if let Some(day) = forms::date_field(
-            &mut errors,
-            "police_contacted_on",
-            &c.police.contacted_on,
-            false,
-        ) {
-            if day > crate::locale::today() {
-                errors.add(
-                    "police_contacted_on",
-                    "Datoen for kontakten med politiet kan ikke være fram i tid.",
-                );
-            }
-            c.police.contacted_on = crate::locale::date(day);
-        }
-        let police = &c.police;
-        let any_police = !(police.contacted_on.is_empty()
-            && police.district.is_empty()
-            && police.contact.is_empty()
-            && police.agreed.is_empty());
-        if any_police && police.contacted_on.is_empty() {
-            errors.add(
-                "police_contacted_on",
-                "Skriv når politiet ble kontaktet, for eksempel 24.11.2026.",
-            );
-        }
-        if any_police && police.agreed.is_empty() {
-            errors.add("police_agreed", "Skriv hva som ble avtalt med politiet.");
-        }
-        if c.child {
-            c.school = School {
-                safe_to_start: f.get("school_safe_to_start").to_owned(),
-                required_first: text(&mut errors, "school_required_first"),
-                contributes: text(&mut errors, "school_contributes"),
-                if_perpetrator_comes: text(&mut errors, "school_if_perpetrator_comes"),
-                safest_places: text(&mut errors, "school_safest_places"),
-                riskiest_places: text(&mut errors, "school_riskiest_places"),
-                outside_centre: text(&mut errors, "school_outside_centre"),
-            };
-            if !c.school.safe_to_start.is_empty()
-                && forms::option_label(&SCHOOL_START, &c.school.safe_to_start).is_empty()
-            {
-                errors.add("school_safe_to_start", "Velg et av svarene.");
-            }
-            let short = |errors: &mut FieldErrors, name: &'static str| {
-                forms::optional_text(errors, name, f.get(name), CHILD_TEXT_MAX)
-            };
-            c.child_part = ChildPart {
-                can_do: short(&mut errors, "child_can_do"),
-                avoid: short(&mut errors, "child_avoid"),
-                if_frightening: short(&mut errors, "child_if_frightening"),
-                shielded_address: short(&mut errors, "child_shielded_address"),
-                online: short(&mut errors, "child_online"),
-            };
-        }
-
-        let parties = c.parties();
-        // Every row the form sent, up to a sane number.
-        let rows =
-            f.0.iter()
-                .filter_map(|(name, _)| {
-                    let rest = name.strip_prefix("measure_")?;
-                    rest.split('_').next()?.parse::<usize>().ok()
-                })
-                .filter(|i| *i < MAX_MEASURES)
-                .max()
-                .map_or(0, |i| i + 1);
-        for i in 0..rows {
-            let field = |name: &str| f.get(&format!("measure_{i}_{name}")).trim().to_owned();
-            if !field("remove").is_empty() {
-                continue;
-            }
-            let measure = Measure {
-                id: Uuid::parse_str(&field("id"))
-                    .ok()
-                    .filter(|id| previous.measures.iter().any(|m| m.id == *id))
-                    .unwrap_or_else(Uuid::new_v4),
-                party: field("party"),
-                party_name: field("party_name"),
-                text: field("text"),
-                from: field("from"),
-                until: field("until"),
-                answers: f
-                    .all(&format!("measure_{i}_answers"))
-                    .iter()
-                    .filter_map(|raw| Uuid::parse_str(raw).ok())
-                    .filter(|id| links.iter().any(|l| l.id == *id))
-                    .collect(),
-                restricts: !field("restricts").is_empty(),
-            };
-            let blank = measure.text.is_empty()
-                && measure.party_name.is_empty()
-                && measure.from.is_empty()
-                && measure.until.is_empty()
-                && measure.answers.is_empty()
-                && !measure.restricts;
-            if blank {
-                continue;
-            }
-            let mut measure = measure;
-            check_measure(&mut errors, i, &mut measure, parties);
-            c.measures.push(measure);
-        }
-        (c, errors)
-    }
-
-    /// What "Send til godkjenning" needs beyond what a draft needs.
-    pub fn check_submit(&self, ctx: &Context, errors: &mut FieldErrors) {
-        if self.measures.is_empty() {
-            errors.add(
-                "measures",
-                "Planen må ha minst ett tiltak før den sendes til godkjenning.",
-            );
-        }
-        if ctx.shielded_centre && self.shielded_address.is_empty() {
-            errors.add(
-                "shielded_address",
-                "Krisesenteret har skjermet adresse: skriv hva det betyr for planen.",
-            );
-        }
-        if ctx.child && ctx.school_age {
-            for q in self.child_part.questions(ctx.shielded_centre) {
-                if let (Some(missing), "") = (q.required, q.answer) {
-                    errors.add(q.field, missing);
-                }
-            }
-        }
-    }
-
-    pub fn party_label(&self, measure: &Measure) -> String {
-        let party = forms::option_label(self.parties(), &measure.party);
-        if measure.party == "other" && !measure.party_name.is_empty() {
-            format!("{party}: {}", measure.party_name)
-        } else {
-            party.to_owned()
-        }
-    }
-
-    /// The measures of each party, in the order of the parties, then by when
-    /// they start. Parties without measures are left out.
+    /// The measures of each party, in the order of the parties. Parties
+    /// without measures are left out.
     pub fn by_party(&self) -> Vec<(&'static str, Vec<&Measure>)> {
         self.parties()
             .iter()
-            .filter_map(|(code, name)| {
+            .filter_map(|party| {
                 let measures: Vec<&Measure> =
-                    self.measures.iter().filter(|m| m.party == *code).collect();
-                (!measures.is_empty()).then_some((*name, measures))
+                    self.measures.iter().filter(|m| m.party == *party).collect();
+                (!measures.is_empty()).then_some((party.label(), measures))
             })
             .collect()
     }
 
-    pub fn flags(&self, ctx: &Context) -> Flags {
-        let mut flags = Flags {
-            unlinked: self
-                .measures
-                .iter()
-                .filter(|m| m.answers.is_empty())
-                .map(|m| m.text.clone())
-                .collect(),
-            ..Flags::default()
-        };
-        if ctx.child {
-            let on_child = self.measures.iter().filter(|m| m.party == "child").count();
-            let on_adults = self.measures.len() - on_child;
-            if on_child > on_adults {
-                flags.child_burden.push(format!(
-                    "Barnet har ansvar for {on_child} tiltak, de voksne for {on_adults}. De voksne skal bære mer av sikkerheten enn barnet."
-                ));
-            }
-            for m in self.measures.iter().filter(|m| {
-                m.party == "child"
-                    && m.restricts
-                    && !m
-                        .answers
-                        .iter()
-                        .any(|id| ctx.links.iter().any(|l| l.id == *id && l.is_threat))
-            }) {
-                flags.child_burden.push(format!(
-                    "«{}» begrenser barnets hverdag, men svarer ikke på noen konkret trussel i kartleggingen.",
-                    m.text
-                ));
-            }
+    pub fn party_label(&self, measure: &Measure) -> String {
+        if measure.party == Party::Other && !measure.party_name.is_empty() {
+            format!("{}: {}", measure.party.label(), measure.party_name)
+        } else {
+            measure.party.label().to_owned()
         }
-        if !self.police.is_recorded() {
-            if ctx.mapping.assessment == "severe" {
-                flags
-                    .police_missing
-                    .push("Kartleggingen vurderer trusselbildet som alvorlig.".into());
-            }
-            if ctx.mapping.relocation == "yes" {
-                flags.police_missing.push(
-                    "Kartleggingen sier at flytting til et annet krisesenter må vurderes (§ 4 c)."
-                        .into(),
-                );
-            }
-            if self.measures.iter().any(|m| m.party == "police") {
-                flags
-                    .police_missing
-                    .push("Planen har tiltak som politiet har ansvar for.".into());
-            }
-        }
-        flags
     }
 
-    // ---- For the form ----
-
-    pub fn school_start_choices(&self) -> Vec<Choice> {
-        Choice::list(
-            SCHOOL_START,
-            std::slice::from_ref(&self.school.safe_to_start),
-        )
-    }
-
-    /// The measure rows of the form: the measures, then blank rows.
-    pub fn measure_rows(&self, links: &[Link], errors: &FieldErrors) -> Vec<MeasureRow> {
-        (0..self.measures.len() + BLANK_ROWS)
-            .map(|i| {
-                let m = self.measures.get(i);
-                let prefix = format!("measure_{i}");
-                let error = |name: &str| errors.get(&format!("{prefix}_{name}")).map(str::to_owned);
-                MeasureRow {
-                    number: i + 1,
-                    id: m.map(|m| m.id.to_string()).unwrap_or_default(),
-                    parties: Choice::list(
-                        self.parties().iter().copied(),
-                        &[m.map(|m| m.party.clone()).unwrap_or_default()],
-                    ),
-                    party_name: m.map(|m| m.party_name.clone()).unwrap_or_default(),
-                    text: m.map(|m| m.text.clone()).unwrap_or_default(),
-                    from: m.map(|m| m.from.clone()).unwrap_or_default(),
-                    until: m.map(|m| m.until.clone()).unwrap_or_default(),
-                    answers: links
-                        .iter()
-                        .map(|l| Choice {
-                            value: l.id.to_string(),
-                            label: l.label.clone(),
-                            checked: m.is_some_and(|m| m.answers.contains(&l.id)),
-                        })
-                        .collect(),
-                    restricts: m.is_some_and(|m| m.restricts),
-                    unlinked: m.is_some_and(|m| m.answers.is_empty()),
-                    is_new: m.is_none(),
-                    text_error: error("text"),
-                    party_error: error("party"),
-                    party_name_error: error("party_name"),
-                    from_error: error("from"),
-                    until_error: error("until"),
-                    prefix,
-                }
-            })
+    pub fn school_measures(&self) -> Vec<&Measure> {
+        self.measures
+            .iter()
+            .filter(|m| m.party == Party::School)
             .collect()
-    }
-
-    // ---- As rows, for comparing ----
-
-    /// The plan as (key, section, label, value) rows; measures keyed by id.
-    pub fn rows(&self, links: &[Link]) -> Vec<Row> {
-        let mut rows = Vec::new();
-        let mut add = |key: String, section: &'static str, label: String, value: String| {
-            rows.push(Row {
-                key,
-                section,
-                label,
-                value,
-            });
-        };
-        for (party, measures) in self.by_party() {
-            for m in measures {
-                add(
-                    format!("measure:{}", m.id),
-                    party,
-                    self.party_label(m),
-                    m.describe(links),
-                );
-            }
-        }
-        if self.child {
-            for (key, label_text, value) in self.school.answers() {
-                add(
-                    key.into(),
-                    "Barnehage eller skole",
-                    label_text.into(),
-                    value,
-                );
-            }
-        }
-        let p = "Politiet";
-        for (key, label_text, value) in [
-            (
-                "police_contacted_on",
-                "Kontaktet",
-                self.police.contacted_on.clone(),
-            ),
-            (
-                "police_district",
-                "Politidistrikt",
-                self.police.district.clone(),
-            ),
-            (
-                "police_contact",
-                "Hvem (navn, rolle)",
-                self.police.contact.clone(),
-            ),
-            ("police_agreed", "Avtalt", self.police.agreed.clone()),
-        ] {
-            add(key.into(), p, label_text.into(), value);
-        }
-        add(
-            "shielded_address".into(),
-            "Skjermet adresse",
-            "Skjermet adresse".into(),
-            self.shielded_address.clone(),
-        );
-        if self.child {
-            // Every question, so a version from before a change of the
-            // centre's shielded address compares with one after it.
-            for q in self.child_part.questions(true) {
-                add(
-                    q.field.into(),
-                    "Barnets egen del",
-                    q.question.into(),
-                    q.answer.to_owned(),
-                );
-            }
-        }
-        rows
     }
 }
 
 impl Measure {
-    /// What, when, and what it answers, as one line.
-    pub fn describe(&self, links: &[Link]) -> String {
-        let mut out = self.text.trim_end_matches('.').to_owned();
-        let when = self.when();
-        if !when.is_empty() {
-            out.push_str(&format!(". {when}"));
-        }
-        if self.restricts {
-            out.push_str(". Begrenser barnets hverdag");
-        }
-        let answers = self.answer_labels(links);
-        if answers.is_empty() {
-            out.push_str(". Svarer ikke på noen frykt eller trussel");
-        } else {
-            out.push_str(&format!(". Svarer på: {}", answers.join("; ")));
-        }
-        out
+    pub fn is_other_party(&self) -> bool {
+        self.party == Party::Other
     }
 
+    /// "Fra 01.12.2026 til 31.12.2026", or less, or nothing.
     pub fn when(&self) -> String {
-        match (self.from.is_empty(), self.until.is_empty()) {
-            (false, false) => format!("Fra {} til {}", self.from, self.until),
-            (false, true) => format!("Fra {}", self.from),
-            (true, false) => format!("Til {}", self.until),
-            (true, true) => String::new(),
+        let date = |d: Option<Date>| d.map(crate::locale::date);
+        match (date(self.from), date(self.until)) {
+            (Some(from), Some(until)) => format!("Fra {from} til {until}"),
+            (Some(from), None) => format!("Fra {from}"),
+            (None, Some(until)) => format!("Til {until}"),
+            (None, None) => String::new(),
         }
     }
 
@@ -702,95 +349,4 @@ impl Measure {
             .map(|l| l.label.clone())
             .collect()
     }
-}
-
-fn check_measure(
-    errors: &mut FieldErrors,
-    i: usize,
-    m: &mut Measure,
-    parties: &[(&'static str, &'static str)],
-) {
-    let name = |field: &str| format!("measure_{i}_{field}");
-    let n = i + 1;
-    if m.text.is_empty() {
-        errors.add(
-            name("text"),
-            format!("Tiltak {n}: skriv hva som skal gjøres."),
-        );
-    } else if m.text.chars().count() > TEXT_MAX {
-        errors.add(
-            name("text"),
-            format!(
-                "Tiltak {n}: teksten er for lang, {} tegn, mest {TEXT_MAX} er tillatt.",
-                m.text.chars().count()
-            ),
-        );
-    }
-    if forms::option_label(parties, &m.party).is_empty() {
-        errors.add(
-            name("party"),
-            format!("Tiltak {n}: velg hvem som har ansvaret."),
-        );
-    }
-    if m.party == "other" && m.party_name.is_empty() {
-        errors.add(
-            name("party_name"),
-            format!("Tiltak {n}: skriv hvem den andre parten er."),
-        );
-    }
-    if m.party_name.chars().count() > 200 {
-        errors.add(
-            name("party_name"),
-            format!("Tiltak {n}: navnet er for langt, mest 200 tegn."),
-        );
-    }
-    let mut dates = [None, None];
-    for (slot, field) in dates.iter_mut().zip(["from", "until"]) {
-        let raw = if field == "from" { &m.from } else { &m.until };
-        if raw.is_empty() {
-            continue;
-        }
-        match crate::locale::parse_date(raw) {
-            Some(day) => *slot = Some(day),
-            None => errors.add(
-                name(field),
-                format!("Tiltak {n}: skriv datoen som dd.mm.åååå, for eksempel 24.11.2026."),
-            ),
-        }
-    }
-    if let [Some(from), Some(until)] = dates {
-        if until < from {
-            errors.add(
-                name("until"),
-                format!("Tiltak {n}: sluttdatoen kan ikke være før startdatoen."),
-            );
-        }
-    }
-    if let Some(from) = dates[0] {
-        m.from = crate::locale::date(from);
-    }
-    if let Some(until) = dates[1] {
-        m.until = crate::locale::date(until);
-    }
-}
-
-/// A measure's fields in the form, named `{prefix}_text`, `{prefix}_party`…
-pub struct MeasureRow {
-    pub number: usize,
-    pub prefix: String,
-    pub id: String,
-    pub parties: Vec<Choice>,
-    pub party_name: String,
-    pub text: String,
-    pub from: String,
-    pub until: String,
-    pub answers: Vec<Choice>,
-    pub restricts: bool,
-    pub unlinked: bool,
-    pub is_new: bool,
-    pub text_error: Option<String>,
-    pub party_error: Option<String>,
-    pub party_name_error: Option<String>,
-    pub from_error: Option<String>,
-    pub until_error: Option<String>,
 }

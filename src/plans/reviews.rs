@@ -10,12 +10,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use time::{Date, Duration, OffsetDateTime};
+use time::Duration;
 use uuid::Uuid;
 
-use super::content::{Content, Flags};
-use super::routes::{Basis, PlanView, url};
-use super::{Decision, Plan};
+use super::flags::Flags;
+use super::model::{self, Decision, Plan};
+use super::routes::url;
+use super::view::{Basis, PlanView};
 use crate::AppState;
 use crate::audit::{self, AuditKind, Event};
 use crate::auth::permission::{Can, grant::DecidePlans};
@@ -26,8 +27,7 @@ use crate::forms::{self, FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
 use crate::http::{ClientIp, RecordId};
 use crate::locale;
-use crate::mapping;
-use crate::versioned::{Compared, compare_rows};
+use crate::versioned::{self, Compared};
 
 /// P10: an approved plan is reviewed again within four weeks unless the
 /// coordinator sets another date, and never more than a year on.
@@ -45,32 +45,6 @@ pub fn routes() -> Router<AppState> {
 }
 
 // ---- The work list ----
-
-/// The centre's (`$1`) plans sent for approval, oldest first, at most `$2`;
-/// public for the benchmark.
-pub const AWAITING_REVIEW: &str = "SELECT p.id, p.version, p.content, m.content AS mapping,
-        p.submitted_at, s.full_name AS submitted_by_name, pe.name AS person_name, pe.birth_date
-    FROM plans p
-    JOIN persons pe ON pe.id = p.person_id
-    JOIN mappings m ON m.person_id = p.person_id AND m.version = p.mapping_version
-    LEFT JOIN accounts s ON s.id = p.submitted_by
-    WHERE p.centre_id = $1 AND p.state = 'submitted'
-    ORDER BY p.submitted_at, p.id
-    LIMIT $2";
-
-#[derive(sqlx::FromRow)]
-struct Waiting {
-    id: Uuid,
-    version: i32,
-    #[sqlx(json)]
-    content: Content,
-    #[sqlx(json)]
-    mapping: mapping::Content,
-    submitted_at: Option<OffsetDateTime>,
-    submitted_by_name: Option<String>,
-    person_name: String,
-    birth_date: Date,
-}
 
 struct ListRow {
     id: Uuid,
@@ -96,11 +70,7 @@ async fn view_reviews_get(
     user: Can<DecidePlans>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
-    let waiting: Vec<Waiting> = sqlx::query_as(AWAITING_REVIEW)
-        .bind(user.centre_id)
-        .bind(PAGE_SIZE + 1)
-        .fetch_all(&state.db)
-        .await?;
+    let waiting = model::awaiting_review(&state.db, user.centre_id, PAGE_SIZE + 1).await?;
     let centre = crate::accounts::centre(&state.db, user.centre_id).await?;
     let more = waiting.len() as i64 > PAGE_SIZE;
     let rows = waiting
@@ -164,15 +134,14 @@ async fn load(
     user: &CurrentUser,
     id: Uuid,
 ) -> Result<(Case, Person, Plan), AppError> {
-    let plan = super::by_id_in_centre(&state.db, user.centre_id, id)
+    let plan = model::by_id_in_centre(&state.db, user.centre_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let case_id: Uuid = sqlx::query_scalar("SELECT case_id FROM persons WHERE id = $1")
-        .bind(plan.person_id)
-        .fetch_one(&state.db)
-        .await?;
-    let case = cases::load_for(&state.db, user, case_id).await?;
-    let person = cases::person_for(&state.db, user, case.id, plan.person_id).await?;
+    let case_id = model::case_of_person(&state.db, user.centre_id, plan.person_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (case, person) =
+        cases::case_and_person(&state.db, user.centre_id, case_id, plan.person_id).await?;
     Ok((case, person, plan))
 }
 
@@ -201,17 +170,15 @@ async fn review_page(
     errors: FieldErrors,
     conflict: bool,
 ) -> Result<ReviewPage, AppError> {
-    let view = PlanView::load(state, user.centre_id, &person, plan).await?;
-    let changes = match super::approved_before(&state.db, person.id, view.plan.version).await? {
+    let view = PlanView::load(&state.db, user.centre_id, &person, plan).await?;
+    let changes = match model::approved_before(&state.db, person.id, view.plan.version).await? {
         Some(before) => {
-            let basis = Basis::load(state, user.centre_id, &person, before.mapping_version).await?;
-            let rows = compare_rows(
+            let basis =
+                Basis::load(&state.db, user.centre_id, &person, before.mapping_version).await?;
+            let rows = versioned::changes(
                 before.content.rows(&basis.links),
                 view.plan.content.rows(&view.basis.links),
-            )
-            .into_iter()
-            .filter(Compared::changed)
-            .collect();
+            );
             Some((before.version, rows))
         }
         None => None,
@@ -328,7 +295,7 @@ async fn view_review_approve_post(
     let reason = forms::optional_text(&mut errors, "reason", form.get("reason"), 5_000);
     // P7: a measure that answers no fear or threat needs a written reason.
     let person = &loaded.1;
-    let basis = Basis::load(&state, user.centre_id, person, loaded.2.mapping_version).await?;
+    let basis = Basis::load(&state.db, user.centre_id, person, loaded.2.mapping_version).await?;
     if !basis.flags(&loaded.2.content).unlinked.is_empty() && reason.is_empty() {
         errors.add(
             "reason",
@@ -369,10 +336,12 @@ async fn decide(
     let (case, person, plan) = loaded;
     let read_at: i32 = form.get("lock_version").parse().unwrap_or(0);
     let approve = matches!(decision, Decision::Approve { .. });
-    if !super::decide(&state.db, &plan, read_at, user.id, decision).await? {
+    let mut tx = state.db.begin().await?;
+    if !model::decide(&mut tx, &plan, read_at, user.id, decision).await? {
+        tx.rollback().await?;
         // Changed or decided by someone else meanwhile: show it
         // as it is now, with what this reviewer wrote.
-        let plan = super::by_id_in_centre(&state.db, user.centre_id, plan.id)
+        let plan = model::by_id_in_centre(&state.db, user.centre_id, plan.id)
             .await?
             .ok_or(AppError::NotFound)?;
         let review = review_page(
@@ -392,7 +361,8 @@ async fn decide(
     } else {
         AuditKind::PlanReturned
     };
-    audit::record(&state.db, &Event::on_case(kind, user, ip, case.id)).await?;
+    audit::record(&mut *tx, &Event::on_case(kind, user, ip, case.id)).await?;
+    tx.commit().await?;
     let notice = if approve {
         "plan-godkjent"
     } else {

@@ -179,16 +179,11 @@ async fn view_setup_post(
     sqlx::query("DELETE FROM setup_tokens")
         .execute(&mut *tx)
         .await?;
-    let mut event = Event::new(AuditKind::SetupCompleted, ip);
-    event.centre_id = Some(centre.id);
-    event.actor_id = Some(admin.id);
-    event.subject_account_id = Some(admin.id);
-    audit::record(&mut *tx, &event).await?;
+    for kind in [AuditKind::SetupCompleted, AuditKind::Login] {
+        audit::record(&mut *tx, &Event::setup(kind, centre.id, admin.id, ip)).await?;
+    }
+    let (token, _) = session::start_for_account(&mut tx, &session, admin.id).await?;
     tx.commit().await?;
-
-    let (token, _) = session::start_for_account(&state.db, &session, admin.id).await?;
-    event.kind = AuditKind::Login;
-    audit::record(&state.db, &event).await?;
     Ok(with_cookie(
         Redirect::to("/?melding=velkommen").into_response(),
         Some(token),

@@ -291,7 +291,7 @@ async fn a_stale_edit_keeps_the_users_text_and_shows_what_the_other_saved() {
             "resident_phone",
             "arrival_date",
             "planned_departure_date",
-            "version",
+            "lock_version",
         ]
         .iter()
         .map(|n| (n.to_string(), r.input_value(n).unwrap_or_default()))
@@ -335,10 +335,10 @@ async fn a_stale_edit_keeps_the_users_text_and_shows_what_the_other_saved() {
     );
 
     // Saving again, knowingly, replaces it.
-    let version = stale.input_value("version").unwrap();
+    let version = stale.input_value("lock_version").unwrap();
     let mut again = fields(&form_two, "Notat fra andre");
-    again.retain(|(k, _)| k != "version");
-    again.push(("version".into(), version));
+    again.retain(|(k, _)| k != "lock_version");
+    again.push(("lock_version".into(), version));
     assert_eq!(
         second
             .post(&format!("/cases/{id}/edit"), &as_refs(&again))

@@ -104,6 +104,20 @@ pub async fn fresh_database() -> (String, PgConnectOptions) {
     (name, options)
 }
 
+/// A database of the test cluster with no migration run yet.
+pub async fn empty_database() -> PgConnectOptions {
+    let cluster = cluster();
+    let name = format!("test_{}", Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect_with(&cluster.superuser)
+        .await
+        .expect("superuser connection");
+    conn.execute(format!("CREATE DATABASE {name} OWNER {APP_ROLE}").as_str())
+        .await
+        .expect("create empty database");
+    conn.close().await.expect("close");
+    cluster.app.clone().database(&name)
+}
+
 /// A `DATABASE_URL` for the binary, pointing at a test database.
 pub fn database_url(name: &str) -> String {
     format!(

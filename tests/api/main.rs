@@ -15,6 +15,7 @@ mod headers;
 mod helpers;
 mod login;
 mod mapping;
+mod migrations;
 mod permissions;
 mod plans;
 mod sessions;

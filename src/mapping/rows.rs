@@ -1,0 +1,149 @@
+//! A mapping as labelled rows with stable keys (fears and threats by id):
+//! for a version's page, and for comparing two versions row by row.
+
+use super::content::{Content, Risk};
+use crate::codes::Code;
+use crate::versioned::{Compared, Row, Rows, compare_rows};
+
+impl Content {
+    pub fn rows(&self) -> Vec<Row> {
+        let mut rows = Rows::default();
+        let s = "Deltakere og kilder";
+        let participants: Vec<&str> = self.participants.iter().map(|p| p.label()).collect();
+        rows.add("participants", s, "Deltok", participants.join(", "));
+        rows.add("participants_other", s, "Andre", &self.participants_other);
+        let dates: Vec<String> = self
+            .conversation_dates
+            .iter()
+            .map(|d| crate::locale::date(*d))
+            .collect();
+        rows.add("conversation_dates", s, "Samtaler", dates.join(", "));
+        rows.add("violence", "Vold", "Vold som er opplevd", &self.violence);
+        for fear in &self.fears {
+            rows.add(
+                format!("fear:{}", fear.id),
+                "Frykt",
+                fear.whose.label(),
+                &fear.text,
+            );
+        }
+        for risk in &self.risks {
+            rows.add(
+                format!("risk:{}", risk.id),
+                "Risiko",
+                &risk.label,
+                describe(risk),
+            );
+        }
+        let d = "Digital sikkerhet";
+        let digital = &self.digital;
+        rows.add("digital_devices", d, "Enheter", &digital.devices);
+        rows.add("digital_apps", d, "Apper og sosiale medier", &digital.apps);
+        rows.add(
+            "digital_contacts",
+            d,
+            "Kontakter som skal beholdes",
+            &digital.contacts_to_keep,
+        );
+        rows.add(
+            "digital_risk",
+            d,
+            "Risiko for å bli funnet",
+            &digital.risk_of_being_found,
+        );
+        if self.child {
+            let yes_no = |b: bool| if b { "Ja" } else { "Nei" };
+            rows.add(
+                "spoke_with_child",
+                d,
+                "Snakket med barnet om risiko på nett",
+                yes_no(digital.spoke_with_child),
+            );
+            rows.add(
+                "spoke_with_parent",
+                d,
+                "Snakket med forelderen",
+                yes_no(digital.spoke_with_parent),
+            );
+            rows.add(
+                "parent_follows",
+                d,
+                "Forelderen oppfordret til å følge med",
+                yes_no(digital.parent_follows),
+            );
+        }
+        let v = "Samlet vurdering";
+        rows.add("assessment", v, "Vurdering", label_of(self.assessment));
+        rows.add("reasoning", v, "Begrunnelse", &self.reasoning);
+        rows.add(
+            "relocation",
+            v,
+            "Må flytting vurderes (§ 4 c)?",
+            label_of(self.relocation),
+        );
+        rows.into_vec()
+    }
+}
+
+fn label_of<C: Code>(value: Option<C>) -> &'static str {
+    value.map_or("", C::label)
+}
+
+/// The answer, where and by which channel, as one line.
+fn describe(risk: &Risk) -> String {
+    let mut value = risk.answer.map_or("Ikke besvart", |a| a.label()).to_owned();
+    if !risk.place.is_empty() {
+        value.push_str(&format!(". Hvor: {}", risk.place));
+    }
+    if !risk.channels.is_empty() {
+        let channels: Vec<&str> = risk.channels.iter().map(|c| c.label()).collect();
+        value.push_str(&format!(". Kanal: {}", channels.join(", ")));
+    }
+    value
+}
+
+/// Two versions side by side, row by row; a fear or threat removed in `to`
+/// is shown as removed, a new one as new.
+pub fn compare(from: &Content, to: &Content) -> Vec<Compared> {
+    compare_rows(from.rows(), to.rows())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::content::{Answer, Fear, Whose};
+
+    #[test]
+    fn a_changed_answer_a_new_fear_and_a_removed_fear_compare_by_id() {
+        let mut from = Content::empty(true);
+        from.fears.push(Fear {
+            id: uuid::Uuid::new_v4(),
+            whose: Whose::Child,
+            text: "At pappa kommer".into(),
+        });
+        let mut to = from.clone();
+        to.fears.clear();
+        to.fears.push(Fear {
+            id: uuid::Uuid::new_v4(),
+            whose: Whose::Parent,
+            text: "At barnet blir hentet".into(),
+        });
+        to.risks[0].answer = Some(Answer::Yes);
+
+        let rows = compare(&from, &to);
+        let changes: Vec<(&str, &str)> = rows
+            .iter()
+            .filter(|r| r.changed())
+            .map(|r| (r.label.as_str(), r.change()))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                ("Forelderen frykter", "Ny"),
+                ("Barnet frykter", "Fjernet"),
+                ("Risiko for at utøver tar kontakt", "Endret"),
+            ]
+        );
+        assert!(compare(&to, &to).iter().all(|r| !r.changed()));
+    }
+}

@@ -1,0 +1,220 @@
+//! What the one who writes a plan, and the one who reviews it, must be
+//! warned of (P4, P6, P7, P9). None stops a save; an unlinked measure stops
+//! an approval without a written reason.
+
+use super::content::{Content, Link, Party};
+use crate::mapping::content::{self as mapping, Assessment, Relocation};
+
+/// What the plan is read against: the person, the centre, the mapping.
+pub struct Context<'a> {
+    pub child: bool,
+    pub school_age: bool,
+    pub shielded_centre: bool,
+    pub mapping: &'a mapping::Content,
+    pub links: &'a [Link],
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Flags {
+    /// P7: measures that answer no fear or threat.
+    pub unlinked: Vec<String>,
+    /// P6: why the plan may put too much on the child.
+    pub child_burden: Vec<String>,
+    /// P4, P9: why the police must be involved, when no contact is recorded.
+    pub police_missing: Vec<String>,
+}
+
+impl Flags {
+    pub fn is_empty(&self) -> bool {
+        self.unlinked.is_empty() && self.child_burden.is_empty() && self.police_missing.is_empty()
+    }
+
+    pub fn of(plan: &Content, ctx: &Context) -> Flags {
+        Flags {
+            unlinked: unlinked(plan),
+            child_burden: if ctx.child {
+                child_burden(plan, ctx.links)
+            } else {
+                Vec::new()
+            },
+            police_missing: police_missing(plan, ctx.mapping),
+        }
+    }
+}
+
+/// P7: a measure answers a fear or threat of the mapping, or is flagged.
+fn unlinked(plan: &Content) -> Vec<String> {
+    plan.measures
+        .iter()
+        .filter(|m| m.answers.is_empty())
+        .map(|m| m.text.clone())
+        .collect()
+}
+
+/// P6: the adults carry more of the safety than the child, and nothing
+/// restricts the child without a concrete threat.
+fn child_burden(plan: &Content, links: &[Link]) -> Vec<String> {
+    let mut out = Vec::new();
+    let on_child = plan
+        .measures
+        .iter()
+        .filter(|m| m.party == Party::Child)
+        .count();
+    let on_adults = plan.measures.len() - on_child;
+    if on_child > on_adults {
+        out.push(format!(
+            "Barnet har ansvar for {on_child} tiltak, de voksne for {on_adults}. De voksne skal bære mer av sikkerheten enn barnet."
+        ));
+    }
+    let answers_a_threat = |answers: &[uuid::Uuid]| {
+        answers
+            .iter()
+            .any(|id| links.iter().any(|l| l.id == *id && l.is_threat))
+    };
+    for m in plan
+        .measures
+        .iter()
+        .filter(|m| m.party == Party::Child && m.restricts && !answers_a_threat(&m.answers))
+    {
+        out.push(format!(
+            "«{}» begrenser barnets hverdag, men svarer ikke på noen konkret trussel i kartleggingen.",
+            m.text
+        ));
+    }
+    out
+}
+
+/// P4, P9: a severe threat picture, a relocation to consider, or measures
+/// by the police, with no police contact recorded.
+fn police_missing(plan: &Content, mapping: &mapping::Content) -> Vec<String> {
+    let mut out = Vec::new();
+    if plan.police.is_recorded() {
+        return out;
+    }
+    if mapping.assessment == Some(Assessment::Severe) {
+        out.push("Kartleggingen vurderer trusselbildet som alvorlig.".into());
+    }
+    if mapping.relocation == Some(Relocation::Consider) {
+        out.push(
+            "Kartleggingen sier at flytting til et annet krisesenter må vurderes (§ 4 c).".into(),
+        );
+    }
+    if plan.measures.iter().any(|m| m.party == Party::Police) {
+        out.push("Planen har tiltak som politiet har ansvar for.".into());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plans::content::{Link, Measure};
+    use uuid::Uuid;
+
+    fn measure(party: Party, answers: &[Uuid], restricts: bool) -> Measure {
+        Measure {
+            id: Uuid::new_v4(),
+            party,
+            party_name: String::new(),
+            text: format!("{party:?}"),
+            from: None,
+            until: None,
+            answers: answers.to_vec(),
+            restricts,
+        }
+    }
+
+    fn flags(plan: &Content, mapping: &mapping::Content, links: &[Link]) -> Flags {
+        Flags::of(
+            plan,
+            &Context {
+                child: plan.child,
+                school_age: true,
+                shielded_centre: false,
+                mapping,
+                links,
+            },
+        )
+    }
+
+    fn link(is_threat: bool) -> Link {
+        Link {
+            id: Uuid::new_v4(),
+            label: String::new(),
+            is_threat,
+        }
+    }
+
+    #[test]
+    fn p7_a_measure_that_answers_nothing_is_flagged() {
+        let fear = link(false);
+        let mut plan = Content::empty(true);
+        plan.measures = vec![measure(Party::Parent, &[fear.id], false)];
+        let mapping = mapping::Content::empty(true);
+        assert!(
+            flags(&plan, &mapping, std::slice::from_ref(&fear))
+                .unlinked
+                .is_empty()
+        );
+        plan.measures.push(measure(Party::Centre, &[], false));
+        assert_eq!(flags(&plan, &mapping, &[fear]).unlinked, ["Centre"]);
+    }
+
+    #[test]
+    fn p6_more_on_the_child_than_on_the_adults_is_flagged() {
+        let threat = link(true);
+        let mapping = mapping::Content::empty(true);
+        let mut plan = Content::empty(true);
+        plan.measures = vec![
+            measure(Party::Child, &[threat.id], false),
+            measure(Party::Parent, &[threat.id], false),
+        ];
+        assert!(
+            flags(&plan, &mapping, std::slice::from_ref(&threat))
+                .child_burden
+                .is_empty()
+        );
+        plan.measures
+            .push(measure(Party::Child, &[threat.id], false));
+        assert_eq!(flags(&plan, &mapping, &[threat]).child_burden.len(), 1);
+    }
+
+    #[test]
+    fn p6_restricting_the_child_needs_a_threat_not_only_a_fear() {
+        let (fear, threat) = (link(false), link(true));
+        let links = [fear.clone(), threat.clone()];
+        let mapping = mapping::Content::empty(true);
+        let mut plan = Content::empty(true);
+        plan.measures = vec![
+            measure(Party::Parent, &[fear.id], false),
+            measure(Party::Child, &[threat.id], true),
+        ];
+        assert!(flags(&plan, &mapping, &links).child_burden.is_empty());
+        plan.measures[1].answers = vec![fear.id];
+        assert_eq!(flags(&plan, &mapping, &links).child_burden.len(), 1);
+        // An adult's plan has no child to burden.
+        plan.child = false;
+        assert!(flags(&plan, &mapping, &links).child_burden.is_empty());
+    }
+
+    #[test]
+    fn p4_p9_police_missing_until_contact_is_recorded() {
+        let mut mapping = mapping::Content::empty(false);
+        let mut plan = Content::empty(false);
+        mapping.assessment = Some(Assessment::High);
+        mapping.relocation = Some(Relocation::NotNeeded);
+        assert!(flags(&plan, &mapping, &[]).police_missing.is_empty());
+        mapping.assessment = Some(Assessment::Severe);
+        mapping.relocation = Some(Relocation::Consider);
+        plan.measures = vec![measure(Party::Police, &[], false)];
+        assert_eq!(flags(&plan, &mapping, &[]).police_missing.len(), 3);
+        plan.police.contacted_on = Some(crate::locale::today());
+        assert_eq!(
+            flags(&plan, &mapping, &[]).police_missing.len(),
+            3,
+            "P4: and what was agreed"
+        );
+        plan.police.agreed = "Patruljering ved skolen".into();
+        assert!(flags(&plan, &mapping, &[]).police_missing.is_empty());
+    }
+}

@@ -1,0 +1,103 @@
+//! What leaves the centre on paper: the school's extract (P3) and the
+//! child's own part (P5). Each opening is audited as a print.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+use super::url;
+use super::view::version_view;
+use crate::AppState;
+use crate::audit::{self, AuditKind, Event};
+use crate::auth::permission::{Can, grant::ReadCases};
+use crate::cases::Person;
+use crate::error::AppError;
+use crate::http::page::{Page, render};
+use crate::http::{ClientIp, PersonPath};
+use crate::plans::content::Measure;
+use crate::plans::view::PlanView;
+
+/// P3: only what the school needs: never the centre's address, the mapping,
+/// or what other parties do.
+#[derive(Template)]
+#[template(path = "plans/school.html")]
+struct SchoolPage {
+    page: Page,
+    person: Person,
+    base: String,
+    view: PlanView,
+}
+
+impl SchoolPage {
+    fn school_measures(&self) -> Vec<&Measure> {
+        self.view.plan.content.school_measures()
+    }
+}
+
+pub(super) async fn view_plan_school_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<ReadCases>,
+    ClientIp(ip): ClientIp,
+    path: PersonPath,
+) -> Result<Response, AppError> {
+    let (case, person, view) = version_view(&state, user.centre_id, &path).await?;
+    if !person.is_child() {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanPrinted, &user, ip, case.id),
+    )
+    .await?;
+    render(&SchoolPage {
+        page,
+        base: url(case.id, person.id),
+        person,
+        view,
+    })
+}
+
+/// P5: the child's own part, for the child.
+#[derive(Template)]
+#[template(path = "plans/child.html")]
+struct ChildPage {
+    page: Page,
+    person: Person,
+    base: String,
+    view: PlanView,
+}
+
+impl ChildPage {
+    fn first_name(&self) -> &str {
+        self.person
+            .name
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+    }
+}
+
+pub(super) async fn view_plan_child_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<ReadCases>,
+    ClientIp(ip): ClientIp,
+    path: PersonPath,
+) -> Result<Response, AppError> {
+    let (case, person, view) = version_view(&state, user.centre_id, &path).await?;
+    if !view.basis.school_age {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanPrinted, &user, ip, case.id),
+    )
+    .await?;
+    render(&ChildPage {
+        page,
+        base: url(case.id, person.id),
+        person,
+        view,
+    })
+}

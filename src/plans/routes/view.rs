@@ -1,0 +1,177 @@
+//! The plan as it stands, any version of it, and two versions side by side.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+
+use super::url;
+use crate::AppState;
+use crate::audit::{self, AuditKind, Event};
+use crate::auth::permission::{Can, grant::ReadCases};
+use crate::cases::{self, Case, Person};
+use crate::error::AppError;
+use crate::http::page::{Page, render};
+use crate::http::{ClientIp, PersonPath};
+use crate::mapping;
+use crate::plans::model::{self, Plan};
+use crate::plans::view::{self, PlanView};
+use crate::versioned::{CompareQuery, Compared};
+
+#[derive(Template)]
+#[template(path = "plans/overview.html")]
+struct OverviewPage {
+    page: Page,
+    case: Case,
+    person: Person,
+    base: String,
+    versions: Vec<Plan>,
+    /// The approved version in force, or else the newest one.
+    shown: Option<PlanView>,
+    unapproved: Option<Plan>,
+    /// The newest completed mapping version, if any.
+    mapping_version: Option<i32>,
+}
+
+impl OverviewPage {
+    /// P10, M7: the mapping changed after the plan was built on it.
+    fn newer_mapping(&self) -> Option<i32> {
+        let built_on = self
+            .unapproved
+            .as_ref()
+            .or(self.shown.as_ref().map(|v| &v.plan))?
+            .mapping_version;
+        self.mapping_version.filter(|n| *n > built_on)
+    }
+}
+
+pub(super) async fn view_plan_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<ReadCases>,
+    ClientIp(ip): ClientIp,
+    path: PersonPath,
+) -> Result<Response, AppError> {
+    let (case, person) =
+        cases::case_and_person(&state.db, user.centre_id, path.case_id, path.person_id).await?;
+    let versions = model::versions(&state.db, person.id).await?;
+    let mapping_version = mapping::newest_completed(&state.db, person.id)
+        .await?
+        .map(|m| m.version);
+    let shown = versions
+        .iter()
+        .find(|p| p.is_approved())
+        .or(versions.first())
+        .cloned();
+    let shown = match shown {
+        Some(plan) => Some(PlanView::load(&state.db, user.centre_id, &person, plan).await?),
+        None => None,
+    };
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanViewed, &user, ip, case.id),
+    )
+    .await?;
+    render(&OverviewPage {
+        page,
+        base: url(case.id, person.id),
+        unapproved: versions.iter().find(|p| !p.is_approved()).cloned(),
+        case,
+        person,
+        versions,
+        shown,
+        mapping_version,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "plans/version.html")]
+struct VersionPage {
+    page: Page,
+    case: Case,
+    person: Person,
+    base: String,
+    view: PlanView,
+}
+
+/// A version of the plan at `path`, read as its page shows it.
+pub(super) async fn version_view(
+    state: &AppState,
+    centre_id: uuid::Uuid,
+    path: &PersonPath,
+) -> Result<(Case, Person, PlanView), AppError> {
+    let (case, person) =
+        cases::case_and_person(&state.db, centre_id, path.case_id, path.person_id).await?;
+    let plan = model::version(&state.db, person.id, path.version()?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let view = PlanView::load(&state.db, centre_id, &person, plan).await?;
+    Ok((case, person, view))
+}
+
+pub(super) async fn view_plan_version_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<ReadCases>,
+    ClientIp(ip): ClientIp,
+    path: PersonPath,
+) -> Result<Response, AppError> {
+    let (case, person, view) = version_view(&state, user.centre_id, &path).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanViewed, &user, ip, case.id),
+    )
+    .await?;
+    render(&VersionPage {
+        page,
+        base: url(case.id, person.id),
+        case,
+        person,
+        view,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "plans/compare.html")]
+struct ComparePage {
+    page: Page,
+    case: Case,
+    person: Person,
+    base: String,
+    from: i32,
+    to: i32,
+    rows: Vec<Compared>,
+}
+
+pub(super) async fn view_plan_compare_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<ReadCases>,
+    ClientIp(ip): ClientIp,
+    path: PersonPath,
+    Query(query): Query<CompareQuery>,
+) -> Result<Response, AppError> {
+    let (case, person) =
+        cases::case_and_person(&state.db, user.centre_id, path.case_id, path.person_id).await?;
+    let (from_n, to_n) = query.versions()?;
+    let from = model::version(&state.db, person.id, from_n)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let to = model::version(&state.db, person.id, to_n)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows = view::compare(&state.db, user.centre_id, &person, &from, &to).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::PlanViewed, &user, ip, case.id),
+    )
+    .await?;
+    render(&ComparePage {
+        page,
+        base: url(case.id, person.id),
+        rows,
+        case,
+        person,
+        from: from_n,
+        to: to_n,
+    })
+}
