@@ -123,6 +123,11 @@ pub fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log_filter))
         .with_writer(std::io::stderr)
         .init();
+    // Every command may hash a password: a broken invariant stops us here.
+    if let Err(e) = crate::auth::password::ready() {
+        eprintln!("error: cannot hash passwords: {e}");
+        return ExitCode::FAILURE;
+    }
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

@@ -1,21 +1,18 @@
 //! Dates and times as Norwegians read them: dd.mm.åååå, HH:MM, Europe/Oslo.
 
-use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday, macros::format_description};
+use time::{Date, Month, OffsetDateTime, UtcOffset, macros::format_description};
 
-/// Norway's offset at `at`: CET, or CEST from the last Sunday of March to the
-/// last Sunday of October, changing at 01:00 UTC (the EU rule Norway follows).
+/// Norway's time zone, from the IANA database compiled into Trygg.
+static OSLO: jiff::tz::TimeZone = jiff::tz::get!("Europe/Oslo");
+
+/// Norway's offset from UTC at `at`: CET, or CEST in summer. (Neither
+/// conversion can fail: both crates span the years ±9999, and an offset is
+/// less than a day.)
 pub fn oslo_offset(at: OffsetDateTime) -> UtcOffset {
-    let utc = at.to_offset(UtcOffset::UTC);
-    let change = |month| {
-        let last_day = Date::from_calendar_date(utc.year(), month, 31).ok();
-        let mut day = last_day.unwrap_or(utc.date());
-        while day.weekday() != Weekday::Sunday {
-            day = day.previous_day().unwrap_or(day);
-        }
-        day.midnight().assume_utc() + time::Duration::hours(1)
-    };
-    let summer = utc >= change(Month::March) && utc < change(Month::October);
-    UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(UtcOffset::UTC)
+    let seconds = jiff::Timestamp::from_second(at.unix_timestamp())
+        .map(|t| OSLO.to_offset(t).seconds())
+        .unwrap_or(0);
+    UtcOffset::from_whole_seconds(seconds).unwrap_or(UtcOffset::UTC)
 }
 
 pub fn to_oslo(at: OffsetDateTime) -> OffsetDateTime {

@@ -11,41 +11,58 @@ use crate::error::AppError;
 pub const MIN_CHARS: usize = 12;
 pub const MAX_CHARS: usize = 256;
 
-/// OWASP Password Storage Cheat Sheet: Argon2id, 19 MiB, 2 iterations, 1 lane.
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+/// The hasher and the dummy hash, made once. Trygg checks at start-up that
+/// they could be made (`ready`), rather than hashing with other parameters.
+struct Hasher {
+    argon2: Argon2<'static>,
+    /// Verified against when the e-mail is unknown, so that an unknown
+    /// e-mail takes as long as a wrong password.
+    dummy_hash: String,
 }
 
-/// Verified against when the e-mail is unknown, so that an unknown e-mail
-/// takes as long as a wrong password.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_blocking(&super::token::random_token()).unwrap_or_default());
+static HASHER: LazyLock<Result<Hasher, String>> = LazyLock::new(|| {
+    // OWASP Password Storage Cheat Sheet: Argon2id, 19 MiB, 2 iterations, 1 lane.
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| format!("Argon2 parameters: {e}"))?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    let dummy_hash = hash_with(&argon2, &super::token::random_token())
+        .map_err(|e| format!("the dummy password hash: {e}"))?;
+    Ok(Hasher { argon2, dummy_hash })
+});
 
-fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
+/// Whether passwords can be hashed as configured; called at start-up, so a
+/// broken invariant stops Trygg instead of weakening every login.
+pub fn ready() -> Result<(), String> {
+    HASHER.as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    Ok(argon2.hash_password(password.as_bytes(), &salt)?.to_string())
 }
 
 pub async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(|e| AppError::Internal(format!("hashing task: {e}")))?
-        .map_err(|e| AppError::Internal(format!("hashing: {e}")))
+    tokio::task::spawn_blocking(move || {
+        let hasher = HASHER.as_ref().map_err(AppError::internal)?;
+        hash_with(&hasher.argon2, &password).map_err(|e| AppError::Internal(format!("hashing: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("hashing task: {e}")))?
 }
 
 /// Checks `password` against `stored`, or against a dummy hash when there is
 /// no account, so both take the same time.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
+        let Ok(hasher) = HASHER.as_ref() else {
+            return false;
+        };
         let known = stored.is_some();
-        let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
+        let stored = stored.unwrap_or_else(|| hasher.dummy_hash.clone());
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
-        argon2()
+        hasher
+            .argon2
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
             && known
@@ -85,6 +102,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn hashes_at_owasp_strength_and_verifies() {
+        assert_eq!(ready(), Ok(()));
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let hash = runtime
+            .block_on(super::hash("en lang og god setning".into()))
+            .unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        let check = |password: &str, stored: Option<String>| {
+            runtime.block_on(verify(password.into(), stored))
+        };
+        assert!(check("en lang og god setning", Some(hash.clone())));
+        assert!(!check("en lang og dårlig setning", Some(hash)));
+        // An unknown account never verifies, whatever is typed.
+        assert!(!check("en lang og god setning", None));
+    }
+
+    #[test]
     fn rejects_short_common_padded_and_personal_passwords() {
         assert!(check_new("kort", "a@b.no").is_err());
         assert!(check_new("qwerty123456", "a@b.no").is_err());
@@ -94,3 +128,4 @@ mod tests {
         assert!(check_new("lilla hest spiser grøt", "kari@b.no").is_ok());
     }
 }
+
