@@ -22,7 +22,8 @@ struct Hasher {
 
 static HASHER: LazyLock<Result<Hasher, String>> = LazyLock::new(|| {
     // OWASP Password Storage Cheat Sheet: Argon2id, 19 MiB, 2 iterations, 1 lane.
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| format!("Argon2 parameters: {e}"))?;
+    let params =
+        Params::new(19 * 1024, 2, 1, None).map_err(|e| format!("Argon2 parameters: {e}"))?;
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     let dummy_hash = hash_with(&argon2, &super::token::random_token())
         .map_err(|e| format!("the dummy password hash: {e}"))?;
@@ -37,13 +38,16 @@ pub fn ready() -> Result<(), String> {
 
 fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2.hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(argon2
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
 pub async fn hash(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let hasher = HASHER.as_ref().map_err(AppError::internal)?;
-        hash_with(&hasher.argon2, &password).map_err(|e| AppError::Internal(format!("hashing: {e}")))
+        hash_with(&hasher.argon2, &password)
+            .map_err(|e| AppError::Internal(format!("hashing: {e}")))
     })
     .await
     .map_err(|e| AppError::Internal(format!("hashing task: {e}")))?
@@ -108,7 +112,10 @@ mod tests {
         let hash = runtime
             .block_on(super::hash("en lang og god setning".into()))
             .unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         let check = |password: &str, stored: Option<String>| {
             runtime.block_on(verify(password.into(), stored))
         };
@@ -128,4 +135,3 @@ mod tests {
         assert!(check_new("lilla hest spiser grøt", "kari@b.no").is_ok());
     }
 }
-

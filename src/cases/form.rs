@@ -27,7 +27,7 @@ pub struct CaseForm {
 }
 
 impl CaseForm {
-    pub fn from_fields(f: &FormFields) -> Self {
+    pub fn read(f: &FormFields) -> Self {
         CaseForm {
             resident_name: f.get("resident_name").to_owned(),
             resident_birth_date: f.get("resident_birth_date").to_owned(),
@@ -255,7 +255,7 @@ pub struct ChildForm {
 }
 
 impl ChildForm {
-    pub fn from_fields(f: &FormFields) -> Self {
+    pub fn read(f: &FormFields) -> Self {
         ChildForm {
             child_name: f.get("child_name").to_owned(),
             child_birth_date: f.get("child_birth_date").to_owned(),

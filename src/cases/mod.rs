@@ -159,6 +159,15 @@ pub async fn people(db: impl PgExecutor<'_>, case_id: Uuid) -> sqlx::Result<Vec<
     .await
 }
 
+/// The resident of a case: every case has one.
+pub async fn resident_of(db: impl PgExecutor<'_>, case_id: Uuid) -> Result<Person, AppError> {
+    people(db, case_id)
+        .await?
+        .into_iter()
+        .find(|p| !p.is_child())
+        .ok_or_else(|| AppError::Internal("a case without its resident".into()))
+}
+
 /// Staff who may be a contact person: the centre's active accounts.
 pub async fn contact_people(
     db: impl PgExecutor<'_>,

@@ -1,8 +1,10 @@
 //! What the one who writes a plan, and the one who reviews it, must be
-//! warned of (P4, P6, P7, P9). None stops a save; an unlinked measure stops
-//! an approval without a written reason.
+//! warned of (P4, P6, P7, P9), and what sending a plan for approval needs
+//! (P5, P8). No warning stops a save; an unlinked measure stops an approval
+//! without a written reason.
 
 use super::content::{Content, Link, Party};
+use crate::forms::FieldErrors;
 use crate::mapping::content::{self as mapping, Assessment, Relocation};
 
 /// What the plan is read against: the person, the centre, the mapping.
@@ -103,6 +105,33 @@ fn police_missing(plan: &Content, mapping: &mapping::Content) -> Vec<String> {
         out.push("Planen har tiltak som politiet har ansvar for.".into());
     }
     out
+}
+
+impl Content {
+    /// What "Send til godkjenning" needs beyond what a draft needs.
+    pub fn check_submit(&self, ctx: &Context) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        if self.measures.is_empty() {
+            errors.add(
+                "measures",
+                "Planen må ha minst ett tiltak før den sendes til godkjenning.",
+            );
+        }
+        if ctx.shielded_centre && self.shielded_address.is_empty() {
+            errors.add(
+                "shielded_address",
+                "Krisesenteret har skjermet adresse: skriv hva det betyr for planen.",
+            );
+        }
+        if ctx.child && ctx.school_age {
+            for q in self.child_part.questions(ctx.shielded_centre) {
+                if let (Some(missing), "") = (q.required, q.answer) {
+                    errors.add(q.field, missing);
+                }
+            }
+        }
+        errors
+    }
 }
 
 #[cfg(test)]
@@ -216,5 +245,38 @@ mod tests {
         );
         plan.police.agreed = "Patruljering ved skolen".into();
         assert!(flags(&plan, &mapping, &[]).police_missing.is_empty());
+    }
+
+    #[test]
+    fn p5_p8_sending_needs_a_measure_the_shielded_address_and_the_childs_answers() {
+        let mapping = mapping::Content::empty(true);
+        let ctx = |shielded_centre, school_age| Context {
+            child: true,
+            school_age,
+            shielded_centre,
+            mapping: &mapping,
+            links: &[],
+        };
+        let mut plan = Content::empty(true);
+        let missing = plan.check_submit(&ctx(true, true));
+        for field in [
+            "measures",
+            "shielded_address",
+            "child_if_frightening",
+            "child_shielded_address",
+        ] {
+            assert!(missing.get(field).is_some(), "{field}");
+        }
+        // A child under school age has no part of its own to write.
+        assert!(
+            plan.check_submit(&ctx(false, false))
+                .get("child_if_frightening")
+                .is_none()
+        );
+        plan.measures = vec![measure(Party::Parent, &[], false)];
+        plan.shielded_address = "Vi sier ikke hvor vi bor.".into();
+        plan.child_part.if_frightening = "Går til en lærer.".into();
+        plan.child_part.shielded_address = "Sier at jeg bor hos tante.".into();
+        assert!(plan.check_submit(&ctx(true, true)).is_empty());
     }
 }

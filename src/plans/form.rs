@@ -7,7 +7,6 @@ use time::Date;
 use uuid::Uuid;
 
 use super::content::{ChildPart, Content, Link, Measure, Party, Police, School, SchoolStart};
-use super::flags::Context;
 use crate::codes::Code;
 use crate::forms::{self, Choice, FieldErrors, FormFields};
 
@@ -407,33 +406,6 @@ fn parse_measure(
             .collect(),
         restricts: m.restricts,
     })
-}
-
-impl Content {
-    /// What "Send til godkjenning" needs beyond what a draft needs.
-    pub fn check_submit(&self, ctx: &Context) -> FieldErrors {
-        let mut errors = FieldErrors::default();
-        if self.measures.is_empty() {
-            errors.add(
-                "measures",
-                "Planen må ha minst ett tiltak før den sendes til godkjenning.",
-            );
-        }
-        if ctx.shielded_centre && self.shielded_address.is_empty() {
-            errors.add(
-                "shielded_address",
-                "Krisesenteret har skjermet adresse: skriv hva det betyr for planen.",
-            );
-        }
-        if ctx.child && ctx.school_age {
-            for q in self.child_part.questions(ctx.shielded_centre) {
-                if let (Some(missing), "") = (q.required, q.answer) {
-                    errors.add(q.field, missing);
-                }
-            }
-        }
-        errors
-    }
 }
 
 /// A measure's fields in the form, named `{prefix}_text`, `{prefix}_party`…

@@ -1,0 +1,182 @@
+//! The case page: its people, their mappings and plans, and the children
+//! added to or removed from the case.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use uuid::Uuid;
+
+use crate::audit::{self, AuditKind, Event};
+use crate::auth::Permission;
+use crate::auth::permission::{
+    Can,
+    grant::{ReadCases, WriteCases},
+};
+use crate::auth::session::CurrentUser;
+use crate::cases::form::{ChildForm, contact_choices};
+use crate::cases::{Case, Person};
+use crate::error::AppError;
+use crate::forms::{Choice, FieldErrors, FormFields};
+use crate::http::page::{Page, render, render_with_status};
+use crate::http::{ClientIp, PathIds, RecordId};
+use crate::{AppState, locale};
+
+/// A person on the case page, with their mapping's state.
+struct PersonView {
+    person: Person,
+    contact_name: Option<String>,
+    mapping: crate::mapping::Status,
+    plan: crate::plans::model::Status,
+}
+
+#[derive(Template)]
+#[template(path = "cases/show.html")]
+struct CasePage {
+    page: Page,
+    case: Case,
+    contact_name: String,
+    people: Vec<PersonView>,
+    child_form: ChildForm,
+    child_errors: FieldErrors,
+    child_contacts: Vec<Choice>,
+    may_read_access_log: bool,
+}
+
+impl CasePage {
+    fn resident(&self) -> Option<&PersonView> {
+        self.people.iter().find(|p| !p.person.is_child())
+    }
+    fn removed_children(&self) -> impl Iterator<Item = &PersonView> {
+        self.people.iter().filter(|p| p.person.removed_at.is_some())
+    }
+    fn violence(&self) -> String {
+        self.case
+            .violence_kinds
+            .iter()
+            .map(|code| crate::cases::violence_label(code))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+    fn date(&self, d: &time::Date) -> String {
+        locale::date(*d)
+    }
+}
+
+async fn case_page(
+    state: &AppState,
+    page: Page,
+    user: &CurrentUser,
+    case: Case,
+    child_form: ChildForm,
+    child_errors: FieldErrors,
+) -> Result<CasePage, AppError> {
+    let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
+    let name_of = |id: Option<Uuid>| {
+        id.and_then(|id| contact_people.iter().find(|(c, _)| *c == id))
+            .map(|(_, n)| n.clone())
+    };
+    let people = crate::cases::people(&state.db, case.id).await?;
+    let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
+    let statuses = crate::mapping::statuses(&state.db, &ids).await?;
+    let plans = crate::plans::model::statuses(&state.db, &ids).await?;
+    let people = people
+        .into_iter()
+        .zip(statuses.into_iter().zip(plans))
+        .map(|(person, (mapping, plan))| PersonView {
+            contact_name: name_of(person.contact_person_id),
+            person,
+            mapping,
+            plan,
+        })
+        .collect();
+    Ok(CasePage {
+        page,
+        contact_name: name_of(case.contact_person_id).unwrap_or_default(),
+        child_contacts: contact_choices(
+            &contact_people,
+            &child_form.child_contact_person_id,
+            "Ingen ennå",
+        ),
+        case,
+        people,
+        child_form,
+        child_errors,
+        may_read_access_log: user.may(Permission::ReadAccessLog),
+    })
+}
+
+pub(super) async fn view_case_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<ReadCases>,
+    ClientIp(ip): ClientIp,
+    RecordId(id): RecordId,
+) -> Result<Response, AppError> {
+    let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
+    audit::record(
+        &state.db,
+        &Event::on_case(AuditKind::CaseViewed, &user, ip, id),
+    )
+    .await?;
+    render(
+        &case_page(
+            &state,
+            page,
+            &user,
+            case,
+            ChildForm::default(),
+            FieldErrors::default(),
+        )
+        .await?,
+    )
+}
+
+pub(super) async fn view_child_add_post(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<WriteCases>,
+    ClientIp(ip): ClientIp,
+    RecordId(id): RecordId,
+    fields: FormFields,
+) -> Result<Response, AppError> {
+    let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
+    let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
+    let form = ChildForm::read(&fields);
+    let child = match form.parse(&contact_people) {
+        Ok(child) => child,
+        Err(errors) => {
+            let page = case_page(&state, page, &user, case, form, errors).await?;
+            return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    crate::cases::add_child(&mut *tx, &case, &child).await?;
+    audit::record(
+        &mut *tx,
+        &Event::on_case(AuditKind::ChildAdded, &user, ip, id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/cases/{id}?melding=barn-lagt-til")).into_response())
+}
+
+pub(super) async fn view_child_remove_post(
+    State(state): State<AppState>,
+    user: Can<WriteCases>,
+    ClientIp(ip): ClientIp,
+    path: PathIds,
+) -> Result<Response, AppError> {
+    let case = crate::cases::load_for(&state.db, user.centre_id, path.id("id")?).await?;
+    let mut tx = state.db.begin().await?;
+    if !crate::cases::remove_child(&mut *tx, &case, path.id("person_id")?).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &mut *tx,
+        &Event::on_case(AuditKind::ChildRemoved, &user, ip, case.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/cases/{}?melding=barn-fjernet", case.id)).into_response())
+}
