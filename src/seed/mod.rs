@@ -74,6 +74,7 @@ const SURNAMES: [&str; 12] = [
     "Skissebakk",
     "Utkastmo",
 ];
+/// SplitMix64: small, fast, and the same numbers every run.
 struct Rng(u64);
 
 impl Rng {

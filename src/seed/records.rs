@@ -30,8 +30,6 @@ const PARENT_FEARS: [&str; 5] = [
     "At han bruker barnas telefoner til å spore oss.",
 ];
 
-/// SplitMix64: small, fast, and the same numbers every run.
-
 /// Version 1, often a revised version 2 (one fear changed, one added, the
 /// risk of contact re-answered), sometimes a draft after them.
 pub(super) fn add_mappings(
