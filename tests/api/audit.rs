@@ -116,3 +116,120 @@ async fn the_application_cannot_change_or_delete_the_audit_log() {
     let count = app.count("audit_events").await;
     assert_eq!(count, 1);
 }
+
+/// Starting the next version of a mapping or a plan is a change like any
+/// other: audited once, when it happens, and not again while it is open.
+#[tokio::test]
+async fn starting_a_new_mapping_or_plan_version_is_audited_once() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let staff = app.user(&centre, Role::Staff).await;
+    let mut browser = app.signed_in(&staff).await;
+    let case = crate::cases::new_case(&mut browser, &staff, "Kari Eksempel").await;
+    let page = browser.get(&format!("/cases/{case}")).await;
+    let resident = &crate::cases::person_ids(&page.body, &case)[0];
+    let mapping = format!("/cases/{case}/people/{resident}/mapping");
+    for _ in 0..2 {
+        let started = browser.post(&format!("{mapping}/draft"), &[]).await;
+        assert_eq!(started.status, 303);
+    }
+    let kinds = app.audit_kinds_for(staff.id).await;
+    let count = |kind: &str| kinds.iter().filter(|k| *k == kind).count();
+    assert_eq!(count("mapping_started"), 1, "{kinds:?}");
+
+    // Completed, the next draft is a new version: audited again.
+    let form = browser.get(&format!("{mapping}/edit")).await;
+    let fields = crate::helpers::form_fields(
+        &form,
+        "mapping-form",
+        &[
+            ("participants", "resident"),
+            ("risk_0_answer", "no"),
+            ("risk_1_answer", "no"),
+            ("assessment", "low"),
+            ("relocation", "no"),
+            ("action", "complete"),
+        ],
+    );
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        browser.post(&format!("{mapping}/edit"), &refs).await.status,
+        303
+    );
+    browser.post(&format!("{mapping}/draft"), &[]).await;
+    let plan = format!("/cases/{case}/people/{resident}/plan");
+    browser.post(&format!("{plan}/draft"), &[]).await;
+    browser.post(&format!("{plan}/draft"), &[]).await;
+    let kinds = app.audit_kinds_for(staff.id).await;
+    let count = |kind: &str| kinds.iter().filter(|k| *k == kind).count();
+    assert_eq!(count("mapping_started"), 2, "{kinds:?}");
+    assert_eq!(count("mapping_completed"), 1, "{kinds:?}");
+    assert_eq!(count("plan_started"), 1, "{kinds:?}");
+}
+
+/// The audit event is written in the transaction of the change it records:
+/// when it cannot be written, the change does not happen either.
+#[tokio::test]
+async fn a_change_whose_audit_event_cannot_be_written_does_not_happen() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let staff = app.user(&centre, Role::Staff).await;
+    let mut browser = app.signed_in(&staff).await;
+    let case = crate::cases::new_case(&mut browser, &staff, "Kari Eksempel").await;
+    let page = browser.get(&format!("/cases/{case}")).await;
+    let resident = crate::cases::person_ids(&page.body, &case)[0].clone();
+    let mapping = format!("/cases/{case}/people/{resident}/mapping");
+    browser.post(&format!("{mapping}/draft"), &[]).await;
+    let form = browser.get(&format!("{mapping}/edit")).await;
+    let cases_before = app.count("cases").await;
+    let sessions_before = app.count("sessions").await;
+
+    // The application's role owns the table; it takes its own right away.
+    sqlx::query("REVOKE INSERT ON audit_events FROM CURRENT_USER")
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let fields = crate::helpers::form_fields(
+        &form,
+        "mapping-form",
+        &[("violence", "Skal ikke lagres."), ("action", "save")],
+    );
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let saved = browser.post(&format!("{mapping}/edit"), &refs).await;
+    assert_eq!(saved.status, 500);
+    let violence: String = sqlx::query_scalar("SELECT content->>'violence' FROM mappings")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(violence, "", "the draft is as it was");
+
+    browser.get("/cases/new").await;
+    let created = browser
+        .post(
+            "/cases/new",
+            &[
+                ("resident_name", "Ingen Sak"),
+                ("resident_birth_date", "14.03.1988"),
+                ("arrival_date", "02.11.2026"),
+                ("contact_person_id", &staff.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 500);
+    assert_eq!(app.count("cases").await, cases_before);
+
+    let login = app.browser().login(&staff.email, &staff.password).await;
+    assert_eq!(login.status, 500);
+    assert_eq!(
+        app.count("sessions").await,
+        sessions_before + 1,
+        "only the login page's anonymous session; no signed-in one"
+    );
+}
