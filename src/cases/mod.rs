@@ -2,6 +2,7 @@
 //! along. Every case route loads its case with `load_for`, which filters by
 //! the user's centre in SQL: another centre's case does not exist (U5).
 
+pub mod access;
 pub mod form;
 pub mod routes;
 

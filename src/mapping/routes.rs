@@ -12,15 +12,12 @@ use super::form::MappingForm;
 use super::{Version, next_content};
 use crate::AppState;
 use crate::audit::{self, AuditKind, Event};
-use crate::auth::permission::{
-    Can,
-    grant::{ReadCases, WriteCases},
-};
-use crate::cases::{self, Case, Person};
+use crate::auth::permission::grant::{ReadCases, WriteCases};
+use crate::cases::access::PersonOf;
+use crate::cases::{Case, Person};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
-use crate::http::{ClientIp, PersonPath};
 use crate::versioned::{self, CompareQuery, Compared, Sections, Target, sections};
 
 pub fn routes() -> Router<AppState> {
@@ -69,22 +66,16 @@ struct OverviewPage {
 async fn view_mapping_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
-    ip: ClientIp,
-    path: PersonPath,
+    at: PersonOf<ReadCases>,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person(&state.db, user.centre_id, path.case_id, path.person_id).await?;
+    let viewed = at.event(AuditKind::MappingViewed);
+    let PersonOf { case, person, .. } = at;
     let versions = super::versions(&state.db, person.id).await?;
     let current = versions
         .iter()
         .find(|v| !v.is_draft())
         .map(|v| (v.version, sections(v.content.rows())));
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::MappingViewed, &user, ip.0, case.id),
-    )
-    .await?;
+    audit::record(&state.db, &viewed).await?;
     render(&OverviewPage {
         page,
         base: url(&case, &person),
@@ -98,17 +89,15 @@ async fn view_mapping_get(
 
 async fn view_mapping_draft_post(
     State(state): State<AppState>,
-    user: Can<WriteCases>,
-    ip: ClientIp,
-    path: PersonPath,
+    at: PersonOf<WriteCases>,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person_to_change(&state.db, user.centre_id, path.case_id, path.person_id)
-            .await?;
+    let started = at.event(AuditKind::MappingStarted);
+    let PersonOf {
+        user, case, person, ..
+    } = at;
     let mut tx = state.db.begin().await?;
     if super::start_draft(&mut tx, person.id, person.is_child(), user.id).await? {
-        let event = Event::on_case(AuditKind::MappingStarted, &user, ip.0, case.id);
-        audit::record(&mut *tx, &event).await?;
+        audit::record(&mut *tx, &started).await?;
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("{}/edit", url(&case, &person))).into_response())
@@ -140,21 +129,14 @@ impl EditPage {
 async fn view_mapping_edit_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
-    ip: ClientIp,
-    path: PersonPath,
+    at: PersonOf<WriteCases>,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person_to_change(&state.db, user.centre_id, path.case_id, path.person_id)
-            .await?;
+    let viewed = at.event(AuditKind::MappingViewed);
+    let PersonOf { case, person, .. } = at;
     let Some(draft) = super::draft(&state.db, person.id).await? else {
         return Ok(Redirect::to(&url(&case, &person)).into_response());
     };
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::MappingViewed, &user, ip.0, case.id),
-    )
-    .await?;
+    audit::record(&state.db, &viewed).await?;
     render(&EditPage {
         page,
         base: url(&case, &person),
@@ -171,15 +153,17 @@ async fn view_mapping_edit_get(
 async fn view_mapping_edit_post(
     State(state): State<AppState>,
     page: Page,
-    user: Can<WriteCases>,
-    ClientIp(ip): ClientIp,
-    path: PersonPath,
+    at: PersonOf<WriteCases>,
     posted: FormFields,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person_to_change(&state.db, user.centre_id, path.case_id, path.person_id)
-            .await?;
-    let started = Event::on_case(AuditKind::MappingStarted, &user, ip, case.id);
+    let started = at.event(AuditKind::MappingStarted);
+    let PersonOf {
+        user,
+        ip,
+        case,
+        person,
+        ..
+    } = at;
     let (draft, restarted) = match versioned::target::<Version>(
         &state.db,
         person.id,
@@ -277,20 +261,15 @@ struct VersionPage {
 async fn view_mapping_version_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
-    ip: ClientIp,
-    path: PersonPath,
+    at: PersonOf<ReadCases>,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person(&state.db, user.centre_id, path.case_id, path.person_id).await?;
-    let version = super::version(&state.db, person.id, path.version()?)
+    let viewed = at.event(AuditKind::MappingViewed);
+    let n = at.version()?;
+    let PersonOf { case, person, .. } = at;
+    let version = super::version(&state.db, person.id, n)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::MappingViewed, &user, ip.0, case.id),
-    )
-    .await?;
+    audit::record(&state.db, &viewed).await?;
     render(&VersionPage {
         page,
         base: url(&case, &person),
@@ -316,13 +295,11 @@ struct ComparePage {
 async fn view_mapping_compare_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
-    ip: ClientIp,
-    path: PersonPath,
+    at: PersonOf<ReadCases>,
     Query(query): Query<CompareQuery>,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person(&state.db, user.centre_id, path.case_id, path.person_id).await?;
+    let viewed = at.event(AuditKind::MappingViewed);
+    let PersonOf { case, person, .. } = at;
     let (from_n, to_n) = query.versions()?;
     let from = super::version(&state.db, person.id, from_n)
         .await?
@@ -330,11 +307,7 @@ async fn view_mapping_compare_get(
     let to = super::version(&state.db, person.id, to_n)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::MappingViewed, &user, ip.0, case.id),
-    )
-    .await?;
+    audit::record(&state.db, &viewed).await?;
     render(&ComparePage {
         page,
         base: url(&case, &person),

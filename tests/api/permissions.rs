@@ -23,11 +23,13 @@ fn needs(method: &str, route: &str) -> Option<Need> {
         (_, "/" | "/logout" | "/account/password" | "/resume" | "/resume/discard") => SignedIn,
         (_, "/cases/{}/access-log") => May(ReadAccessLog),
         ("POST", "/cases") => May(ReadCases), // the name search
-        (_, r) if r.starts_with("/cases") => May(if method == "GET" {
-            ReadCases
-        } else {
-            WriteCases
-        }),
+        (_, r) if r.starts_with("/cases") => May(
+            if method == "GET" && !r.ends_with("/edit") && r != "/cases/new" {
+                ReadCases
+            } else {
+                WriteCases
+            },
+        ),
         (_, r) if r.starts_with("/reviews") => May(DecidePlans),
         (_, r) if r.starts_with("/admin/users") => May(ManageAccounts),
         (_, "/admin/centre") => May(ManageCentre),

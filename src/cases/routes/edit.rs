@@ -8,10 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditKind, Event};
-use crate::auth::permission::{
-    Can,
-    grant::{ReadCases, WriteCases},
-};
+use crate::auth::permission::{Can, grant::WriteCases};
 use crate::cases::form::CaseForm;
 use crate::error::AppError;
 use crate::forms::{Choice, FieldErrors, FormFields};
@@ -57,7 +54,7 @@ fn form_page(
 pub(super) async fn view_case_new_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
+    user: Can<WriteCases>,
 ) -> Result<Response, AppError> {
     let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
     let form = CaseForm {
@@ -108,7 +105,7 @@ pub(super) async fn view_case_new_post(
 pub(super) async fn view_case_edit_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
+    user: Can<WriteCases>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {

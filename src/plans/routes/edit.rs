@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::url;
 use crate::AppState;
 use crate::audit::{self, AuditKind, Event};
-use crate::auth::permission::{Can, grant::WriteCases};
-use crate::cases::{self, Case, Person};
+use crate::auth::permission::grant::WriteCases;
+use crate::cases::access::PersonOf;
+use crate::cases::{Case, Person};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
-use crate::http::{ClientIp, PersonPath};
 use crate::mapping;
 use crate::plans::content::{ChildQuestion, links_of};
 use crate::plans::flags::Flags;
@@ -26,13 +26,12 @@ use crate::versioned::{self, Compared, Target};
 
 pub(super) async fn view_plan_draft_post(
     State(state): State<AppState>,
-    user: Can<WriteCases>,
-    ClientIp(ip): ClientIp,
-    path: PersonPath,
+    at: PersonOf<WriteCases>,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person_to_change(&state.db, user.centre_id, path.case_id, path.person_id)
-            .await?;
+    let started = at.event(AuditKind::PlanStarted);
+    let PersonOf {
+        user, case, person, ..
+    } = at;
     let base = url(case.id, person.id);
     // M7: a plan is built on a completed mapping.
     let Some(mapping) = mapping::newest_completed(&state.db, person.id).await? else {
@@ -42,8 +41,7 @@ pub(super) async fn view_plan_draft_post(
     };
     let mut tx = state.db.begin().await?;
     if model::start_draft(&mut tx, person.id, person.is_child(), &mapping, user.id).await? {
-        let event = Event::on_case(AuditKind::PlanStarted, &user, ip, case.id);
-        audit::record(&mut *tx, &event).await?;
+        audit::record(&mut *tx, &started).await?;
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("{base}/edit")).into_response())
@@ -100,13 +98,12 @@ impl EditPage {
 pub(super) async fn view_plan_edit_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<WriteCases>,
-    ClientIp(ip): ClientIp,
-    path: PersonPath,
+    at: PersonOf<WriteCases>,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person_to_change(&state.db, user.centre_id, path.case_id, path.person_id)
-            .await?;
+    let viewed = at.event(AuditKind::PlanViewed);
+    let PersonOf {
+        user, case, person, ..
+    } = at;
     let base = url(case.id, person.id);
     let Some(plan) = model::unapproved(&state.db, person.id)
         .await?
@@ -118,11 +115,7 @@ pub(super) async fn view_plan_edit_get(
     let newest = mapping::newest_completed(&state.db, person.id)
         .await?
         .map(|m| m.version);
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::PlanViewed, &user, ip, case.id),
-    )
-    .await?;
+    audit::record(&state.db, &viewed).await?;
     render(&EditPage {
         page,
         base,
@@ -144,19 +137,21 @@ pub(super) async fn view_plan_edit_get(
 pub(super) async fn view_plan_edit_post(
     State(state): State<AppState>,
     page: Page,
-    user: Can<WriteCases>,
-    ClientIp(ip): ClientIp,
-    path: PersonPath,
+    at: PersonOf<WriteCases>,
     posted: FormFields,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person_to_change(&state.db, user.centre_id, path.case_id, path.person_id)
-            .await?;
+    let started = at.event(AuditKind::PlanStarted);
+    let PersonOf {
+        user,
+        ip,
+        case,
+        person,
+        ..
+    } = at;
     let base = url(case.id, person.id);
     let newest = mapping::newest_completed(&state.db, person.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let started = Event::on_case(AuditKind::PlanStarted, &user, ip, case.id);
     let (plan, mut conflict) = match versioned::target::<Plan>(
         &state.db,
         person.id,
@@ -283,13 +278,10 @@ struct FlagsFragment {
 /// the plan is written, by the same rules as on save. Writes nothing.
 pub(super) async fn view_plan_flags_post(
     State(state): State<AppState>,
-    user: Can<WriteCases>,
-    path: PersonPath,
+    at: PersonOf<WriteCases>,
     posted: FormFields,
 ) -> Result<Response, AppError> {
-    let (_, person) =
-        cases::case_and_person_to_change(&state.db, user.centre_id, path.case_id, path.person_id)
-            .await?;
+    let PersonOf { user, person, .. } = at;
     let plan = model::unapproved(&state.db, person.id)
         .await?
         .filter(Plan::is_open)

@@ -8,12 +8,12 @@ use axum::response::Response;
 use super::url;
 use super::view::version_view;
 use crate::AppState;
-use crate::audit::{self, AuditKind, Event};
-use crate::auth::permission::{Can, grant::ReadCases};
+use crate::audit::AuditKind;
+use crate::auth::permission::grant::ReadCases;
 use crate::cases::Person;
+use crate::cases::access::PersonOf;
 use crate::error::AppError;
 use crate::http::page::{Page, render};
-use crate::http::{ClientIp, PersonPath};
 use crate::plans::content::Measure;
 use crate::plans::view::PlanView;
 
@@ -37,23 +37,17 @@ impl SchoolPage {
 pub(super) async fn view_plan_school_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
-    ClientIp(ip): ClientIp,
-    path: PersonPath,
+    at: PersonOf<ReadCases>,
 ) -> Result<Response, AppError> {
-    let (case, person, view) = version_view(&state, user.centre_id, &path).await?;
-    if !person.is_child() {
+    let view = version_view(&state.db, &at).await?;
+    if !at.person.is_child() {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::PlanPrinted, &user, ip, case.id),
-    )
-    .await?;
+    at.record_read(&state.db, AuditKind::PlanPrinted).await?;
     render(&SchoolPage {
         page,
-        base: url(case.id, person.id),
-        person,
+        base: url(at.case.id, at.person.id),
+        person: at.person,
         view,
     })
 }
@@ -81,23 +75,17 @@ impl ChildPage {
 pub(super) async fn view_plan_child_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
-    ClientIp(ip): ClientIp,
-    path: PersonPath,
+    at: PersonOf<ReadCases>,
 ) -> Result<Response, AppError> {
-    let (case, person, view) = version_view(&state, user.centre_id, &path).await?;
+    let view = version_view(&state.db, &at).await?;
     if !view.basis.school_age {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::PlanPrinted, &user, ip, case.id),
-    )
-    .await?;
+    at.record_read(&state.db, AuditKind::PlanPrinted).await?;
     render(&ChildPage {
         page,
-        base: url(case.id, person.id),
-        person,
+        base: url(at.case.id, at.person.id),
+        person: at.person,
         view,
     })
 }

@@ -6,12 +6,12 @@ use axum::response::Response;
 
 use super::url;
 use crate::AppState;
-use crate::audit::{self, AuditKind, Event};
-use crate::auth::permission::{Can, grant::ReadCases};
-use crate::cases::{self, Case, Person};
+use crate::audit::{self, AuditKind};
+use crate::auth::permission::grant::ReadCases;
+use crate::cases::access::PersonOf;
+use crate::cases::{Case, Person};
 use crate::error::AppError;
 use crate::http::page::{Page, render};
-use crate::http::{ClientIp, PersonPath};
 use crate::mapping;
 use crate::plans::model::{self, Plan};
 use crate::plans::view::{self, PlanView};
@@ -47,12 +47,12 @@ impl OverviewPage {
 pub(super) async fn view_plan_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
-    ClientIp(ip): ClientIp,
-    path: PersonPath,
+    at: PersonOf<ReadCases>,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person(&state.db, user.centre_id, path.case_id, path.person_id).await?;
+    let viewed = at.event(AuditKind::PlanViewed);
+    let PersonOf {
+        user, case, person, ..
+    } = at;
     let versions = model::versions(&state.db, person.id).await?;
     let mapping_version = mapping::newest_completed(&state.db, person.id)
         .await?
@@ -66,11 +66,7 @@ pub(super) async fn view_plan_get(
         Some(plan) => Some(PlanView::load(&state.db, user.centre_id, &person, plan).await?),
         None => None,
     };
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::PlanViewed, &user, ip, case.id),
-    )
-    .await?;
+    audit::record(&state.db, &viewed).await?;
     render(&OverviewPage {
         page,
         base: url(case.id, person.id),
@@ -93,39 +89,29 @@ struct VersionPage {
     view: PlanView,
 }
 
-/// A version of the plan at `path`, read as its page shows it.
+/// The version of the plan the path names, read as its page shows it.
 pub(super) async fn version_view(
-    state: &AppState,
-    centre_id: uuid::Uuid,
-    path: &PersonPath,
-) -> Result<(Case, Person, PlanView), AppError> {
-    let (case, person) =
-        cases::case_and_person(&state.db, centre_id, path.case_id, path.person_id).await?;
-    let plan = model::version(&state.db, person.id, path.version()?)
+    db: &sqlx::PgPool,
+    at: &PersonOf<ReadCases>,
+) -> Result<PlanView, AppError> {
+    let plan = model::version(db, at.person.id, at.version()?)
         .await?
         .ok_or(AppError::NotFound)?;
-    let view = PlanView::load(&state.db, centre_id, &person, plan).await?;
-    Ok((case, person, view))
+    PlanView::load(db, at.user.centre_id, &at.person, plan).await
 }
 
 pub(super) async fn view_plan_version_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
-    ClientIp(ip): ClientIp,
-    path: PersonPath,
+    at: PersonOf<ReadCases>,
 ) -> Result<Response, AppError> {
-    let (case, person, view) = version_view(&state, user.centre_id, &path).await?;
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::PlanViewed, &user, ip, case.id),
-    )
-    .await?;
+    let view = version_view(&state.db, &at).await?;
+    at.record_read(&state.db, AuditKind::PlanViewed).await?;
     render(&VersionPage {
         page,
-        base: url(case.id, person.id),
-        case,
-        person,
+        base: url(at.case.id, at.person.id),
+        case: at.case,
+        person: at.person,
         view,
     })
 }
@@ -145,13 +131,13 @@ struct ComparePage {
 pub(super) async fn view_plan_compare_get(
     State(state): State<AppState>,
     page: Page,
-    user: Can<ReadCases>,
-    ClientIp(ip): ClientIp,
-    path: PersonPath,
+    at: PersonOf<ReadCases>,
     Query(query): Query<CompareQuery>,
 ) -> Result<Response, AppError> {
-    let (case, person) =
-        cases::case_and_person(&state.db, user.centre_id, path.case_id, path.person_id).await?;
+    let viewed = at.event(AuditKind::PlanViewed);
+    let PersonOf {
+        user, case, person, ..
+    } = at;
     let (from_n, to_n) = query.versions()?;
     let from = model::version(&state.db, person.id, from_n)
         .await?
@@ -160,11 +146,7 @@ pub(super) async fn view_plan_compare_get(
         .await?
         .ok_or(AppError::NotFound)?;
     let rows = view::compare(&state.db, user.centre_id, &person, &from, &to).await?;
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::PlanViewed, &user, ip, case.id),
-    )
-    .await?;
+    audit::record(&state.db, &viewed).await?;
     render(&ComparePage {
         page,
         base: url(case.id, person.id),
