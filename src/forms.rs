@@ -68,11 +68,6 @@ pub fn required_text(
     value.to_owned()
 }
 
-/// An HTML checkbox sends its value only when ticked.
-pub fn checkbox(raw: &Option<String>) -> bool {
-    raw.as_deref().is_some_and(|v| !v.is_empty())
-}
-
 /// The label of `code` among (code, label) `options`; "" for a code that is
 /// none of them (so it also tells whether a posted code is valid).
 pub fn option_label(options: &[(&'static str, &'static str)], code: &str) -> &'static str {
@@ -205,4 +200,11 @@ pub fn optional_text(
         );
     }
     value.to_owned()
+}
+
+impl FormFields {
+    /// Whether the checkbox `name` was ticked: it sends its value only then.
+    pub fn checked(&self, name: &str) -> bool {
+        !self.get(name).is_empty()
+    }
 }

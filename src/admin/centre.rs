@@ -4,17 +4,15 @@
 //! because of it.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::accounts::{self, Centre};
 use crate::audit::{self, AuditKind, Event};
 use crate::auth::permission::{Can, grant::ManageCentre};
 use crate::error::AppError;
-use crate::forms;
+use crate::forms::FormFields;
 use crate::http::ClientIp;
 use crate::http::page::{Page, render};
 
@@ -34,18 +32,31 @@ pub async fn view_centre_get(
     render(&CentrePage { page, centre })
 }
 
-#[derive(Deserialize)]
+/// The centre form as posted.
 pub struct CentreForm {
-    shielded_address: Option<String>,
+    shielded_address: bool,
+}
+
+impl CentreForm {
+    pub fn read(f: &FormFields) -> Self {
+        CentreForm {
+            shielded_address: f.checked("shielded_address"),
+        }
+    }
+
+    /// Whether the centre has a shielded address; a checkbox cannot be wrong.
+    pub fn parse(&self) -> bool {
+        self.shielded_address
+    }
 }
 
 pub async fn view_centre_post(
     State(state): State<AppState>,
     user: Can<ManageCentre>,
     ClientIp(ip): ClientIp,
-    Form(form): Form<CentreForm>,
+    posted: FormFields,
 ) -> Result<Response, AppError> {
-    let shielded = forms::checkbox(&form.shielded_address);
+    let shielded = CentreForm::read(&posted).parse();
     let mut tx = state.db.begin().await?;
     let before = accounts::centre(&mut *tx, user.centre_id).await?;
     if before.has_shielded_address != shielded {

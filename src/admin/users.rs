@@ -2,11 +2,9 @@
 //! deactivate and reactivate, and set a temporary password.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::accounts::{self, Account, AccountFields, CreateError, NewAccount, Role};
@@ -15,7 +13,7 @@ use crate::auth::permission::{Can, grant::ManageAccounts};
 use crate::auth::session::{self, CurrentUser};
 use crate::auth::{password, token};
 use crate::error::AppError;
-use crate::forms::{Choice, FieldErrors};
+use crate::forms::{Choice, FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
 use crate::http::{ClientIp, RecordId};
 use crate::locale;
@@ -74,14 +72,41 @@ struct NewUserPage {
     roles: Vec<Choice>,
 }
 
-#[derive(Default, Deserialize)]
+/// The new-user form as typed.
+#[derive(Default)]
 pub struct NewUserForm {
-    #[serde(default)]
     full_name: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     role: String,
+}
+
+/// A new account's fields and role, as the administrator chose them.
+pub struct NewUser {
+    pub fields: AccountFields,
+    pub role: Role,
+}
+
+impl NewUserForm {
+    pub fn read(f: &FormFields) -> Self {
+        NewUserForm {
+            full_name: f.get("full_name").to_owned(),
+            email: f.get("email").to_owned(),
+            role: f.get("role").to_owned(),
+        }
+    }
+
+    pub fn parse(&self) -> Result<NewUser, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let fields = AccountFields::parse(&self.full_name, &self.email, &mut errors);
+        let role = Role::parse(&self.role);
+        if role.is_none() {
+            errors.add("role", "Velg en rolle.");
+        }
+        let (Some(fields), Some(role), true) = (fields, role, errors.is_empty()) else {
+            return Err(errors);
+        };
+        Ok(NewUser { fields, role })
+    }
 }
 
 /// Shown once, after an account is made or its password reset.
@@ -111,14 +136,9 @@ pub async fn view_user_new_post(
     page: Page,
     user: Can<ManageAccounts>,
     ClientIp(ip): ClientIp,
-    Form(form): Form<NewUserForm>,
+    posted: FormFields,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::default();
-    let fields = AccountFields::parse(&form.full_name, &form.email, &mut errors);
-    let role = Role::parse(&form.role);
-    if role.is_none() {
-        errors.add("role", "Velg en rolle.");
-    }
+    let form = NewUserForm::read(&posted);
     let again = |page, form: NewUserForm, errors| {
         render_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -130,8 +150,9 @@ pub async fn view_user_new_post(
             },
         )
     };
-    let (Some(fields), Some(role), true) = (fields, role, errors.is_empty()) else {
-        return again(page, form, errors);
+    let NewUser { fields, role } = match form.parse() {
+        Ok(new) => new,
+        Err(errors) => return again(page, form, errors),
     };
 
     let temporary_password = token::temporary_password();
@@ -152,6 +173,7 @@ pub async fn view_user_new_post(
     let account = match created {
         Ok(account) => account,
         Err(CreateError::Taken) => {
+            let mut errors = FieldErrors::default();
             errors.add(
                 "email",
                 "Det finnes allerede en konto med denne e-postadressen. Bruk en annen.",
@@ -183,7 +205,7 @@ struct UserPage {
     view: AccountView,
     is_self: bool,
     roles: Vec<Choice>,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: uuid::Uuid) -> Result<Account, AppError> {
@@ -192,18 +214,13 @@ async fn load(state: &AppState, user: &CurrentUser, id: uuid::Uuid) -> Result<Ac
         .ok_or(AppError::NotFound)
 }
 
-fn user_page(
-    page: Page,
-    user: &CurrentUser,
-    account: Account,
-    error: Option<&'static str>,
-) -> UserPage {
+fn user_page(page: Page, user: &CurrentUser, account: Account, error: Option<&str>) -> UserPage {
     UserPage {
         page,
         is_self: account.id == user.id,
         roles: Role::choices(account.role.as_str()),
         view: AccountView { account },
-        error,
+        error: error.map(str::to_owned),
     }
 }
 
@@ -222,10 +239,25 @@ const NOT_YOURSELF: &str = "Du kan ikke endre rollen din, deaktivere deg selv el
                             senteret aldri står uten administrator. Eget passord bytter du under \
                             «Bytt passord».";
 
-#[derive(Deserialize)]
+/// The role form as posted.
 pub struct RoleForm {
-    #[serde(default)]
     role: String,
+}
+
+impl RoleForm {
+    pub fn read(f: &FormFields) -> Self {
+        RoleForm {
+            role: f.get("role").to_owned(),
+        }
+    }
+
+    pub fn parse(&self) -> Result<Role, FieldErrors> {
+        Role::parse(&self.role).ok_or_else(|| {
+            let mut errors = FieldErrors::default();
+            errors.add("role", "Velg en av rollene.");
+            errors
+        })
+    }
 }
 
 pub async fn view_user_role_post(
@@ -234,7 +266,7 @@ pub async fn view_user_role_post(
     user: Can<ManageAccounts>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
-    Form(form): Form<RoleForm>,
+    posted: FormFields,
 ) -> Result<Response, AppError> {
     let account = load(&state, &user, id).await?;
     if account.id == user.id {
@@ -243,11 +275,15 @@ pub async fn view_user_role_post(
             &user_page(page, &user, account, Some(NOT_YOURSELF)),
         );
     }
-    let Some(role) = Role::parse(&form.role) else {
-        return render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &user_page(page, &user, account, Some("Velg en av rollene.")),
-        );
+    let role = match RoleForm::read(&posted).parse() {
+        Ok(role) => role,
+        // The page has one alert, no field errors: the message goes there.
+        Err(errors) => {
+            return render_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &user_page(page, &user, account, errors.get("role")),
+            );
+        }
     };
     let mut tx = state.db.begin().await?;
     accounts::set_role(&mut *tx, account.id, role).await?;

@@ -2,11 +2,11 @@
 //! was posted after the session had expired.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::guard::safe_next;
@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::accounts;
 use crate::audit::{self, AuditKind, Event};
 use crate::error::AppError;
-use crate::forms::FieldErrors;
+use crate::forms::{FieldErrors, FormFields};
 use crate::http::ClientIp;
 use crate::http::page::{Page, render, render_with_status};
 
@@ -104,14 +104,53 @@ async fn view_login_get(
     Ok(with_cookie(render(&template)?, cookie))
 }
 
-#[derive(Deserialize)]
+/// The login form as posted.
 struct LoginForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     next: String,
+}
+
+/// What a login attempt is made with.
+struct Credentials {
+    /// Trimmed, in lower case, and no longer than an address can be.
+    email: String,
+    password: String,
+    /// A path on this site to go to afterwards, or "".
+    next: String,
+}
+
+impl LoginForm {
+    fn read(f: &FormFields) -> Self {
+        LoginForm {
+            email: f.get("email").to_owned(),
+            password: f.get("password").to_owned(),
+            next: f.get("next").to_owned(),
+        }
+    }
+
+    /// `next` when it is safe to redirect to (the page keeps only that).
+    fn safe_next(&self) -> String {
+        safe_next(Some(&self.next)).unwrap_or_default().to_owned()
+    }
+
+    /// Only whether something was typed: a malformed address is simply
+    /// not found, like any unknown one.
+    fn parse(&self) -> Result<Credentials, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let email: String = self.email.trim().to_lowercase().chars().take(254).collect();
+        if email.is_empty() {
+            errors.add("email", "Skriv inn e-postadressen din.");
+        }
+        if self.password.is_empty() {
+            errors.add("password", "Skriv inn passordet ditt.");
+        }
+        errors.into_result(|| Credentials {
+            email,
+            password: self.password.clone(),
+            next: self.safe_next(),
+        })
+    }
 }
 
 async fn view_login_post(
@@ -119,35 +158,33 @@ async fn view_login_post(
     page: Page,
     ClientIp(ip): ClientIp,
     session: SessionState,
-    Form(form): Form<LoginForm>,
+    posted: FormFields,
 ) -> Result<Response, AppError> {
-    let email: String = form.email.trim().to_lowercase().chars().take(254).collect();
-    let next = safe_next(Some(&form.next)).unwrap_or_default().to_owned();
+    let form = LoginForm::read(&posted);
     let again = |errors, alert| LoginPage {
         page: page.clone(),
         email: form.email.trim().to_owned(),
-        next: next.clone(),
+        next: form.safe_next(),
         errors,
         alert,
         pending: session.active().is_some_and(|s| s.has_pending),
     };
-
-    let mut errors = FieldErrors::default();
-    if email.is_empty() {
-        errors.add("email", "Skriv inn e-postadressen din.");
-    }
-    if form.password.is_empty() {
-        errors.add("password", "Skriv inn passordet ditt.");
-    }
-    if !errors.is_empty() {
-        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &again(errors, None));
-    }
+    let Credentials {
+        email,
+        password,
+        next,
+    } = match form.parse() {
+        Ok(credentials) => credentials,
+        Err(errors) => {
+            return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &again(errors, None));
+        }
+    };
 
     // Every path below checks a password hash, so they all take the same time.
     let locked = throttle::is_locked(&state.db, &email).await?;
     let found = accounts::account_for_login(&state.db, &email).await?;
     let (account, hash) = found.map_or((None, None), |(a, h)| (Some(a), Some(h)));
-    let password_ok = password::verify(form.password.clone(), hash).await;
+    let password_ok = password::verify(password, hash).await;
 
     let known = account.as_ref().map(|a| (a.centre_id, a.id));
     let event = |kind| Event::login(kind, known, &email, ip);
@@ -244,14 +281,50 @@ async fn view_password_get(page: Page, user: CurrentUser) -> Result<Response, Ap
     })
 }
 
-#[derive(Deserialize)]
+/// The password form as posted.
 struct PasswordForm {
-    #[serde(default)]
     current_password: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     new_password_confirm: String,
+}
+
+impl PasswordForm {
+    fn read(f: &FormFields) -> Self {
+        PasswordForm {
+            current_password: f.get("current_password").to_owned(),
+            new_password: f.get("new_password").to_owned(),
+            new_password_confirm: f.get("new_password_confirm").to_owned(),
+        }
+    }
+
+    /// The new password for the account with `email`. Whether the current
+    /// password is right needs the database: the handler finds out and
+    /// passes its message in, so it comes first, as the field does.
+    fn parse(
+        &self,
+        email: &str,
+        current_password_error: Option<&'static str>,
+    ) -> Result<String, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        if let Some(message) = current_password_error {
+            errors.add("current_password", message);
+        }
+        if let Err(message) = password::check_new(&self.new_password, email) {
+            errors.add("new_password", message);
+        } else if self.new_password == self.current_password {
+            errors.add(
+                "new_password",
+                "Det nye passordet må være et annet enn det gamle.",
+            );
+        }
+        if self.new_password != self.new_password_confirm {
+            errors.add(
+                "new_password_confirm",
+                "Passordene er ikke like. Skriv det nye passordet to ganger.",
+            );
+        }
+        errors.into_result(|| self.new_password.clone())
+    }
 }
 
 async fn view_password_post(
@@ -260,47 +333,35 @@ async fn view_password_post(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     session: SessionState,
-    Form(form): Form<PasswordForm>,
+    posted: FormFields,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::default();
+    let form = PasswordForm::read(&posted);
     let stored = accounts::password_hash_of(&state.db, user.id).await?;
-    if throttle::is_locked(&state.db, &user.email).await? {
-        errors.add("current_password", LOCKED);
+    let current_password_error = if throttle::is_locked(&state.db, &user.email).await? {
+        Some(LOCKED)
     } else if !password::verify(form.current_password.clone(), Some(stored)).await {
         let mut tx = state.db.begin().await?;
         throttle::record_failure(&mut tx, &user.email).await?;
         tx.commit().await?;
-        errors.add(
-            "current_password",
-            "Passordet stemmer ikke. Skriv inn passordet du logget inn med.",
-        );
-    }
-    if let Err(message) = password::check_new(&form.new_password, &user.email) {
-        errors.add("new_password", message);
-    } else if form.new_password == form.current_password {
-        errors.add(
-            "new_password",
-            "Det nye passordet må være et annet enn det gamle.",
-        );
-    }
-    if form.new_password != form.new_password_confirm {
-        errors.add(
-            "new_password_confirm",
-            "Passordene er ikke like. Skriv det nye passordet to ganger.",
-        );
-    }
-    if !errors.is_empty() {
-        return render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                page,
-                errors,
-                forced: user.must_change_password,
-            },
-        );
-    }
+        Some("Passordet stemmer ikke. Skriv inn passordet du logget inn med.")
+    } else {
+        None
+    };
+    let new_password = match form.parse(&user.email, current_password_error) {
+        Ok(new_password) => new_password,
+        Err(errors) => {
+            return render_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PasswordPage {
+                    page,
+                    errors,
+                    forced: user.must_change_password,
+                },
+            );
+        }
+    };
 
-    let hash = password::hash(form.new_password).await?;
+    let hash = password::hash(new_password).await?;
     let mut tx = state.db.begin().await?;
     accounts::set_password(&mut *tx, user.id, &hash, false).await?;
     // Someone who knew the old password is signed out everywhere.
@@ -350,4 +411,26 @@ async fn view_resume_discard_post(
         session::clear_pending(&state.db, s, None).await?;
     }
     Ok(Redirect::to("/?melding=forkastet").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_errors_follow_the_fields_order() {
+        let form = PasswordForm {
+            current_password: "gammelt".into(),
+            new_password: "kort".into(),
+            new_password_confirm: "annet".into(),
+        };
+        let errors = form
+            .parse("a@b.no", Some("Passordet stemmer ikke."))
+            .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_ref()).collect();
+        assert_eq!(
+            fields,
+            ["current_password", "new_password", "new_password_confirm"]
+        );
+    }
 }

@@ -4,13 +4,15 @@
 //! with a next review date. Nobody decides on a version they wrote. The whole
 //! area stands behind `require_role(Coordinator)`.
 
+use std::net::IpAddr;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use time::Duration;
+use time::{Date, Duration};
 use uuid::Uuid;
 
 use super::flags::Flags;
@@ -145,6 +147,7 @@ async fn load(
     Ok((case, person, plan))
 }
 
+/// What the two decision forms show: as typed, or fresh.
 struct Typed {
     comment: String,
     reason: String,
@@ -161,42 +164,228 @@ impl Typed {
     }
 }
 
-async fn review_page(
-    state: &AppState,
-    page: Page,
-    user: &CurrentUser,
-    (case, person, plan): (Case, Person, Plan),
-    typed: Typed,
-    errors: FieldErrors,
-    conflict: bool,
-) -> Result<ReviewPage, AppError> {
-    let view = PlanView::load(&state.db, user.centre_id, &person, plan).await?;
-    let changes = match model::approved_before(&state.db, person.id, view.plan.version).await? {
-        Some(before) => {
-            let basis =
-                Basis::load(&state.db, user.centre_id, &person, before.mapping_version).await?;
-            let rows = versioned::changes(
-                before.content.rows(&basis.links),
-                view.plan.content.rows(&view.basis.links),
-            );
-            Some((before.version, rows))
+/// The version a decision form was read at; an unreadable one is 0, which
+/// no version has (they start at 1), so the decision is a conflict.
+fn read_at(lock_version: &str) -> i32 {
+    lock_version.parse().unwrap_or(0)
+}
+
+/// The return form as typed.
+struct ReturnForm {
+    comment: String,
+    lock_version: String,
+}
+
+/// Returning a version: what must change, and the version read.
+#[derive(Debug)]
+struct Returning {
+    comment: String,
+    read_at: i32,
+}
+
+impl ReturnForm {
+    fn read(f: &FormFields) -> Self {
+        ReturnForm {
+            comment: f.get("comment").trim().to_owned(),
+            lock_version: f.get("lock_version").to_owned(),
         }
-        None => None,
-    };
-    Ok(ReviewPage {
-        page,
-        plan_url: url(case.id, person.id),
-        mine: view.plan.written_by(user.id),
-        case,
-        person,
-        view,
-        changes,
-        errors,
-        comment: typed.comment,
-        reason: typed.reason,
-        next_review: typed.next_review,
-        conflict,
-    })
+    }
+
+    fn parse(&self) -> Result<Returning, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let comment = forms::required_text(
+            &mut errors,
+            "comment",
+            &self.comment,
+            "hva som må endres",
+            5_000,
+        );
+        errors.into_result(|| Returning {
+            comment,
+            read_at: read_at(&self.lock_version),
+        })
+    }
+
+    fn typed(&self) -> Typed {
+        Typed {
+            comment: self.comment.clone(),
+            ..Typed::fresh()
+        }
+    }
+}
+
+/// The approval form as typed.
+struct ApproveForm {
+    next_review: String,
+    reason: String,
+    lock_version: String,
+}
+
+/// Approving a version: when it is reviewed next, why measures without a
+/// fear or threat are kept, and the version read.
+#[derive(Debug)]
+struct Approval {
+    next_review_on: Date,
+    reason: String,
+    read_at: i32,
+}
+
+impl ApproveForm {
+    fn read(f: &FormFields) -> Self {
+        ApproveForm {
+            next_review: f.get("next_review").trim().to_owned(),
+            reason: f.get("reason").trim().to_owned(),
+            lock_version: f.get("lock_version").to_owned(),
+        }
+    }
+
+    /// `needs_reason` when a measure answers no fear or threat (P7): the
+    /// version decides it, not the form.
+    fn parse(&self, today: Date, needs_reason: bool) -> Result<Approval, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let next_review = forms::date_field(&mut errors, "next_review", &self.next_review, true);
+        if let Some(day) = next_review {
+            if day <= today {
+                errors.add(
+                    "next_review",
+                    "Neste revisjon må være etter i dag, for eksempel om fire uker.",
+                );
+            } else if day > today + Duration::days(LONGEST_REVIEW_DAYS) {
+                errors.add(
+                    "next_review",
+                    "Neste revisjon må være innen ett år. Planen skal revideres jevnlig.",
+                );
+            }
+        }
+        let reason = forms::optional_text(&mut errors, "reason", &self.reason, 5_000);
+        if needs_reason && reason.is_empty() {
+            errors.add(
+                "reason",
+                "Noen tiltak svarer ikke på noen frykt eller trussel. Begrunn hvorfor de likevel trengs, eller returner planen.",
+            );
+        }
+        let (Some(next_review_on), true) = (next_review, errors.is_empty()) else {
+            return Err(errors);
+        };
+        Ok(Approval {
+            next_review_on,
+            reason,
+            read_at: read_at(&self.lock_version),
+        })
+    }
+
+    fn typed(&self) -> Typed {
+        Typed {
+            comment: String::new(),
+            reason: self.reason.clone(),
+            next_review: self.next_review.clone(),
+        }
+    }
+}
+
+/// One reviewer on one version: what showing the review and recording a
+/// decision both need.
+struct Review<'a> {
+    state: &'a AppState,
+    page: Page,
+    user: &'a CurrentUser,
+    loaded: (Case, Person, Plan),
+}
+
+impl Review<'_> {
+    async fn page(
+        self,
+        typed: Typed,
+        errors: FieldErrors,
+        conflict: bool,
+    ) -> Result<ReviewPage, AppError> {
+        let Review {
+            state,
+            page,
+            user,
+            loaded: (case, person, plan),
+        } = self;
+        let view = PlanView::load(&state.db, user.centre_id, &person, plan).await?;
+        let changes = match model::approved_before(&state.db, person.id, view.plan.version).await? {
+            Some(before) => {
+                let basis =
+                    Basis::load(&state.db, user.centre_id, &person, before.mapping_version).await?;
+                let rows = versioned::changes(
+                    before.content.rows(&basis.links),
+                    view.plan.content.rows(&view.basis.links),
+                );
+                Some((before.version, rows))
+            }
+            None => None,
+        };
+        Ok(ReviewPage {
+            page,
+            plan_url: url(case.id, person.id),
+            mine: view.plan.written_by(user.id),
+            case,
+            person,
+            view,
+            changes,
+            errors,
+            comment: typed.comment,
+            reason: typed.reason,
+            next_review: typed.next_review,
+            conflict,
+        })
+    }
+
+    /// The review again, with what was typed and what is wrong.
+    async fn invalid(self, typed: Typed, errors: FieldErrors) -> Result<Response, AppError> {
+        let review = self.page(typed, errors, false).await?;
+        render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &review)
+    }
+
+    /// Records `decision` on the version as read at `read_at`.
+    async fn decide(
+        self,
+        ip: Option<IpAddr>,
+        typed: Typed,
+        read_at: i32,
+        decision: Decision<'_>,
+    ) -> Result<Response, AppError> {
+        let Review {
+            state,
+            page,
+            user,
+            loaded: (case, person, plan),
+        } = self;
+        let approve = matches!(decision, Decision::Approve { .. });
+        let mut tx = state.db.begin().await?;
+        if !model::decide(&mut tx, &plan, read_at, user.id, decision).await? {
+            tx.rollback().await?;
+            // Changed or decided by someone else meanwhile: show it
+            // as it is now, with what this reviewer wrote.
+            let plan = model::by_id_in_centre(&state.db, user.centre_id, plan.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let now = Review {
+                state,
+                page,
+                user,
+                loaded: (case, person, plan),
+            };
+            let review = now.page(typed, FieldErrors::default(), true).await?;
+            return render_with_status(StatusCode::CONFLICT, &review);
+        }
+        let kind = if approve {
+            AuditKind::PlanApproved
+        } else {
+            AuditKind::PlanReturned
+        };
+        audit::record(&mut *tx, &Event::on_case(kind, user, ip, case.id)).await?;
+        tx.commit().await?;
+        let notice = if approve {
+            "plan-godkjent"
+        } else {
+            "plan-returnert"
+        };
+        Ok(Redirect::to(&format!("/reviews?melding={notice}")).into_response())
+    }
 }
 
 async fn view_review_get(
@@ -208,15 +397,13 @@ async fn view_review_get(
 ) -> Result<Response, AppError> {
     let loaded = load(&state, &user, id).await?;
     let case_id = loaded.0.id;
-    let review = review_page(
-        &state,
+    let review = Review {
+        state: &state,
         page,
-        &user,
+        user: &user,
         loaded,
-        Typed::fresh(),
-        FieldErrors::default(),
-        false,
-    )
+    }
+    .page(Typed::fresh(), FieldErrors::default(), false)
     .await?;
     audit::record(
         &state.db,
@@ -226,42 +413,47 @@ async fn view_review_get(
     render(&review)
 }
 
+/// The review of a version `user` may decide on; nobody decides on a
+/// version they wrote part of.
+async fn to_decide<'a>(
+    state: &'a AppState,
+    page: Page,
+    user: &'a CurrentUser,
+    id: Uuid,
+) -> Result<Review<'a>, AppError> {
+    let loaded = load(state, user, id).await?;
+    if loaded.2.written_by(user.id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Review {
+        state,
+        page,
+        user,
+        loaded,
+    })
+}
+
 async fn view_review_return_post(
     State(state): State<AppState>,
     page: Page,
     user: Can<DecidePlans>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
-    form: FormFields,
+    posted: FormFields,
 ) -> Result<Response, AppError> {
-    let loaded = load(&state, &user, id).await?;
-    if loaded.2.written_by(user.id) {
-        return Err(AppError::Forbidden);
+    let review = to_decide(&state, page, &user, id).await?;
+    let form = ReturnForm::read(&posted);
+    match form.parse() {
+        Ok(returning) => {
+            let decision = Decision::Return {
+                comment: &returning.comment,
+            };
+            review
+                .decide(ip, form.typed(), returning.read_at, decision)
+                .await
+        }
+        Err(errors) => review.invalid(form.typed(), errors).await,
     }
-    let mut errors = FieldErrors::default();
-    let comment = forms::required_text(
-        &mut errors,
-        "comment",
-        form.get("comment"),
-        "hva som må endres",
-        5_000,
-    );
-    let typed = Typed {
-        comment: comment.clone(),
-        ..Typed::fresh()
-    };
-    decide(
-        &state,
-        page,
-        &user,
-        ip,
-        loaded,
-        &form,
-        typed,
-        errors,
-        Decision::Return { comment: &comment },
-    )
-    .await
 }
 
 async fn view_review_approve_post(
@@ -270,103 +462,70 @@ async fn view_review_approve_post(
     user: Can<DecidePlans>,
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
-    form: FormFields,
+    posted: FormFields,
 ) -> Result<Response, AppError> {
-    let loaded = load(&state, &user, id).await?;
-    if loaded.2.written_by(user.id) {
-        return Err(AppError::Forbidden);
-    }
-    let mut errors = FieldErrors::default();
-    let today = locale::today();
-    let next_review = forms::date_field(&mut errors, "next_review", form.get("next_review"), true);
-    if let Some(day) = next_review {
-        if day <= today {
-            errors.add(
-                "next_review",
-                "Neste revisjon må være etter i dag, for eksempel om fire uker.",
-            );
-        } else if day > today + Duration::days(LONGEST_REVIEW_DAYS) {
-            errors.add(
-                "next_review",
-                "Neste revisjon må være innen ett år. Planen skal revideres jevnlig.",
-            );
+    let review = to_decide(&state, page, &user, id).await?;
+    let (_, person, plan) = &review.loaded;
+    let basis = Basis::load(&state.db, user.centre_id, person, plan.mapping_version).await?;
+    let needs_reason = !basis.flags(&plan.content).unlinked.is_empty();
+    let form = ApproveForm::read(&posted);
+    match form.parse(locale::today(), needs_reason) {
+        Ok(approval) => {
+            let decision = Decision::Approve {
+                reason: &approval.reason,
+                next_review_on: approval.next_review_on,
+            };
+            review
+                .decide(ip, form.typed(), approval.read_at, decision)
+                .await
         }
+        Err(errors) => review.invalid(form.typed(), errors).await,
     }
-    let reason = forms::optional_text(&mut errors, "reason", form.get("reason"), 5_000);
-    // P7: a measure that answers no fear or threat needs a written reason.
-    let person = &loaded.1;
-    let basis = Basis::load(&state.db, user.centre_id, person, loaded.2.mapping_version).await?;
-    if !basis.flags(&loaded.2.content).unlinked.is_empty() && reason.is_empty() {
-        errors.add(
-            "reason",
-            "Noen tiltak svarer ikke på noen frykt eller trussel. Begrunn hvorfor de likevel trengs, eller returner planen.",
-        );
-    }
-    let typed = Typed {
-        comment: String::new(),
-        reason: reason.clone(),
-        next_review: form.get("next_review").trim().to_owned(),
-    };
-    let decision = Decision::Approve {
-        reason: &reason,
-        next_review_on: next_review.unwrap_or(today),
-    };
-    decide(
-        &state, page, &user, ip, loaded, &form, typed, errors, decision,
-    )
-    .await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn decide(
-    state: &AppState,
-    page: Page,
-    user: &CurrentUser,
-    ip: Option<std::net::IpAddr>,
-    loaded: (Case, Person, Plan),
-    form: &FormFields,
-    typed: Typed,
-    errors: FieldErrors,
-    decision: Decision<'_>,
-) -> Result<Response, AppError> {
-    if !errors.is_empty() {
-        let review = review_page(state, page, user, loaded, typed, errors, false).await?;
-        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &review);
-    }
-    let (case, person, plan) = loaded;
-    let read_at: i32 = form.get("lock_version").parse().unwrap_or(0);
-    let approve = matches!(decision, Decision::Approve { .. });
-    let mut tx = state.db.begin().await?;
-    if !model::decide(&mut tx, &plan, read_at, user.id, decision).await? {
-        tx.rollback().await?;
-        // Changed or decided by someone else meanwhile: show it
-        // as it is now, with what this reviewer wrote.
-        let plan = model::by_id_in_centre(&state.db, user.centre_id, plan.id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let review = review_page(
-            state,
-            page,
-            user,
-            (case, person, plan),
-            typed,
-            FieldErrors::default(),
-            true,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn posted(pairs: &[(&str, &str)]) -> FormFields {
+        FormFields(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         )
-        .await?;
-        return render_with_status(StatusCode::CONFLICT, &review);
     }
-    let kind = if approve {
-        AuditKind::PlanApproved
-    } else {
-        AuditKind::PlanReturned
-    };
-    audit::record(&mut *tx, &Event::on_case(kind, user, ip, case.id)).await?;
-    tx.commit().await?;
-    let notice = if approve {
-        "plan-godkjent"
-    } else {
-        "plan-returnert"
-    };
-    Ok(Redirect::to(&format!("/reviews?melding={notice}")).into_response())
+
+    #[test]
+    fn an_approval_needs_a_reason_only_when_the_version_says_so() {
+        let today = Date::from_calendar_date(2026, time::Month::November, 24).unwrap();
+        let form = ApproveForm::read(&posted(&[
+            ("next_review", " 22.12.2026 "),
+            ("lock_version", "3"),
+        ]));
+        let approval = form.parse(today, false).unwrap();
+        assert_eq!(approval.next_review_on, today + Duration::weeks(4));
+        assert_eq!(approval.read_at, 3);
+        let errors = form.parse(today, true).unwrap_err();
+        assert!(errors.get("reason").is_some(), "P7");
+        assert_eq!(form.typed().next_review, "22.12.2026");
+    }
+
+    #[test]
+    fn a_return_needs_a_comment_and_reads_a_bad_version_as_none() {
+        assert!(
+            ReturnForm::read(&posted(&[("comment", "  ")]))
+                .parse()
+                .unwrap_err()
+                .get("comment")
+                .is_some()
+        );
+        let returning = ReturnForm::read(&posted(&[
+            ("comment", "Mer om skolen"),
+            ("lock_version", "x"),
+        ]))
+        .parse()
+        .unwrap();
+        assert_eq!(returning.read_at, 0);
+    }
 }

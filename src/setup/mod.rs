@@ -3,13 +3,13 @@
 //! its administrator, and is gone afterwards.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use crate::AppState;
 use crate::accounts::{self, AccountFields, NewAccount, Role};
@@ -19,7 +19,7 @@ use crate::auth::routes::with_cookie;
 use crate::auth::session::{self, SessionState};
 use crate::auth::token::{hash_token, random_token};
 use crate::error::AppError;
-use crate::forms::{self, FieldErrors};
+use crate::forms::{self, FieldErrors, FormFields};
 use crate::http::ClientIp;
 use crate::http::page::{Page, render, render_with_status};
 
@@ -34,15 +34,40 @@ pub async fn issue_token_if_needed(db: &PgPool) -> sqlx::Result<Option<String>> 
     }
     let token = random_token();
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM setup_tokens")
-        .execute(&mut *tx)
-        .await?;
+    delete_tokens(&mut *tx).await?;
     sqlx::query("INSERT INTO setup_tokens (token_hash) VALUES ($1)")
         .bind(hash_token(&token))
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(Some(token))
+}
+
+/// Uses up the setup link `token`: `false` when it is unknown or was used
+/// already, so that a link opens the setup page only once.
+async fn use_up_token(db: impl PgExecutor<'_>, token: &str) -> sqlx::Result<bool> {
+    let used = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1")
+        .bind(hash_token(token))
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(used > 0)
+}
+
+/// Holds until the transaction on `tx` ends, so two browsers completing
+/// setup at once run one after the other and the second finds an account.
+async fn lock_setup(tx: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('trygg-setup'))")
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Forgets every setup link: a new one replaces them, and none may work
+/// once the first account exists.
+async fn delete_tokens(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM setup_tokens").execute(db).await?;
+    Ok(())
 }
 
 #[derive(Template)]
@@ -53,24 +78,65 @@ struct SetupPage {
     errors: FieldErrors,
 }
 
-#[derive(Default, Deserialize)]
+/// The setup form as typed.
+#[derive(Default)]
 struct SetupForm {
-    #[serde(default)]
     centre_name: String,
-    shielded_address: Option<String>,
-    #[serde(default)]
+    shielded_address: bool,
     full_name: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password_confirm: String,
 }
 
+/// The first centre and its administrator.
+struct Setup {
+    centre_name: String,
+    shielded_address: bool,
+    admin: AccountFields,
+    password: String,
+}
+
 impl SetupForm {
-    fn shielded(&self) -> bool {
-        forms::checkbox(&self.shielded_address)
+    fn read(f: &FormFields) -> Self {
+        SetupForm {
+            centre_name: f.get("centre_name").to_owned(),
+            shielded_address: f.checked("shielded_address"),
+            full_name: f.get("full_name").to_owned(),
+            email: f.get("email").to_owned(),
+            password: f.get("password").to_owned(),
+            password_confirm: f.get("password_confirm").to_owned(),
+        }
+    }
+
+    fn parse(&self) -> Result<Setup, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let centre_name = forms::required_text(
+            &mut errors,
+            "centre_name",
+            &self.centre_name,
+            "navnet på krisesenteret",
+            200,
+        );
+        let admin = AccountFields::parse(&self.full_name, &self.email, &mut errors);
+        if let Err(message) = password::check_new(&self.password, &self.email) {
+            errors.add("password", message);
+        }
+        if self.password != self.password_confirm {
+            errors.add(
+                "password_confirm",
+                "Passordene er ikke like. Skriv passordet to ganger.",
+            );
+        }
+        let (Some(admin), true) = (admin, errors.is_empty()) else {
+            return Err(errors);
+        };
+        Ok(Setup {
+            centre_name,
+            shielded_address: self.shielded_address,
+            admin,
+            password: self.password.clone(),
+        })
     }
 }
 
@@ -91,14 +157,8 @@ async fn view_setup_get(
     let mut cookie = None;
     match (query.token, session.active()) {
         (Some(token), _) => {
-            // The link works once: it is used up here, and the session it
-            // opens is what may complete the setup.
-            let used = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1")
-                .bind(hash_token(&token))
-                .execute(&state.db)
-                .await?
-                .rows_affected();
-            if used == 0 {
+            // The session the link opens is what may complete the setup.
+            if !use_up_token(&state.db, &token).await? {
                 return Err(AppError::NotFound);
             }
             let (token, csrf) = session::start_anonymous(&state.db, true).await?;
@@ -121,54 +181,37 @@ async fn view_setup_post(
     page: Page,
     ClientIp(ip): ClientIp,
     session: SessionState,
-    Form(form): Form<SetupForm>,
+    posted: FormFields,
 ) -> Result<Response, AppError> {
     if !session.active().is_some_and(|s| s.setup_allowed) {
         return Err(AppError::NotFound);
     }
-    let mut errors = FieldErrors::default();
-    let centre_name = forms::required_text(
-        &mut errors,
-        "centre_name",
-        &form.centre_name,
-        "navnet på krisesenteret",
-        200,
-    );
-    let fields = AccountFields::parse(&form.full_name, &form.email, &mut errors);
-    if let Err(message) = password::check_new(&form.password, &form.email) {
-        errors.add("password", message);
-    }
-    if form.password != form.password_confirm {
-        errors.add(
-            "password_confirm",
-            "Passordene er ikke like. Skriv passordet to ganger.",
-        );
-    }
-    let (Some(fields), true) = (fields, errors.is_empty()) else {
-        return render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SetupPage { page, form, errors },
-        );
+    let form = SetupForm::read(&posted);
+    let setup = match form.parse() {
+        Ok(setup) => setup,
+        Err(errors) => {
+            return render_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SetupPage { page, form, errors },
+            );
+        }
     };
 
-    let hash = password::hash(form.password.clone()).await?;
+    let hash = password::hash(setup.password).await?;
     let mut tx = state.db.begin().await?;
-    // Two browsers completing setup at once: the second finds an account.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('trygg-setup'))")
-        .execute(&mut *tx)
-        .await?;
+    lock_setup(&mut tx).await?;
     if accounts::count_accounts(&mut *tx).await? > 0 {
         return Err(AppError::NotFound);
     }
-    let centre = accounts::create_centre(&mut *tx, &centre_name, form.shielded())
+    let centre = accounts::create_centre(&mut *tx, &setup.centre_name, setup.shielded_address)
         .await
         .map_err(AppError::internal)?;
     let admin = accounts::create_account(
         &mut *tx,
         NewAccount {
             centre_id: centre.id,
-            email: &fields.email,
-            full_name: &fields.full_name,
+            email: &setup.admin.email,
+            full_name: &setup.admin.full_name,
             role: Role::Admin,
             password_hash: &hash,
             must_change_password: false,
@@ -176,9 +219,7 @@ async fn view_setup_post(
     )
     .await
     .map_err(AppError::internal)?;
-    sqlx::query("DELETE FROM setup_tokens")
-        .execute(&mut *tx)
-        .await?;
+    delete_tokens(&mut *tx).await?;
     for kind in [AuditKind::SetupCompleted, AuditKind::Login] {
         audit::record(&mut *tx, &Event::setup(kind, centre.id, admin.id, ip)).await?;
     }
