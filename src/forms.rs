@@ -139,6 +139,11 @@ impl FormFields {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// Whether the checkbox `name` was ticked: it sends its value only then.
+    pub fn checked(&self, name: &str) -> bool {
+        !self.get(name).is_empty()
+    }
+
     /// Every value of `name`, in order.
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0
@@ -200,11 +205,4 @@ pub fn optional_text(
         );
     }
     value.to_owned()
-}
-
-impl FormFields {
-    /// Whether the checkbox `name` was ticked: it sends its value only then.
-    pub fn checked(&self, name: &str) -> bool {
-        !self.get(name).is_empty()
-    }
 }

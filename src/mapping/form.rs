@@ -100,7 +100,7 @@ impl MappingForm {
     pub fn read(previous: &Content, f: &FormFields) -> Self {
         let text = |name: &str| f.get(name).trim().to_owned();
         let fears = (0..previous.fears.len() + BLANK_ROWS)
-            .filter(|i| f.get(&format!("fear_{i}_remove")).is_empty())
+            .filter(|i| !f.checked(&format!("fear_{i}_remove")))
             .map(|i| FearFields {
                 id: text(&format!("fear_{i}_id")),
                 whose: text(&format!("fear_{i}_whose")),
@@ -119,7 +119,7 @@ impl MappingForm {
                 Some(r) => r.label.clone(),
                 None => text(&format!("risk_{i}_label")),
             };
-            let removed = !f.get(&format!("risk_{i}_remove")).is_empty();
+            let removed = f.checked(&format!("risk_{i}_remove"));
             if fixed.is_none() && (label.is_empty() || removed) {
                 continue;
             }
@@ -146,9 +146,9 @@ impl MappingForm {
                 apps: text("digital_apps"),
                 contacts_to_keep: text("digital_contacts"),
                 risk_of_being_found: text("digital_risk"),
-                spoke_with_child: child && !f.get("spoke_with_child").is_empty(),
-                spoke_with_parent: child && !f.get("spoke_with_parent").is_empty(),
-                parent_follows: child && !f.get("parent_follows").is_empty(),
+                spoke_with_child: child && f.checked("spoke_with_child"),
+                spoke_with_parent: child && f.checked("spoke_with_parent"),
+                parent_follows: child && f.checked("parent_follows"),
             },
             assessment: text("assessment"),
             reasoning: text("reasoning"),

@@ -119,7 +119,7 @@ impl PlanForm {
                 .max()
                 .map_or(0, |i| i + 1);
         let measures = (0..rows)
-            .filter(|i| text(&format!("measure_{i}_remove")).is_empty())
+            .filter(|i| !f.checked(&format!("measure_{i}_remove")))
             .map(|i| {
                 let field = |name: &str| text(&format!("measure_{i}_{name}"));
                 MeasureFields {
@@ -130,7 +130,7 @@ impl PlanForm {
                     from: field("from"),
                     until: field("until"),
                     answers: f.all(&format!("measure_{i}_answers")),
-                    restricts: !field("restricts").is_empty(),
+                    restricts: f.checked(&format!("measure_{i}_restricts")),
                 }
             })
             .filter(|m| {
