@@ -4,11 +4,11 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use super::session::{self, SessionState};
+use super::kept_forms;
+use super::session::SessionState;
 use super::token::tokens_equal;
 use crate::AppState;
 use crate::error::AppError;
@@ -16,10 +16,6 @@ use crate::error::AppError;
 pub const FIELD: &str = "csrf_token";
 /// The largest form Trygg accepts.
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
-
-/// Routes whose posts are not kept when the session has expired: there is
-/// nothing in them worth keeping, or they start a session themselves.
-const NOT_KEPT: [&str; 4] = ["/login", "/logout", "/setup", "/resume/discard"];
 
 pub async fn verify_csrf(
     State(state): State<AppState>,
@@ -53,9 +49,9 @@ pub async fn verify_csrf(
     match (&session, sent) {
         (SessionState::Active(s), Some(sent)) if tokens_equal(&s.csrf_token, sent) => {
             if s.has_pending {
-                // The kept form was sent again, or something else was: forget it
-                // only in the first case.
-                session::clear_pending(&state.db, s, Some(&path)).await?;
+                // The kept form was sent again, or something else was:
+                // forget it only in the first case.
+                kept_forms::forget(&state.db, s, Some(&path)).await?;
             }
             Ok(next
                 .run(Request::from_parts(parts, Body::from(bytes)))
@@ -67,23 +63,8 @@ pub async fn verify_csrf(
                 csrf_token,
             },
             Some(sent),
-        ) if tokens_equal(csrf_token, sent)
-            && !NOT_KEPT.contains(&path.as_str())
-            && sent_by_the_user(&parts.headers) =>
-        {
-            let kept = keepable_fields(fields);
-            let token = session::keep_pending(&state.db, *account_id, &path, &kept).await?;
-            Ok((
-                StatusCode::SEE_OTHER,
-                [
-                    (
-                        header::LOCATION,
-                        "/login".parse().map_err(AppError::internal)?,
-                    ),
-                    (header::SET_COOKIE, session::set_cookie(&token)),
-                ],
-            )
-                .into_response())
+        ) if tokens_equal(csrf_token, sent) => {
+            kept_forms::keep(&state.db, *account_id, &path, &parts.headers, fields).await
         }
         _ => Err(AppError::Csrf),
     }
@@ -108,22 +89,4 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
         None | Some("null") => true,
         Some(origin) => origin.split_once("://").map(|(_, host)| host) == text("host"),
     }
-}
-
-/// True when the user sent the form, not a script in the background (the
-/// plan's live warnings): only what the user sent is kept, and the user is
-/// sent to log in.
-fn sent_by_the_user(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get("sec-fetch-mode")
-        .is_none_or(|mode| mode == "navigate")
-}
-
-/// The fields worth keeping: never a password, never the old token.
-fn keepable_fields(fields: Vec<(String, String)>) -> String {
-    let kept: Vec<(String, String)> = fields
-        .into_iter()
-        .filter(|(name, _)| name != FIELD && !name.contains("password"))
-        .collect();
-    serde_urlencoded::to_string(kept).unwrap_or_default()
 }

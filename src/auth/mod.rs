@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod guard;
+pub mod kept_forms;
 pub mod password;
 pub mod permission;
 pub mod routes;

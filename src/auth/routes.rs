@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::guard::safe_next;
 use super::session::{self, CurrentUser, SessionState};
-use super::{password, throttle};
+use super::{kept_forms, password, throttle};
 use crate::AppState;
 use crate::accounts;
 use crate::audit::{self, AuditKind, Event};
@@ -390,7 +390,7 @@ async fn view_resume_get(
     session: SessionState,
 ) -> Result<Response, AppError> {
     let pending = match session.active() {
-        Some(s) => session::pending(&state.db, s).await?,
+        Some(s) => kept_forms::kept(&state.db, s).await?,
         None => None,
     };
     let Some(pending) = pending else {
@@ -408,7 +408,7 @@ async fn view_resume_discard_post(
     session: SessionState,
 ) -> Result<Response, AppError> {
     if let Some(s) = session.active() {
-        session::clear_pending(&state.db, s, None).await?;
+        kept_forms::forget(&state.db, s, None).await?;
     }
     Ok(Redirect::to("/?melding=forkastet").into_response())
 }

@@ -270,57 +270,6 @@ pub async fn end_all_for_account(
     Ok(())
 }
 
-/// A form posted to `path` after its session expired: kept in a new anonymous
-/// session until its author logs in again. Returns the new cookie token.
-pub async fn keep_pending(
-    db: &PgPool,
-    account_id: Uuid,
-    path: &str,
-    body: &str,
-) -> sqlx::Result<String> {
-    let (token, _) = start_anonymous(db, false).await?;
-    sqlx::query(
-        "INSERT INTO pending_submissions (session_id_hash, account_id, path, body)
-         VALUES ($1, $2, $3, $4)",
-    )
-    .bind(hash_token(&token))
-    .bind(account_id)
-    .bind(path)
-    .bind(body)
-    .execute(db)
-    .await?;
-    Ok(token)
-}
-
-pub struct Pending {
-    pub path: String,
-    pub fields: Vec<(String, String)>,
-}
-
-pub async fn pending(db: &PgPool, session: &Session) -> sqlx::Result<Option<Pending>> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT path, body FROM pending_submissions WHERE session_id_hash = $1")
-            .bind(&session.id_hash)
-            .fetch_optional(db)
-            .await?;
-    Ok(row.map(|(path, body)| Pending {
-        path,
-        fields: serde_urlencoded::from_str(&body).unwrap_or_default(),
-    }))
-}
-
-/// Forgets the kept form: discarded, or sent again to `path`.
-pub async fn clear_pending(db: &PgPool, session: &Session, path: Option<&str>) -> sqlx::Result<()> {
-    sqlx::query(
-        "DELETE FROM pending_submissions WHERE session_id_hash = $1 AND ($2::text IS NULL OR path = $2)",
-    )
-    .bind(&session.id_hash)
-    .bind(path)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 /// Middleware: puts the request's `SessionState` into its extensions.
 pub async fn load_session(
     axum::extract::State(state): axum::extract::State<crate::AppState>,
