@@ -67,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             (
                 "open cases",
                 ListFilter {
-                    open: Some(true),
+                    state: Some(trygg::cases::CaseState::Open),
                     ..ListFilter::default()
                 },
             ),

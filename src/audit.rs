@@ -9,158 +9,42 @@ use uuid::Uuid;
 
 use crate::auth::session::CurrentUser;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuditKind {
-    Login,
-    LoginFailed,
-    LoginRefusedLocked,
-    Lockout,
-    Logout,
-    PasswordChanged,
-    PasswordReset,
-    AccountCreated,
-    RoleChanged,
-    AccountDeactivated,
-    AccountReactivated,
-    CentreCreated,
-    CentreUpdated,
-    SetupCompleted,
-    CaseListViewed,
-    CaseCreated,
-    CaseViewed,
-    CaseUpdated,
-    ChildAdded,
-    ChildRemoved,
-    CaseAccessLogViewed,
-    MappingViewed,
-    MappingStarted,
-    MappingSaved,
-    MappingCompleted,
-    PlanViewed,
-    PlanPrinted,
-    PlanStarted,
-    PlanSaved,
-    PlanSubmitted,
-    PlanReturned,
-    PlanApproved,
-    PlanReviewsViewed,
-}
-
-impl AuditKind {
-    pub const ALL: [AuditKind; 33] = [
-        AuditKind::Login,
-        AuditKind::LoginFailed,
-        AuditKind::LoginRefusedLocked,
-        AuditKind::Lockout,
-        AuditKind::Logout,
-        AuditKind::PasswordChanged,
-        AuditKind::PasswordReset,
-        AuditKind::AccountCreated,
-        AuditKind::RoleChanged,
-        AuditKind::AccountDeactivated,
-        AuditKind::AccountReactivated,
-        AuditKind::CentreCreated,
-        AuditKind::CentreUpdated,
-        AuditKind::SetupCompleted,
-        AuditKind::CaseListViewed,
-        AuditKind::CaseCreated,
-        AuditKind::CaseViewed,
-        AuditKind::CaseUpdated,
-        AuditKind::ChildAdded,
-        AuditKind::ChildRemoved,
-        AuditKind::CaseAccessLogViewed,
-        AuditKind::MappingViewed,
-        AuditKind::MappingStarted,
-        AuditKind::MappingSaved,
-        AuditKind::MappingCompleted,
-        AuditKind::PlanViewed,
-        AuditKind::PlanPrinted,
-        AuditKind::PlanStarted,
-        AuditKind::PlanSaved,
-        AuditKind::PlanSubmitted,
-        AuditKind::PlanReturned,
-        AuditKind::PlanApproved,
-        AuditKind::PlanReviewsViewed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditKind::Login => "login",
-            AuditKind::LoginFailed => "login_failed",
-            AuditKind::LoginRefusedLocked => "login_refused_locked",
-            AuditKind::Lockout => "lockout",
-            AuditKind::Logout => "logout",
-            AuditKind::PasswordChanged => "password_changed",
-            AuditKind::PasswordReset => "password_reset",
-            AuditKind::AccountCreated => "account_created",
-            AuditKind::RoleChanged => "role_changed",
-            AuditKind::AccountDeactivated => "account_deactivated",
-            AuditKind::AccountReactivated => "account_reactivated",
-            AuditKind::CentreCreated => "centre_created",
-            AuditKind::CentreUpdated => "centre_updated",
-            AuditKind::SetupCompleted => "setup_completed",
-            AuditKind::CaseListViewed => "case_list_viewed",
-            AuditKind::CaseCreated => "case_created",
-            AuditKind::CaseViewed => "case_viewed",
-            AuditKind::CaseUpdated => "case_updated",
-            AuditKind::ChildAdded => "child_added",
-            AuditKind::ChildRemoved => "child_removed",
-            AuditKind::CaseAccessLogViewed => "case_access_log_viewed",
-            AuditKind::MappingViewed => "mapping_viewed",
-            AuditKind::MappingStarted => "mapping_started",
-            AuditKind::MappingSaved => "mapping_saved",
-            AuditKind::MappingCompleted => "mapping_completed",
-            AuditKind::PlanViewed => "plan_viewed",
-            AuditKind::PlanPrinted => "plan_printed",
-            AuditKind::PlanStarted => "plan_started",
-            AuditKind::PlanSaved => "plan_saved",
-            AuditKind::PlanSubmitted => "plan_submitted",
-            AuditKind::PlanReturned => "plan_returned",
-            AuditKind::PlanApproved => "plan_approved",
-            AuditKind::PlanReviewsViewed => "plan_reviews_viewed",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<AuditKind> {
-        AuditKind::ALL.into_iter().find(|k| k.as_str() == raw)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            AuditKind::Login => "Innlogging",
-            AuditKind::LoginFailed => "Mislykket innlogging",
-            AuditKind::LoginRefusedLocked => "Innlogging avvist: kontoen er sperret",
-            AuditKind::Lockout => "Konto sperret etter mislykkede forsøk",
-            AuditKind::Logout => "Utlogging",
-            AuditKind::PasswordChanged => "Passord endret",
-            AuditKind::PasswordReset => "Midlertidig passord satt",
-            AuditKind::AccountCreated => "Konto opprettet",
-            AuditKind::RoleChanged => "Rolle endret",
-            AuditKind::AccountDeactivated => "Konto deaktivert",
-            AuditKind::AccountReactivated => "Konto aktivert",
-            AuditKind::CentreCreated => "Krisesenter opprettet",
-            AuditKind::CentreUpdated => "Innstillinger for senteret endret",
-            AuditKind::SetupCompleted => "Førstegangsoppsett fullført",
-            AuditKind::CaseListViewed => "Saksliste vist",
-            AuditKind::CaseCreated => "Sak opprettet",
-            AuditKind::CaseViewed => "Sak lest",
-            AuditKind::CaseUpdated => "Sak endret",
-            AuditKind::ChildAdded => "Barn lagt til",
-            AuditKind::ChildRemoved => "Barn fjernet",
-            AuditKind::CaseAccessLogViewed => "Tilgangslogg lest",
-            AuditKind::MappingViewed => "Kartlegging lest",
-            AuditKind::MappingStarted => "Ny versjon av kartlegging påbegynt",
-            AuditKind::MappingSaved => "Kartlegging lagret",
-            AuditKind::MappingCompleted => "Kartlegging fullført",
-            AuditKind::PlanViewed => "Sikkerhetsplan lest",
-            AuditKind::PlanPrinted => "Utdrag av sikkerhetsplan åpnet for utskrift",
-            AuditKind::PlanStarted => "Ny versjon av sikkerhetsplan påbegynt",
-            AuditKind::PlanSaved => "Sikkerhetsplan lagret",
-            AuditKind::PlanSubmitted => "Sikkerhetsplan sendt til godkjenning",
-            AuditKind::PlanReturned => "Sikkerhetsplan returnert",
-            AuditKind::PlanApproved => "Sikkerhetsplan godkjent",
-            AuditKind::PlanReviewsViewed => "Planer til godkjenning vist",
-        }
+crate::code_enum! {
+    /// What an audit event records; stored by its code, shown by its label.
+    pub enum AuditKind {
+        Login = "login" "Innlogging",
+        LoginFailed = "login_failed" "Mislykket innlogging",
+        LoginRefusedLocked = "login_refused_locked" "Innlogging avvist: kontoen er sperret",
+        Lockout = "lockout" "Konto sperret etter mislykkede forsøk",
+        Logout = "logout" "Utlogging",
+        PasswordChanged = "password_changed" "Passord endret",
+        PasswordReset = "password_reset" "Midlertidig passord satt",
+        AccountCreated = "account_created" "Konto opprettet",
+        RoleChanged = "role_changed" "Rolle endret",
+        AccountDeactivated = "account_deactivated" "Konto deaktivert",
+        AccountReactivated = "account_reactivated" "Konto aktivert",
+        CentreCreated = "centre_created" "Krisesenter opprettet",
+        CentreUpdated = "centre_updated" "Innstillinger for senteret endret",
+        SetupCompleted = "setup_completed" "Førstegangsoppsett fullført",
+        CaseListViewed = "case_list_viewed" "Saksliste vist",
+        CaseCreated = "case_created" "Sak opprettet",
+        CaseViewed = "case_viewed" "Sak lest",
+        CaseUpdated = "case_updated" "Sak endret",
+        ChildAdded = "child_added" "Barn lagt til",
+        ChildRemoved = "child_removed" "Barn fjernet",
+        CaseAccessLogViewed = "case_access_log_viewed" "Tilgangslogg lest",
+        MappingViewed = "mapping_viewed" "Kartlegging lest",
+        MappingStarted = "mapping_started" "Ny versjon av kartlegging påbegynt",
+        MappingSaved = "mapping_saved" "Kartlegging lagret",
+        MappingCompleted = "mapping_completed" "Kartlegging fullført",
+        PlanViewed = "plan_viewed" "Sikkerhetsplan lest",
+        PlanPrinted = "plan_printed" "Utdrag av sikkerhetsplan åpnet for utskrift",
+        PlanStarted = "plan_started" "Ny versjon av sikkerhetsplan påbegynt",
+        PlanSaved = "plan_saved" "Sikkerhetsplan lagret",
+        PlanSubmitted = "plan_submitted" "Sikkerhetsplan sendt til godkjenning",
+        PlanReturned = "plan_returned" "Sikkerhetsplan returnert",
+        PlanApproved = "plan_approved" "Sikkerhetsplan godkjent",
+        PlanReviewsViewed = "plan_reviews_viewed" "Planer til godkjenning vist",
     }
 }
 
@@ -287,7 +171,7 @@ pub async fn record(db: impl PgExecutor<'_>, event: &Event<'_>) -> sqlx::Result<
     .bind(event.centre_id)
     .bind(event.actor_id)
     .bind(event.subject_account_id)
-    .bind(event.kind.as_str())
+    .bind(event.kind)
     .bind(event.detail)
     .bind(event.attempted_email)
     .bind(event.ip.map(|ip| ip.to_string()))
@@ -367,7 +251,7 @@ pub async fn list(
             .push(")");
     }
     if let Some(kind) = filter.kind {
-        q.push(" AND e.kind = ").push_bind(kind.as_str());
+        q.push(" AND e.kind = ").push_bind(kind);
     }
     if let Some(case_id) = filter.case_id {
         q.push(" AND e.case_id = ").push_bind(case_id);

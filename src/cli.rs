@@ -280,14 +280,14 @@ async fn user(db: sqlx::PgPool, action: UserCommand) -> CliResult {
         Err(CreateError::Database(e)) => return Err(e.into()),
     };
     let event = Event::from_cli(AuditKind::AccountCreated, centre.id, Some(account.id));
-    audit::record(&mut *tx, &event.detail(role.as_str())).await?;
+    audit::record(&mut *tx, &event.detail(role.code())).await?;
     tx.commit().await?;
     println!(
         "Added {} ({}) to \"{}\" as {}.",
         account.full_name,
         account.email,
         centre.name,
-        role.as_str()
+        role.code()
     );
     Ok(())
 }

@@ -26,6 +26,20 @@ macro_rules! code_enum {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $name { $( $(#[$vmeta])* $variant ),+ }
 
+        // Also inherent, so that callers and templates need no trait in scope.
+        impl $name {
+            pub const ALL: &'static [Self] = <$name as $crate::codes::Code>::ALL;
+            pub fn parse(raw: &str) -> Option<Self> {
+                <$name as $crate::codes::Code>::parse(raw)
+            }
+            pub fn code(self) -> &'static str {
+                <$name as $crate::codes::Code>::code(self)
+            }
+            pub fn label(self) -> &'static str {
+                <$name as $crate::codes::Code>::label(self)
+            }
+        }
+
         impl $crate::codes::Code for $name {
             const ALL: &'static [Self] = &[ $( $name::$variant ),+ ];
             fn code(self) -> &'static str {
@@ -87,7 +101,6 @@ macro_rules! code_enum {
 
 #[cfg(test)]
 mod tests {
-    use super::Code;
 
     crate::code_enum! {
         pub enum Colour { Red = "red" "Rød", DeepBlue = "deep_blue" "Mørkeblå" }
@@ -101,7 +114,8 @@ mod tests {
             assert_eq!(serde_json::from_str::<Colour>(&json).unwrap(), *c);
         }
         assert_eq!(Colour::parse(" deep_blue "), Some(Colour::DeepBlue));
-        assert_eq!(Colour::parse("Mørkeblå"), None);
+        assert_eq!(Colour::DeepBlue.label(), "Mørkeblå");
+        assert_eq!(Colour::parse("Mørkeblå"), None, "a label is not a code");
         assert_eq!(Colour::parse(""), None);
         assert!(serde_json::from_str::<Colour>("\"green\"").is_err());
     }

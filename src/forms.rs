@@ -68,15 +68,6 @@ pub fn required_text(
     value.to_owned()
 }
 
-/// The label of `code` among (code, label) `options`; "" for a code that is
-/// none of them (so it also tells whether a posted code is valid).
-pub fn option_label(options: &[(&'static str, &'static str)], code: &str) -> &'static str {
-    options
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("", |(_, l)| l)
-}
-
 /// An optional choice among a code enum's values: `None` for nothing
 /// chosen; `message` recorded for a value that is none of them.
 pub fn optional_code<C: Code>(

@@ -1,56 +1,17 @@
 //! Centres and the staff accounts that belong to them.
 
-use serde::Deserialize;
 use sqlx::{FromRow, PgExecutor};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::forms::FieldErrors;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Staff,
-    Coordinator,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Staff, Role::Coordinator, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Staff => "staff",
-            Role::Coordinator => "coordinator",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == raw.trim())
-    }
-
-    /// The roles as radio choices, `selected` ticked.
-    pub fn choices(selected: &str) -> Vec<crate::forms::Choice> {
-        crate::forms::Choice::list(
-            Role::ALL.map(|r| (r.as_str(), r.label())),
-            &[selected.to_owned()],
-        )
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Staff => "Ansatt",
-            Role::Coordinator => "Koordinator",
-            Role::Admin => "Administrator",
-        }
-    }
-}
-
-impl TryFrom<String> for Role {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Role::parse(&value).ok_or(value)
+crate::code_enum! {
+    /// What an account may do is `Role::permissions` (auth::permission).
+    pub enum Role {
+        Staff = "staff" "Ansatt",
+        Coordinator = "coordinator" "Koordinator",
+        Admin = "admin" "Administrator",
     }
 }
 
@@ -101,7 +62,6 @@ pub struct Account {
     pub centre_id: Uuid,
     pub email: String,
     pub full_name: String,
-    #[sqlx(try_from = "String")]
     pub role: Role,
     pub must_change_password: bool,
     pub active: bool,
@@ -223,7 +183,7 @@ pub async fn create_account(
     .bind(new.centre_id)
     .bind(new.email.as_str())
     .bind(new.full_name)
-    .bind(new.role.as_str())
+    .bind(new.role)
     .bind(new.password_hash)
     .bind(new.must_change_password)
     .fetch_one(db)
@@ -308,7 +268,7 @@ pub async fn set_password(
 pub async fn set_role(db: impl PgExecutor<'_>, id: Uuid, role: Role) -> sqlx::Result<()> {
     sqlx::query("UPDATE accounts SET role = $2 WHERE id = $1")
         .bind(id)
-        .bind(role.as_str())
+        .bind(role)
         .execute(db)
         .await?;
     Ok(())

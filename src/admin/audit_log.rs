@@ -29,7 +29,7 @@ struct AuditPage {
     page: Page,
     entries: Vec<Entry>,
     accounts: Vec<Account>,
-    kinds: [AuditKind; AuditKind::ALL.len()],
+    kinds: &'static [AuditKind],
     selected_user: String,
     selected_kind: String,
     /// The link to the next (older) page, when there is one.
@@ -57,7 +57,7 @@ pub async fn view_audit_get(
             params.push(("user", u.to_string()));
         }
         if let Some(k) = filter.kind {
-            params.push(("kind", k.as_str().to_owned()));
+            params.push(("kind", k.code().to_owned()));
         }
         if let Some(last) = entries.last() {
             params.push(("before", last.id.to_string()));
@@ -75,10 +75,7 @@ pub async fn view_audit_get(
         accounts: accounts::accounts_of_centre(&state.db, user.centre_id).await?,
         kinds: AuditKind::ALL,
         selected_user: filter.account_id.map(|u| u.to_string()).unwrap_or_default(),
-        selected_kind: filter
-            .kind
-            .map(|k| k.as_str().to_owned())
-            .unwrap_or_default(),
+        selected_kind: filter.kind.map(|k| k.code().to_owned()).unwrap_or_default(),
         older,
         is_first_page: filter.before.is_none(),
     })

@@ -122,9 +122,9 @@ struct TemporaryPasswordPage {
 pub async fn view_user_new_get(page: Page, _: Can<ManageAccounts>) -> Result<Response, AppError> {
     render(&NewUserPage {
         page,
-        roles: Role::choices(Role::Staff.as_str()),
+        roles: Choice::of(Role::ALL, &[Role::Staff.code().to_owned()]),
         form: NewUserForm {
-            role: Role::Staff.as_str().to_owned(),
+            role: Role::Staff.code().to_owned(),
             ..NewUserForm::default()
         },
         errors: FieldErrors::default(),
@@ -144,7 +144,7 @@ pub async fn view_user_new_post(
             StatusCode::UNPROCESSABLE_ENTITY,
             &NewUserPage {
                 page,
-                roles: Role::choices(&form.role),
+                roles: Choice::of(Role::ALL, std::slice::from_ref(&form.role)),
                 form,
                 errors,
             },
@@ -183,7 +183,7 @@ pub async fn view_user_new_post(
         Err(CreateError::Database(e)) => return Err(e.into()),
     };
     let event = Event::on_account(AuditKind::AccountCreated, &user, ip, account.id);
-    audit::record(&mut *tx, &event.detail(role.as_str())).await?;
+    audit::record(&mut *tx, &event.detail(role.code())).await?;
     tx.commit().await?;
 
     let response = render_with_status(
@@ -218,7 +218,7 @@ fn user_page(page: Page, user: &CurrentUser, account: Account, error: Option<&st
     UserPage {
         page,
         is_self: account.id == user.id,
-        roles: Role::choices(account.role.as_str()),
+        roles: Choice::of(Role::ALL, &[account.role.code().to_owned()]),
         view: AccountView { account },
         error: error.map(str::to_owned),
     }
@@ -287,7 +287,7 @@ pub async fn view_user_role_post(
     };
     let mut tx = state.db.begin().await?;
     accounts::set_role(&mut *tx, account.id, role).await?;
-    let detail = format!("{} → {}", account.role.as_str(), role.as_str());
+    let detail = format!("{} → {}", account.role.code(), role.code());
     let event = Event::on_account(AuditKind::RoleChanged, &user, ip, account.id);
     audit::record(&mut *tx, &event.detail(&detail)).await?;
     tx.commit().await?;

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::{Case, CaseFields, ChildFields, Person, VIOLENCE_KINDS};
+use super::{Case, CaseFields, CaseState, ChildFields, Person, ViolenceKind};
 use crate::forms::{self, Choice, FieldErrors, FormFields};
 use crate::locale;
 
@@ -56,13 +56,18 @@ impl CaseForm {
                 .contact_person_id
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
-            violence: case.violence_kinds.clone(),
+            violence: case
+                .violence_kinds
+                .iter()
+                .map(|v| v.code().to_owned())
+                .collect(),
             note: case.note.clone(),
             state: if case.closed_on.is_some() {
-                "closed"
+                CaseState::Closed
             } else {
-                "open"
+                CaseState::Open
             }
+            .code()
             .to_owned(),
             closed_on: date(case.closed_on),
             lock_version: case.lock_version.to_string(),
@@ -124,16 +129,19 @@ impl CaseForm {
         if contact.is_none() {
             errors.add("contact_person_id", "Velg beboerens kontaktperson.");
         }
-        if self
+        let mut violence_kinds: Vec<ViolenceKind> = self
             .violence
             .iter()
-            .any(|v| !VIOLENCE_KINDS.iter().any(|(code, _)| code == v))
-        {
+            .filter_map(|v| ViolenceKind::parse(v))
+            .collect();
+        if violence_kinds.len() != self.violence.len() {
             errors.add("violence", "Velg blant voldsformene i listen.");
         }
+        violence_kinds.sort_by_key(|v| v.code());
+        violence_kinds.dedup();
         let note = forms::optional_text(&mut errors, "note", &self.note, NOTE_MAX);
-        let closed_on = match self.state.as_str() {
-            "closed" => {
+        let closed_on = match CaseState::parse(&self.state) {
+            Some(CaseState::Closed) => {
                 let closed = forms::date_field(&mut errors, "closed_on", &self.closed_on, true);
                 if let (Some(a), Some(c)) = (arrival, closed) {
                     if c < a {
@@ -149,9 +157,6 @@ impl CaseForm {
         else {
             return Err(errors);
         };
-        let mut violence_kinds = self.violence.clone();
-        violence_kinds.sort();
-        violence_kinds.dedup();
         errors.into_result(|| CaseFields {
             resident_name,
             resident_birth_date,
@@ -171,13 +176,13 @@ impl CaseForm {
             .iter()
             .find(|(id, _)| id.to_string() == self.contact_person_id)
             .map_or_else(String::new, |(_, name)| name.clone());
-        let mut violence = self.violence.clone();
-        violence.sort();
-        let violence: Vec<&str> = violence
+        let mut violence: Vec<&str> = self
+            .violence
             .iter()
-            .map(|code| super::violence_label(code))
+            .map(|code| ViolenceKind::parse(code).map_or("Ukjent", ViolenceKind::label))
             .collect();
-        let state = if self.state == "closed" {
+        violence.sort();
+        let state = if CaseState::parse(&self.state) == Some(CaseState::Closed) {
             "Avsluttet"
         } else {
             "Åpen"
@@ -197,7 +202,7 @@ impl CaseForm {
     }
 
     pub fn violence_choices(&self) -> Vec<Choice> {
-        Choice::list(VIOLENCE_KINDS, &self.violence)
+        Choice::of(ViolenceKind::ALL, &self.violence)
     }
 
     pub fn contact_choices(&self, contact_people: &[(Uuid, String)]) -> Vec<Choice> {
@@ -209,15 +214,8 @@ impl CaseForm {
     }
 
     pub fn state_choices(&self) -> Vec<Choice> {
-        let state = if self.state == "closed" {
-            "closed"
-        } else {
-            "open"
-        };
-        Choice::list(
-            [("open", "Åpen"), ("closed", "Avsluttet (utflyttet)")],
-            &[state.to_owned()],
-        )
+        let state = CaseState::parse(&self.state).unwrap_or(CaseState::Open);
+        Choice::of(CaseState::ALL, &[state.code().to_owned()])
     }
 }
 

@@ -12,29 +12,39 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 
-/// The kinds of violence a case can name. R8: none of them is a reason to
-/// refuse a resident.
-pub const VIOLENCE_KINDS: [(&str, &str); 10] = [
-    ("physical", "Fysisk vold"),
-    ("psychological", "Psykisk vold"),
-    ("sexual", "Seksuell vold"),
-    ("economic", "Økonomisk eller materiell vold"),
-    ("digital", "Digital vold"),
-    ("threats", "Trusler"),
-    (
-        "social_control",
-        "Negativ sosial kontroll eller æresrelatert vold",
-    ),
-    ("trafficking", "Menneskehandel"),
-    ("witnessing", "Vitne til vold (barn)"),
-    ("other", "Annen vold"),
-];
+crate::code_enum! {
+    /// The kinds of violence a case can name. R8: none of them is a reason
+    /// to refuse a resident.
+    pub enum ViolenceKind {
+        Physical = "physical" "Fysisk vold",
+        Psychological = "psychological" "Psykisk vold",
+        Sexual = "sexual" "Seksuell vold",
+        Economic = "economic" "Økonomisk eller materiell vold",
+        Digital = "digital" "Digital vold",
+        Threats = "threats" "Trusler",
+        SocialControl = "social_control" "Negativ sosial kontroll eller æresrelatert vold",
+        Trafficking = "trafficking" "Menneskehandel",
+        Witnessing = "witnessing" "Vitne til vold (barn)",
+        Other = "other" "Annen vold",
+    }
+}
 
-pub fn violence_label(code: &str) -> &'static str {
-    VIOLENCE_KINDS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("Ukjent", |(_, label)| label)
+crate::code_enum! {
+    /// Whether the resident still lives at the centre.
+    pub enum CaseState {
+        Open = "open" "Åpen",
+        Closed = "closed" "Avsluttet (utflyttet)",
+    }
+}
+
+impl CaseState {
+    /// As the case list's filter names it.
+    pub fn plural(self) -> &'static str {
+        match self {
+            CaseState::Open => "Åpne",
+            CaseState::Closed => "Avsluttede",
+        }
+    }
 }
 
 crate::code_enum! {
@@ -52,7 +62,7 @@ pub struct Case {
     pub arrival_date: Date,
     pub planned_departure_date: Option<Date>,
     pub contact_person_id: Option<Uuid>,
-    pub violence_kinds: Vec<String>,
+    pub violence_kinds: Vec<ViolenceKind>,
     pub note: String,
     pub closed_on: Option<Date>,
     pub lock_version: i32,
@@ -190,7 +200,7 @@ pub struct CaseFields {
     pub arrival_date: Date,
     pub planned_departure_date: Option<Date>,
     pub contact_person_id: Uuid,
-    pub violence_kinds: Vec<String>,
+    pub violence_kinds: Vec<ViolenceKind>,
     pub note: String,
     pub closed_on: Option<Date>,
 }
@@ -361,8 +371,8 @@ pub async fn remove_child(
 /// Which cases the list shows.
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
-    /// `Some(true)`: open cases only; `Some(false)`: closed only.
-    pub open: Option<bool>,
+    /// Only open, or only closed, cases; all when `None`.
+    pub state: Option<CaseState>,
     pub contact_person_id: Option<Uuid>,
     /// Part of the name of anyone in the case.
     pub name: String,
@@ -428,11 +438,11 @@ pub fn list_query(
          WHERE c.centre_id = ",
     );
     q.push_bind(centre_id);
-    match filter.open {
-        Some(true) => {
+    match filter.state {
+        Some(CaseState::Open) => {
             q.push(" AND c.closed_on IS NULL");
         }
-        Some(false) => {
+        Some(CaseState::Closed) => {
             q.push(" AND c.closed_on IS NOT NULL");
         }
         None => {}

@@ -7,7 +7,6 @@ use time::Date;
 use uuid::Uuid;
 
 use crate::code_enum;
-use crate::codes::Code;
 
 code_enum! {
     /// M2: who took part and which sources were used.

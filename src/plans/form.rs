@@ -7,7 +7,6 @@ use time::Date;
 use uuid::Uuid;
 
 use super::content::{ChildPart, Content, Link, Measure, Party, Police, School, SchoolStart};
-use crate::codes::Code;
 use crate::forms::{self, Choice, FieldErrors, FormFields};
 
 pub const TEXT_MAX: usize = 2_000;

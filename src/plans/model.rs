@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use super::content::{Content, Link};
 use crate::code_enum;
-use crate::codes::Code;
 use crate::mapping;
 use crate::versioned::{self, Versioned};
 

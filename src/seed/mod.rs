@@ -8,8 +8,7 @@ use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::accounts::{self, EmailAddress, NewAccount, Role};
-use crate::cases::{PersonKind, VIOLENCE_KINDS};
-use crate::codes::Code;
+use crate::cases::{PersonKind, ViolenceKind};
 use crate::plans::content as plan;
 
 mod records;
@@ -268,10 +267,10 @@ async fn insert_batch(
                 .then(|| arrival + Duration::days(30 + rng.below(120) as i64)),
         );
         b.contacts.push(contact);
-        let kinds: Vec<&str> = VIOLENCE_KINDS
+        let kinds: Vec<&str> = ViolenceKind::ALL
             .iter()
             .filter(|_| rng.chance(25))
-            .map(|(code, _)| *code)
+            .map(|kind| kind.code())
             .collect();
         b.violence.push(kinds.join(","));
         b.notes.push("Fiktiv sak, laget av trygg seed.".into());

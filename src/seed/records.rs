@@ -6,7 +6,6 @@ use time::Duration;
 use uuid::Uuid;
 
 use super::{Batch, PlanBatch, Rng, SeedError};
-use crate::codes::Code;
 use crate::mapping::MappingState;
 use crate::mapping::content::{
     Answer, Assessment, Channel, Content, Fear, Participant, Relocation, Whose,

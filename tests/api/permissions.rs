@@ -212,7 +212,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
 
     let mut anonymous = app.browser();
     anonymous.get("/login").await;
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let user = app.user(&centre, role).await;
         let mut browser = app.signed_in(&user).await;
         for (method, route) in &routes {

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditKind, Event};
 use crate::auth::permission::{Can, grant::WriteCases};
+use crate::cases::CaseState;
 use crate::cases::form::CaseForm;
 use crate::error::AppError;
 use crate::forms::{Choice, FieldErrors, FormFields};
@@ -81,7 +82,7 @@ pub(super) async fn view_case_new_post(
 ) -> Result<Response, AppError> {
     let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
     let mut form = CaseForm::read(&fields);
-    form.state = "open".into();
+    form.state = CaseState::Open.code().into();
     let parsed = match form.parse(&contact_people) {
         Ok(parsed) => parsed,
         Err(errors) => {

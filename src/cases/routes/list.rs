@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::audit::{self, AuditKind, Event};
 use crate::auth::permission::{Can, grant::ReadCases};
 use crate::cases::form::contact_choices;
-use crate::cases::{CaseRow, ListFilter, PersonKind, PersonRow};
+use crate::cases::{CaseRow, CaseState, ListFilter, PersonKind, PersonRow};
 use crate::error::AppError;
 use crate::forms::{Choice, FormFields};
 use crate::http::ClientIp;
@@ -101,11 +101,7 @@ async fn list(
     let state_raw = query.state.unwrap_or_default();
     let contact_raw = query.contact.unwrap_or_default();
     let filter = ListFilter {
-        open: match state_raw.as_str() {
-            "open" => Some(true),
-            "closed" => Some(false),
-            _ => None,
-        },
+        state: CaseState::parse(&state_raw),
         contact_person_id: Uuid::parse_str(&contact_raw).ok(),
         name: name.clone(),
         page: query
@@ -131,7 +127,8 @@ async fn list(
         rows,
         search: name,
         states: Choice::list(
-            [("", "Alle"), ("open", "Åpne"), ("closed", "Avsluttede")],
+            std::iter::once(("", "Alle"))
+                .chain(CaseState::ALL.iter().map(|s| (s.code(), s.plural()))),
             std::slice::from_ref(&state_raw),
         ),
         contacts: contact_choices(&contact_people, &contact_raw, "Alle kontaktpersoner"),

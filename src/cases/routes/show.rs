@@ -54,7 +54,7 @@ impl CasePage {
         self.case
             .violence_kinds
             .iter()
-            .map(|code| crate::cases::violence_label(code))
+            .map(|kind| kind.label())
             .collect::<Vec<_>>()
             .join(", ")
     }
