@@ -1,4 +1,4 @@
-//! The audit log: one `record` call for every security event. It says who,
+//! The audit log: one `Event::record` for every security event. It says who,
 //! what, when and from where, and never what a record contains.
 
 use std::net::IpAddr;
@@ -160,25 +160,27 @@ impl<'a> Event<'a> {
     pub fn detail(self, detail: &'a str) -> Self {
         Event { detail, ..self }
     }
-}
 
-pub async fn record(db: impl PgExecutor<'_>, event: &Event<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_events
-            (centre_id, actor_id, subject_account_id, kind, detail, attempted_email, ip, case_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::inet, $8)",
-    )
-    .bind(event.centre_id)
-    .bind(event.actor_id)
-    .bind(event.subject_account_id)
-    .bind(event.kind)
-    .bind(event.detail)
-    .bind(event.attempted_email)
-    .bind(event.ip.map(|ip| ip.to_string()))
-    .bind(event.case_id)
-    .execute(db)
-    .await?;
-    Ok(())
+    /// The one writer of the audit log. For a change, `db` is the change's
+    /// transaction: if the event cannot be written, the change is not made.
+    pub async fn record(&self, db: impl PgExecutor<'_>) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_events
+                (centre_id, actor_id, subject_account_id, kind, detail, attempted_email, ip, case_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7::inet, $8)",
+        )
+        .bind(self.centre_id)
+        .bind(self.actor_id)
+        .bind(self.subject_account_id)
+        .bind(self.kind)
+        .bind(self.detail)
+        .bind(self.attempted_email)
+        .bind(self.ip.map(|ip| ip.to_string()))
+        .bind(self.case_id)
+        .execute(db)
+        .await?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, FromRow)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::accounts::{self, CreateError, EmailAddress, NewAccount, Role};
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::password;
 use crate::config::Config;
 use crate::db::Database;
@@ -210,11 +210,9 @@ async fn centre(db: sqlx::PgPool, action: CentreCommand) -> CliResult {
                 }
                 Err(CreateError::Database(e)) => return Err(e.into()),
             };
-            audit::record(
-                &mut *tx,
-                &Event::from_cli(AuditKind::CentreCreated, centre.id, None),
-            )
-            .await?;
+            Event::from_cli(AuditKind::CentreCreated, centre.id, None)
+                .record(&mut *tx)
+                .await?;
             tx.commit().await?;
             println!("Added centre \"{}\".", centre.name);
         }
@@ -280,7 +278,7 @@ async fn user(db: sqlx::PgPool, action: UserCommand) -> CliResult {
         Err(CreateError::Database(e)) => return Err(e.into()),
     };
     let event = Event::from_cli(AuditKind::AccountCreated, centre.id, Some(account.id));
-    audit::record(&mut *tx, &event.detail(role.code())).await?;
+    event.detail(role.code()).record(&mut *tx).await?;
     tx.commit().await?;
     println!(
         "Added {} ({}) to \"{}\" as {}.",

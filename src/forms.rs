@@ -122,6 +122,16 @@ impl Choice {
 pub struct FormFields(pub Vec<(String, String)>);
 
 impl FormFields {
+    /// A form as a browser would post these pairs (for tests and the CLI).
+    pub fn of(pairs: &[(&str, &str)]) -> Self {
+        FormFields(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
     /// The first value of `name`, or "".
     pub fn get(&self, name: &str) -> &str {
         self.0

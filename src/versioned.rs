@@ -11,7 +11,7 @@ use sqlx::types::Json;
 use sqlx::{Encode, FromRow, PgConnection, PgExecutor, PgPool, Postgres, Type};
 use uuid::Uuid;
 
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::codes::Code;
 use crate::error::AppError;
 
@@ -90,6 +90,20 @@ pub async fn unfinished<R: Versioned>(
     .bind(R::FINISHED)
     .fetch_optional(db)
     .await
+}
+
+/// `rows` keyed by person, as a value per person of `people`, in their
+/// order; a person without a row gets the default (no versions).
+pub fn per_person<T: Default + Clone>(people: &[Uuid], rows: &[(Uuid, T)]) -> Vec<T> {
+    people
+        .iter()
+        .map(|id| {
+            rows.iter()
+                .find(|(person, _)| person == id)
+                .map(|(_, value)| value.clone())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Starts the next version from the newest one (`next` makes its content
@@ -219,7 +233,7 @@ pub async fn target<R: Versioned>(
     }
     let mut tx = db.begin().await?;
     if start_next::<R>(&mut tx, person_id, author, next, extra).await? {
-        audit::record(&mut *tx, started).await?;
+        started.record(&mut *tx).await?;
     }
     tx.commit().await?;
     let r = unfinished::<R>(db, person_id)
@@ -341,6 +355,23 @@ pub fn compare_rows(from_rows: Vec<Row>, to_rows: Vec<Row>) -> Vec<Compared> {
         );
     }
     out
+}
+
+/// Two versions of a person's mapping or plan, side by side.
+#[derive(askama::Template)]
+#[template(path = "compare.html")]
+pub struct ComparePage {
+    pub page: crate::http::page::Page,
+    pub case: crate::cases::Case,
+    pub person: crate::cases::Person,
+    /// The record's page, and its name in the link back ("Kartleggingen").
+    pub base: String,
+    pub back: &'static str,
+    pub title: &'static str,
+    pub heading: String,
+    pub from: i32,
+    pub to: i32,
+    pub rows: Vec<Compared>,
 }
 
 /// Only what differs: what a conflict or a review shows.

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
 use crate::accounts::{self, Centre};
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, grant::ManageCentre};
 use crate::error::AppError;
 use crate::forms::FormFields;
@@ -67,7 +67,7 @@ pub async fn view_centre_post(
             "skjermet adresse: ja → nei"
         };
         let event = Event::by(AuditKind::CentreUpdated, &user, ip).detail(detail);
-        audit::record(&mut *tx, &event).await?;
+        event.record(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(Redirect::to("/admin/centre?melding=senter-lagret").into_response())

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
 use crate::accounts::{self, Account, AccountFields, CreateError, NewAccount, Role};
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, grant::ManageAccounts};
 use crate::auth::session::{self, CurrentUser};
 use crate::auth::{password, token};
@@ -183,7 +183,7 @@ pub async fn view_user_new_post(
         Err(CreateError::Database(e)) => return Err(e.into()),
     };
     let event = Event::on_account(AuditKind::AccountCreated, &user, ip, account.id);
-    audit::record(&mut *tx, &event.detail(role.code())).await?;
+    event.detail(role.code()).record(&mut *tx).await?;
     tx.commit().await?;
 
     let response = render_with_status(
@@ -289,7 +289,7 @@ pub async fn view_user_role_post(
     accounts::set_role(&mut *tx, account.id, role).await?;
     let detail = format!("{} → {}", account.role.code(), role.code());
     let event = Event::on_account(AuditKind::RoleChanged, &user, ip, account.id);
-    audit::record(&mut *tx, &event.detail(&detail)).await?;
+    event.detail(&detail).record(&mut *tx).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/users/{}?melding=rolle-endret", account.id)).into_response())
 }
@@ -338,7 +338,9 @@ async fn set_active(
         session::end_all_for_account(&mut *tx, account.id, None).await?;
         AuditKind::AccountDeactivated
     };
-    audit::record(&mut *tx, &Event::on_account(kind, &user, ip, account.id)).await?;
+    Event::on_account(kind, &user, ip, account.id)
+        .record(&mut *tx)
+        .await?;
     tx.commit().await?;
     let notice = if active { "aktivert" } else { "deaktivert" };
     Ok(Redirect::to(&format!("/admin/users/{}?melding={notice}", account.id)).into_response())
@@ -363,11 +365,9 @@ pub async fn view_user_password_post(
     let mut tx = state.db.begin().await?;
     accounts::set_password(&mut *tx, account.id, &hash, true).await?;
     session::end_all_for_account(&mut *tx, account.id, None).await?;
-    audit::record(
-        &mut *tx,
-        &Event::on_account(AuditKind::PasswordReset, &user, ip, account.id),
-    )
-    .await?;
+    Event::on_account(AuditKind::PasswordReset, &user, ip, account.id)
+        .record(&mut *tx)
+        .await?;
     tx.commit().await?;
     render(&TemporaryPasswordPage {
         page,

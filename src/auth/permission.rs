@@ -17,8 +17,28 @@ use super::session::CurrentUser;
 use crate::accounts::Role;
 use crate::error::AppError;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Permission {
+/// Declares each permission once: as a `Permission` value for the table
+/// and the guards, and as a type in `grant` for `Can<P>`.
+macro_rules! permissions {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Permission { $($(#[$doc])* $name),* }
+
+        /// The permissions as types: `Can<grant::DecidePlans>`.
+        pub mod grant {
+            use super::{Grant, Permission};
+            $(
+                #[doc = concat!("`Permission::", stringify!($name), "` as a type.")]
+                pub struct $name;
+                impl Grant for $name {
+                    const PERMISSION: Permission = Permission::$name;
+                }
+            )*
+        }
+    };
+}
+
+permissions! {
     /// Read the centre's cases, mappings and plans (U1).
     ReadCases,
     /// Create and change cases, children, mappings and plans (U1).
@@ -33,6 +53,11 @@ pub enum Permission {
     ManageCentre,
     /// Read the centre's audit log.
     ReadAudit,
+}
+
+/// A permission as a type, for `Can<P>`.
+pub trait Grant: Send + Sync {
+    const PERMISSION: Permission;
 }
 
 impl Role {
@@ -62,35 +87,6 @@ impl CurrentUser {
     pub fn may(&self, permission: Permission) -> bool {
         self.role.may(permission)
     }
-}
-
-/// A permission as a type, for `Can<P>`.
-pub trait Grant: Send + Sync {
-    const PERMISSION: Permission;
-}
-
-macro_rules! grants {
-    ($($name:ident),* $(,)?) => {$(
-        #[doc = concat!("`Can<", stringify!($name), ">`: the user holds `Permission::", stringify!($name), "`.")]
-        pub struct $name;
-        impl Grant for $name {
-            const PERMISSION: Permission = Permission::$name;
-        }
-    )*};
-}
-
-/// The permissions as types: `Can<grant::DecidePlans>`.
-pub mod grant {
-    use super::{Grant, Permission};
-    grants!(
-        ReadCases,
-        WriteCases,
-        ReadAccessLog,
-        DecidePlans,
-        ManageAccounts,
-        ManageCentre,
-        ReadAudit,
-    );
 }
 
 /// The signed-in user, known to hold `P`; derefs to `CurrentUser`.

@@ -14,7 +14,7 @@ use super::session::{self, CurrentUser, SessionState};
 use super::{kept_forms, password, throttle};
 use crate::AppState;
 use crate::accounts;
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormFields};
 use crate::http::ClientIp;
@@ -190,7 +190,9 @@ async fn view_login_post(
     let event = |kind| Event::login(kind, known, &email, ip);
 
     if locked {
-        audit::record(&state.db, &event(AuditKind::LoginRefusedLocked)).await?;
+        event(AuditKind::LoginRefusedLocked)
+            .record(&state.db)
+            .await?;
         return render_with_status(
             StatusCode::TOO_MANY_REQUESTS,
             &again(FieldErrors::default(), Some(LOCKED)),
@@ -200,10 +202,10 @@ async fn view_login_post(
         Some(a) if password_ok && a.active => a,
         _ => {
             let mut tx = state.db.begin().await?;
-            audit::record(&mut *tx, &event(AuditKind::LoginFailed)).await?;
+            event(AuditKind::LoginFailed).record(&mut *tx).await?;
             let locked_now = throttle::record_failure(&mut tx, &email).await?;
             if locked_now {
-                audit::record(&mut *tx, &event(AuditKind::Lockout)).await?;
+                event(AuditKind::Lockout).record(&mut *tx).await?;
             }
             tx.commit().await?;
             return if locked_now {
@@ -224,7 +226,7 @@ async fn view_login_post(
     throttle::clear(&mut *tx, &email).await?;
     accounts::record_login(&mut *tx, account.id).await?;
     let (token, carried_form) = session::start_for_account(&mut tx, &session, account.id).await?;
-    audit::record(&mut *tx, &event(AuditKind::Login)).await?;
+    event(AuditKind::Login).record(&mut *tx).await?;
     tx.commit().await?;
 
     let target = if account.must_change_password {
@@ -252,11 +254,9 @@ async fn view_logout_post(
     if let Some(s) = session.active() {
         session::end(&mut *tx, &s.id_hash).await?;
     }
-    audit::record(
-        &mut *tx,
-        &Event::on_account(AuditKind::Logout, &user, ip, user.id),
-    )
-    .await?;
+    Event::on_account(AuditKind::Logout, &user, ip, user.id)
+        .record(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok((
         [(header::SET_COOKIE, session::clear_cookie())],
@@ -367,11 +367,9 @@ async fn view_password_post(
     // Someone who knew the old password is signed out everywhere.
     let keep = session.active().map(|s| s.id_hash.as_slice());
     session::end_all_for_account(&mut *tx, user.id, keep).await?;
-    audit::record(
-        &mut *tx,
-        &Event::on_account(AuditKind::PasswordChanged, &user, ip, user.id),
-    )
-    .await?;
+    Event::on_account(AuditKind::PasswordChanged, &user, ip, user.id)
+        .record(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to("/?melding=passord-endret").into_response())
 }

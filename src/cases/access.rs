@@ -11,7 +11,7 @@ use sqlx::PgPool;
 
 use super::{Case, Person};
 use crate::AppState;
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, Grant, Permission};
 use crate::error::AppError;
 use crate::http::{ClientIp, PersonPath};
@@ -38,7 +38,7 @@ impl<P: Grant> PersonOf<P> {
 
     /// Records that the one who asks read this page (`kind`).
     pub async fn record_read(&self, db: &PgPool, kind: AuditKind) -> Result<(), AppError> {
-        Ok(audit::record(db, &self.event(kind)).await?)
+        Ok(self.event(kind).record(db).await?)
     }
 }
 

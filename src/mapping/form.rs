@@ -386,22 +386,13 @@ pub struct RiskRow {
 mod tests {
     use super::*;
 
-    fn posted(pairs: &[(&str, &str)]) -> FormFields {
-        FormFields(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
-    }
-
     #[test]
     fn a_posted_mapping_parses_into_typed_values() {
         let previous = Content::empty(true);
         let contact = previous.risks[0].id.to_string();
         let form = MappingForm::read(
             &previous,
-            &posted(&[
+            &FormFields::of(&[
                 ("participants", "child"),
                 ("participants", "police"),
                 ("conversation_dates", "1.2.2026, 2026-02-08"),
@@ -445,7 +436,7 @@ mod tests {
         let contact = previous.risks[0].id.to_string();
         let form = MappingForm::read(
             &previous,
-            &posted(&[
+            &FormFields::of(&[
                 ("risk_0_id", &contact),
                 ("participants", "child"), // a child's option, in an adult's mapping
                 ("conversation_dates", "12.11.2026, i går"),

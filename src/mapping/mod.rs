@@ -96,18 +96,20 @@ pub async fn statuses(db: impl PgExecutor<'_>, people: &[Uuid]) -> sqlx::Result<
     .bind(MappingState::Draft)
     .fetch_all(db)
     .await?;
-    Ok(people
-        .iter()
-        .map(|id| {
-            rows.iter()
-                .find(|(person, _, _)| person == id)
-                .map(|(_, completed, draft)| Status {
-                    completed: *completed,
-                    has_draft: draft.unwrap_or(false),
-                })
-                .unwrap_or_default()
+    let rows: Vec<(Uuid, Status)> = rows
+        .into_iter()
+        .map(|(person, completed, draft)| {
+            let has_draft = draft.unwrap_or(false);
+            (
+                person,
+                Status {
+                    completed,
+                    has_draft,
+                },
+            )
         })
-        .collect())
+        .collect();
+    Ok(versioned::per_person(people, &rows))
 }
 
 /// Every version of a person's mapping, newest first.

@@ -11,14 +11,14 @@ use axum::routing::{get, post};
 use super::form::MappingForm;
 use super::{Version, next_content};
 use crate::AppState;
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::permission::grant::{ReadCases, WriteCases};
 use crate::cases::access::PersonOf;
 use crate::cases::{Case, Person};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
-use crate::versioned::{self, CompareQuery, Compared, Sections, Target, sections};
+use crate::versioned::{self, ComparePage, CompareQuery, Compared, Sections, Target, sections};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -75,7 +75,7 @@ async fn view_mapping_get(
         .iter()
         .find(|v| !v.is_draft())
         .map(|v| (v.version, sections(v.content.rows())));
-    audit::record(&state.db, &viewed).await?;
+    viewed.record(&state.db).await?;
     render(&OverviewPage {
         page,
         base: url(&case, &person),
@@ -97,7 +97,7 @@ async fn view_mapping_draft_post(
     } = at;
     let mut tx = state.db.begin().await?;
     if super::start_draft(&mut tx, person.id, person.is_child(), user.id).await? {
-        audit::record(&mut *tx, &started).await?;
+        started.record(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("{}/edit", url(&case, &person))).into_response())
@@ -136,7 +136,7 @@ async fn view_mapping_edit_get(
     let Some(draft) = super::draft(&state.db, person.id).await? else {
         return Ok(Redirect::to(&url(&case, &person)).into_response());
     };
-    audit::record(&state.db, &viewed).await?;
+    viewed.record(&state.db).await?;
     render(&EditPage {
         page,
         base: url(&case, &person),
@@ -235,7 +235,9 @@ async fn view_mapping_edit_post(
     } else {
         AuditKind::MappingSaved
     };
-    audit::record(&mut *tx, &Event::on_case(kind, &user, ip, case.id)).await?;
+    Event::on_case(kind, &user, ip, case.id)
+        .record(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(if complete {
         Redirect::to(&format!("{base}?melding=kartlegging-fullfort"))
@@ -269,7 +271,7 @@ async fn view_mapping_version_get(
     let version = super::version(&state.db, person.id, n)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::record(&state.db, &viewed).await?;
+    viewed.record(&state.db).await?;
     render(&VersionPage {
         page,
         base: url(&case, &person),
@@ -278,18 +280,6 @@ async fn view_mapping_version_get(
         person,
         version,
     })
-}
-
-#[derive(Template)]
-#[template(path = "mapping/compare.html")]
-struct ComparePage {
-    page: Page,
-    case: Case,
-    person: Person,
-    base: String,
-    from: i32,
-    to: i32,
-    rows: Vec<Compared>,
 }
 
 async fn view_mapping_compare_get(
@@ -307,10 +297,13 @@ async fn view_mapping_compare_get(
     let to = super::version(&state.db, person.id, to_n)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::record(&state.db, &viewed).await?;
+    viewed.record(&state.db).await?;
     render(&ComparePage {
         page,
         base: url(&case, &person),
+        back: "Kartleggingen",
+        title: "Sammenligning av versjoner",
+        heading: person.name.clone(),
         rows: super::rows::compare(&from.content, &to.content),
         case,
         person,

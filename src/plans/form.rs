@@ -432,15 +432,6 @@ pub struct MeasureRow {
 mod tests {
     use super::*;
 
-    fn posted(pairs: &[(&str, &str)]) -> FormFields {
-        FormFields(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
-    }
-
     #[test]
     fn measures_parse_with_parties_dates_and_only_offered_links() {
         let fear = Link {
@@ -452,7 +443,7 @@ mod tests {
         let fear_id = fear.id.to_string();
         let form = PlanForm::read(
             true,
-            &posted(&[
+            &FormFields::of(&[
                 ("measure_0_text", "Følges til skolen"),
                 ("measure_0_party", "parent"),
                 ("measure_0_from", "1.12.2026"),
@@ -494,7 +485,7 @@ mod tests {
     fn a_bad_row_names_itself_and_keeps_what_was_typed() {
         let form = PlanForm::read(
             false,
-            &posted(&[
+            &FormFields::of(&[
                 ("measure_0_text", "Ok"),
                 ("measure_0_party", "resident"),
                 ("measure_1_text", "Skolen passer på"),

@@ -192,18 +192,19 @@ pub async fn statuses(db: impl PgExecutor<'_>, people: &[Uuid]) -> sqlx::Result<
     .bind(PlanState::Approved)
     .fetch_all(db)
     .await?;
-    Ok(people
-        .iter()
-        .map(|id| {
-            rows.iter()
-                .find(|(person, _, _)| person == id)
-                .map(|(_, approved, open)| Status {
-                    approved: *approved,
-                    open_state: *open,
-                })
-                .unwrap_or_default()
+    let rows: Vec<(Uuid, Status)> = rows
+        .into_iter()
+        .map(|(person, approved, open_state)| {
+            (
+                person,
+                Status {
+                    approved,
+                    open_state,
+                },
+            )
         })
-        .collect())
+        .collect();
+    Ok(versioned::per_person(people, &rows))
 }
 
 /// How the next version starts: from the newest approved one (or empty),

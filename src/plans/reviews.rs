@@ -20,7 +20,7 @@ use super::model::{self, Decision, Plan};
 use super::routes::url;
 use super::view::{Basis, PlanView};
 use crate::AppState;
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, grant::DecidePlans};
 use crate::auth::session::CurrentUser;
 use crate::cases::{self, Case, Person};
@@ -94,11 +94,9 @@ async fn view_reviews_get(
             }
         })
         .collect();
-    audit::record(
-        &state.db,
-        &Event::by(AuditKind::PlanReviewsViewed, &user, ip),
-    )
-    .await?;
+    Event::by(AuditKind::PlanReviewsViewed, &user, ip)
+        .record(&state.db)
+        .await?;
     render(&ReviewsPage { page, rows, more })
 }
 
@@ -377,7 +375,9 @@ impl Review<'_> {
         } else {
             AuditKind::PlanReturned
         };
-        audit::record(&mut *tx, &Event::on_case(kind, user, ip, case.id)).await?;
+        Event::on_case(kind, user, ip, case.id)
+            .record(&mut *tx)
+            .await?;
         tx.commit().await?;
         let notice = if approve {
             "plan-godkjent"
@@ -405,11 +405,9 @@ async fn view_review_get(
     }
     .page(Typed::fresh(), FieldErrors::default(), false)
     .await?;
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::PlanViewed, &user, ip, case_id),
-    )
-    .await?;
+    Event::on_case(AuditKind::PlanViewed, &user, ip, case_id)
+        .record(&state.db)
+        .await?;
     render(&review)
 }
 
@@ -487,19 +485,10 @@ async fn view_review_approve_post(
 mod tests {
     use super::*;
 
-    fn posted(pairs: &[(&str, &str)]) -> FormFields {
-        FormFields(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
-    }
-
     #[test]
     fn an_approval_needs_a_reason_only_when_the_version_says_so() {
         let today = Date::from_calendar_date(2026, time::Month::November, 24).unwrap();
-        let form = ApproveForm::read(&posted(&[
+        let form = ApproveForm::read(&FormFields::of(&[
             ("next_review", " 22.12.2026 "),
             ("lock_version", "3"),
         ]));
@@ -514,13 +503,13 @@ mod tests {
     #[test]
     fn a_return_needs_a_comment_and_reads_a_bad_version_as_none() {
         assert!(
-            ReturnForm::read(&posted(&[("comment", "  ")]))
+            ReturnForm::read(&FormFields::of(&[("comment", "  ")]))
                 .parse()
                 .unwrap_err()
                 .get("comment")
                 .is_some()
         );
-        let returning = ReturnForm::read(&posted(&[
+        let returning = ReturnForm::read(&FormFields::of(&[
             ("comment", "Mer om skolen"),
             ("lock_version", "x"),
         ]))

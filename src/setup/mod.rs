@@ -13,7 +13,7 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use crate::AppState;
 use crate::accounts::{self, AccountFields, NewAccount, Role};
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::password;
 use crate::auth::routes::with_cookie;
 use crate::auth::session::{self, SessionState};
@@ -221,7 +221,9 @@ async fn view_setup_post(
     .map_err(AppError::internal)?;
     delete_tokens(&mut *tx).await?;
     for kind in [AuditKind::SetupCompleted, AuditKind::Login] {
-        audit::record(&mut *tx, &Event::setup(kind, centre.id, admin.id, ip)).await?;
+        Event::setup(kind, centre.id, admin.id, ip)
+            .record(&mut *tx)
+            .await?;
     }
     let (token, _) = session::start_for_account(&mut tx, &session, admin.id).await?;
     tx.commit().await?;

@@ -85,7 +85,7 @@ async fn audit_log_pages_fifty_at_a_time() {
             centre.id,
             Some(admin.id),
         );
-        trygg::audit::record(&app.db, &event).await.unwrap();
+        event.record(&app.db).await.unwrap();
     }
     let mut browser = app.signed_in(&admin).await;
     let first = browser.get("/admin/audit").await;

@@ -29,11 +29,9 @@ pub(super) async fn view_access_log_get(
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
     let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::CaseAccessLogViewed, &user, ip, id),
-    )
-    .await?;
+    Event::on_case(AuditKind::CaseAccessLogViewed, &user, ip, id)
+        .record(&state.db)
+        .await?;
     let filter = Filter {
         case_id: Some(case.id),
         ..Filter::default()

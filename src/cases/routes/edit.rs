@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, grant::WriteCases};
 use crate::cases::CaseState;
 use crate::cases::form::CaseForm;
@@ -94,11 +94,9 @@ pub(super) async fn view_case_new_post(
     };
     let mut tx = state.db.begin().await?;
     let id = crate::cases::create(&mut tx, user.centre_id, &parsed, false).await?;
-    audit::record(
-        &mut *tx,
-        &Event::on_case(AuditKind::CaseCreated, &user, ip, id),
-    )
-    .await?;
+    Event::on_case(AuditKind::CaseCreated, &user, ip, id)
+        .record(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/cases/{id}")).into_response())
 }
@@ -113,11 +111,9 @@ pub(super) async fn view_case_edit_get(
     let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
     let resident = crate::cases::resident_of(&state.db, case.id).await?;
     let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::CaseViewed, &user, ip, id),
-    )
-    .await?;
+    Event::on_case(AuditKind::CaseViewed, &user, ip, id)
+        .record(&state.db)
+        .await?;
     let form = CaseForm::from_case(&case, &resident);
     render(&form_page(
         page,
@@ -171,11 +167,9 @@ pub(super) async fn view_case_edit_post(
             ),
         );
     }
-    audit::record(
-        &mut *tx,
-        &Event::on_case(AuditKind::CaseUpdated, &user, ip, id),
-    )
-    .await?;
+    Event::on_case(AuditKind::CaseUpdated, &user, ip, id)
+        .record(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/cases/{id}?melding=sak-lagret")).into_response())
 }

@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, grant::ReadCases};
 use crate::cases::form::contact_choices;
 use crate::cases::{CaseRow, CaseState, ListFilter, PersonKind, PersonRow};
@@ -120,7 +120,9 @@ async fn list(
             ListRow { case, people: mine }
         })
         .collect();
-    audit::record(&state.db, &Event::by(AuditKind::CaseListViewed, &user, ip)).await?;
+    Event::by(AuditKind::CaseListViewed, &user, ip)
+        .record(&state.db)
+        .await?;
     let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
     render(&ListPage {
         page,

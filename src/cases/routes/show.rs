@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::Permission;
 use crate::auth::permission::{
     Can,
@@ -114,11 +114,9 @@ pub(super) async fn view_case_get(
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
     let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
-    audit::record(
-        &state.db,
-        &Event::on_case(AuditKind::CaseViewed, &user, ip, id),
-    )
-    .await?;
+    Event::on_case(AuditKind::CaseViewed, &user, ip, id)
+        .record(&state.db)
+        .await?;
     render(
         &case_page(
             &state,
@@ -152,11 +150,9 @@ pub(super) async fn view_child_add_post(
     };
     let mut tx = state.db.begin().await?;
     crate::cases::add_child(&mut *tx, &case, &child).await?;
-    audit::record(
-        &mut *tx,
-        &Event::on_case(AuditKind::ChildAdded, &user, ip, id),
-    )
-    .await?;
+    Event::on_case(AuditKind::ChildAdded, &user, ip, id)
+        .record(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/cases/{id}?melding=barn-lagt-til")).into_response())
 }
@@ -172,11 +168,9 @@ pub(super) async fn view_child_remove_post(
     if !crate::cases::remove_child(&mut *tx, &case, path.id("person_id")?).await? {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &mut *tx,
-        &Event::on_case(AuditKind::ChildRemoved, &user, ip, case.id),
-    )
-    .await?;
+    Event::on_case(AuditKind::ChildRemoved, &user, ip, case.id)
+        .record(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/cases/{}?melding=barn-fjernet", case.id)).into_response())
 }

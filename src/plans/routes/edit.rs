@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::url;
 use crate::AppState;
-use crate::audit::{self, AuditKind, Event};
+use crate::audit::{AuditKind, Event};
 use crate::auth::permission::grant::WriteCases;
 use crate::cases::access::PersonOf;
 use crate::cases::{Case, Person};
@@ -41,7 +41,7 @@ pub(super) async fn view_plan_draft_post(
     };
     let mut tx = state.db.begin().await?;
     if model::start_draft(&mut tx, person.id, person.is_child(), &mapping, user.id).await? {
-        audit::record(&mut *tx, &started).await?;
+        started.record(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("{base}/edit")).into_response())
@@ -115,7 +115,7 @@ pub(super) async fn view_plan_edit_get(
     let newest = mapping::newest_completed(&state.db, person.id)
         .await?
         .map(|m| m.version);
-    audit::record(&state.db, &viewed).await?;
+    viewed.record(&state.db).await?;
     render(&EditPage {
         page,
         base,
@@ -200,7 +200,9 @@ pub(super) async fn view_plan_edit_post(
                 true => AuditKind::PlanSubmitted,
                 false => AuditKind::PlanSaved,
             };
-            audit::record(&mut *tx, &Event::on_case(kind, &user, ip, case.id)).await?;
+            Event::on_case(kind, &user, ip, case.id)
+                .record(&mut *tx)
+                .await?;
             tx.commit().await?;
             let to = if submit {
                 format!("{base}?melding=plan-sendt")

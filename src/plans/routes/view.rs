@@ -6,7 +6,7 @@ use axum::response::Response;
 
 use super::url;
 use crate::AppState;
-use crate::audit::{self, AuditKind};
+use crate::audit::AuditKind;
 use crate::auth::permission::grant::ReadCases;
 use crate::cases::access::PersonOf;
 use crate::cases::{Case, Person};
@@ -15,7 +15,7 @@ use crate::http::page::{Page, render};
 use crate::mapping;
 use crate::plans::model::{self, Plan};
 use crate::plans::view::{self, PlanView};
-use crate::versioned::{CompareQuery, Compared};
+use crate::versioned::{ComparePage, CompareQuery};
 
 #[derive(Template)]
 #[template(path = "plans/overview.html")]
@@ -66,7 +66,7 @@ pub(super) async fn view_plan_get(
         Some(plan) => Some(PlanView::load(&state.db, user.centre_id, &person, plan).await?),
         None => None,
     };
-    audit::record(&state.db, &viewed).await?;
+    viewed.record(&state.db).await?;
     render(&OverviewPage {
         page,
         base: url(case.id, person.id),
@@ -116,18 +116,6 @@ pub(super) async fn view_plan_version_get(
     })
 }
 
-#[derive(Template)]
-#[template(path = "plans/compare.html")]
-struct ComparePage {
-    page: Page,
-    case: Case,
-    person: Person,
-    base: String,
-    from: i32,
-    to: i32,
-    rows: Vec<Compared>,
-}
-
 pub(super) async fn view_plan_compare_get(
     State(state): State<AppState>,
     page: Page,
@@ -146,10 +134,13 @@ pub(super) async fn view_plan_compare_get(
         .await?
         .ok_or(AppError::NotFound)?;
     let rows = view::compare(&state.db, user.centre_id, &person, &from, &to).await?;
-    audit::record(&state.db, &viewed).await?;
+    viewed.record(&state.db).await?;
     render(&ComparePage {
         page,
         base: url(case.id, person.id),
+        back: "Sikkerhetsplanen",
+        title: "Sammenligning av planversjoner",
+        heading: format!("Sikkerhetsplan for {}", person.name),
         rows,
         case,
         person,
