@@ -45,6 +45,8 @@ crate::code_enum! {
         PlanReturned = "plan_returned" "Sikkerhetsplan returnert",
         PlanApproved = "plan_approved" "Sikkerhetsplan godkjent",
         PlanReviewsViewed = "plan_reviews_viewed" "Planer til godkjenning vist",
+        FlagRaised = "flag_raised" "Oppgave meldt av den planlagte sjekken",
+        FlagResolved = "flag_resolved" "Oppgave løst",
     }
 }
 
@@ -156,6 +158,17 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// Something Trygg's own scheduled work did to a case (a flag raised):
+    /// no actor, no address.
+    pub fn by_the_system(kind: AuditKind, centre_id: Uuid, case_id: Uuid, detail: &'a str) -> Self {
+        Event {
+            centre_id: Some(centre_id),
+            case_id: Some(case_id),
+            detail,
+            ..Event::new(kind, None)
+        }
+    }
+
     /// With a short fixed description, such as "staff → admin".
     pub fn detail(self, detail: &'a str) -> Self {
         Event { detail, ..self }
@@ -177,6 +190,36 @@ impl<'a> Event<'a> {
         .bind(self.attempted_email)
         .bind(self.ip.map(|ip| ip.to_string()))
         .bind(self.case_id)
+        .execute(db)
+        .await?;
+        Ok(())
+    }
+
+    /// Many events in one statement (a scan's), as `record` writes each.
+    pub async fn record_all(db: impl PgExecutor<'_>, events: &[Event<'_>]) -> sqlx::Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let column = |f: fn(&Event<'_>) -> Option<Uuid>| events.iter().map(f).collect::<Vec<_>>();
+        sqlx::query(
+            "INSERT INTO audit_events
+                (centre_id, actor_id, subject_account_id, kind, detail, attempted_email, ip, case_id)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                                  $6::text[], $7::inet[], $8::uuid[])",
+        )
+        .bind(column(|e| e.centre_id))
+        .bind(column(|e| e.actor_id))
+        .bind(column(|e| e.subject_account_id))
+        .bind(events.iter().map(|e| e.kind).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.detail).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.attempted_email).collect::<Vec<_>>())
+        .bind(
+            events
+                .iter()
+                .map(|e| e.ip.map(|ip| ip.to_string()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|e| e.case_id))
         .execute(db)
         .await?;
         Ok(())
@@ -210,7 +253,10 @@ impl Entry {
             .split(" → ")
             .map(|part| match part {
                 "cli" => "via kommandolinjen",
-                other => crate::accounts::Role::parse(other).map_or(other, |r| r.label()),
+                other => crate::accounts::Role::parse(other)
+                    .map(|r| r.label())
+                    .or_else(|| crate::flags::FlagKind::parse(other).map(|k| k.label()))
+                    .unwrap_or(other),
             })
             .collect::<Vec<_>>()
             .join(" → ")

@@ -40,6 +40,12 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// The review flags (U4, P10), for cron or systemd users; the server
+    /// also scans on its own.
+    Reviews {
+        #[command(subcommand)]
+        action: ReviewsCommand,
+    },
     /// Fill the database with fictitious cases, for a demo or a benchmark.
     Seed {
         /// Make this many new centres, each with four accounts (the default: 1).
@@ -55,6 +61,15 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum ReviewsCommand {
+    /// Raise and resolve the flags now; prints how many.
+    Scan,
+    /// Send today's digest to every coordinator now, if TRYGG_SMTP_URL is
+    /// set and it has not gone out today.
+    Digest,
 }
 
 #[derive(Subcommand)]
@@ -141,6 +156,9 @@ pub fn main() -> ExitCode {
             Command::Serve => crate::serve(config).await,
             Command::Centre { action } => with_database(&config, |db| centre(db, action)).await,
             Command::User { action } => with_database(&config, |db| user(db, action)).await,
+            Command::Reviews { action } => {
+                with_database(&config, |db| reviews(db, &config, action)).await
+            }
             Command::Seed {
                 centres,
                 centre,
@@ -190,6 +208,24 @@ where
     let result = task(db.pool.clone()).await;
     db.close().await;
     result
+}
+
+async fn reviews(db: sqlx::PgPool, config: &Config, action: ReviewsCommand) -> CliResult {
+    let today = crate::locale::today();
+    match action {
+        ReviewsCommand::Scan => {
+            let scanned = crate::flags::scan(&db, &config.rules, today, None).await?;
+            println!(
+                "Raised {} flag(s), resolved {}.",
+                scanned.raised, scanned.resolved
+            );
+        }
+        ReviewsCommand::Digest => {
+            let sent = crate::jobs::digest::send_digests(&db, config, today).await?;
+            println!("Sent {sent} digest(s).");
+        }
+    }
+    Ok(())
 }
 
 async fn centre(db: sqlx::PgPool, action: CentreCommand) -> CliResult {

@@ -18,6 +18,15 @@ pub struct Config {
     pub db_max_connections: u32,
     /// `TRYGG_LOG`: tracing filter, e.g. `info` or `trygg=debug`.
     pub log_filter: String,
+    /// `TRYGG_REVIEW_SCAN_INTERVAL`, `TRYGG_DEPARTURE_REVIEW_DAYS`,
+    /// `TRYGG_MAPPING_DUE_DAYS`: when the review scan flags what.
+    pub rules: crate::flags::Rules,
+    /// `TRYGG_SMTP_URL`: where the daily digest is sent from; none, no mail.
+    pub smtp_url: Option<String>,
+    /// `TRYGG_MAIL_FROM`: the digest's sender.
+    pub mail_from: String,
+    /// `TRYGG_PUBLIC_URL`: Trygg's address as users reach it, for links in mail.
+    pub public_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +94,66 @@ impl Config {
             });
         }
 
+        let number = |var: &'static str, default: i32, range: std::ops::RangeInclusive<i32>| {
+            let raw = get(var).unwrap_or_else(|| default.to_string());
+            match raw.trim().parse::<i32>() {
+                Ok(n) if range.contains(&n) => Ok(n),
+                _ => Err(ConfigError {
+                    var,
+                    value: raw,
+                    reason: format!(
+                        "expected a whole number of days from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                }),
+            }
+        };
+        let interval_raw = get("TRYGG_REVIEW_SCAN_INTERVAL").unwrap_or_else(|| "15m".into());
+        let scan_interval = parse_interval(&interval_raw).ok_or_else(|| ConfigError {
+            var: "TRYGG_REVIEW_SCAN_INTERVAL",
+            value: interval_raw.clone(),
+            reason: "expected a duration from 10s to 24h, such as 15m, 900s or 1h".into(),
+        })?;
+        let rules = crate::flags::Rules {
+            departure_review_days: number("TRYGG_DEPARTURE_REVIEW_DAYS", 14, 1..=90)?,
+            mapping_due_days: number("TRYGG_MAPPING_DUE_DAYS", 7, 1..=60)?,
+            plan_due_days: crate::flags::Rules::default().plan_due_days,
+            scan_interval,
+        };
+
+        let smtp_url = get("TRYGG_SMTP_URL");
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError {
+                    var: "TRYGG_SMTP_URL",
+                    value: "(hidden)".into(),
+                    reason:
+                        "expected a URL such as smtp://localhost:25 or smtps://user:password@host"
+                            .into(),
+                });
+            }
+        }
+        let mail_from = get("TRYGG_MAIL_FROM").unwrap_or_else(|| "trygg@localhost".into());
+        if mail_from.parse::<lettre::Address>().is_err() {
+            return Err(ConfigError {
+                var: "TRYGG_MAIL_FROM",
+                value: mail_from,
+                reason: "expected an e-mail address".into(),
+            });
+        }
+        let public_url = get("TRYGG_PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError {
+                var: "TRYGG_PUBLIC_URL",
+                value: public_url,
+                reason: "expected a URL such as https://trygg.example.no".into(),
+            });
+        }
+
         Ok(Config {
             addr,
             database_url,
@@ -92,6 +161,28 @@ impl Config {
             data_dir_is_default,
             db_max_connections,
             log_filter,
+            rules,
+            smtp_url,
+            mail_from,
+            public_url,
         })
     }
+}
+
+/// `15m`, `900s`, `1h` or a number of seconds; from 10 seconds to a day.
+fn parse_interval(raw: &str) -> Option<std::time::Duration> {
+    let raw = raw.trim();
+    let (number, unit) = match raw.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => raw.split_at(at),
+        None => (raw, "s"),
+    };
+    let seconds = number.parse::<u64>().ok()?.checked_mul(match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return None,
+    })?;
+    (10..=86_400)
+        .contains(&seconds)
+        .then(|| std::time::Duration::from_secs(seconds))
 }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod flags;
 pub mod forms;
 pub mod http;
 pub mod jobs;
@@ -45,6 +46,18 @@ use db::Database;
 #[derive(Clone)]
 pub struct AppState {
     pub db: PgPool,
+    /// When the review scan flags what; a change to a case re-scans it.
+    pub rules: flags::Rules,
+}
+
+impl AppState {
+    /// With the default rules (the tests' state).
+    pub fn new(db: PgPool) -> Self {
+        AppState {
+            db,
+            rules: flags::Rules::default(),
+        }
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -135,9 +148,10 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let (stop_jobs, jobs_stopped) = watch::channel(false);
-    let jobs = jobs::spawn(db.pool.clone(), jobs_stopped);
+    let jobs = jobs::spawn(db.pool.clone(), config.clone(), jobs_stopped);
     let app = router(AppState {
         db: db.pool.clone(),
+        rules: config.rules,
     });
     axum::serve(
         listener,

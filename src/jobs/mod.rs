@@ -1,22 +1,42 @@
 //! Scheduled work, run in the server process. Every task is safe to run in
 //! several Trygg processes at once.
 
+pub mod digest;
+
 use std::time::Duration;
 
 use sqlx::PgPool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-const EVERY: Duration = Duration::from_secs(5 * 60);
+use crate::config::Config;
 
-pub fn spawn(db: PgPool, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+const PURGE_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// The purge, the review scan (at start, then every
+/// `TRYGG_REVIEW_SCAN_INTERVAL`) and the daily digest, until `shutdown`.
+pub fn spawn(db: PgPool, config: Config, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(EVERY);
+        let mut purge = tokio::time::interval(PURGE_EVERY);
+        let mut scan = tokio::time::interval(config.rules.scan_interval);
+        let mut digest = tokio::time::interval(digest::CHECK_EVERY);
         loop {
             tokio::select! {
-                _ = interval.tick() => {
+                _ = purge.tick() => {
                     if let Err(e) = purge_expired(&db).await {
                         tracing::warn!(error = %e, "purging expired sessions failed");
+                    }
+                }
+                _ = scan.tick() => {
+                    let today = crate::locale::today();
+                    match crate::flags::scan(&db, &config.rules, today, None).await {
+                        Ok(s) => tracing::info!(raised = s.raised, resolved = s.resolved, "review scan"),
+                        Err(e) => tracing::warn!(error = %e, "the review scan failed"),
+                    }
+                }
+                _ = digest.tick() => {
+                    if let Err(e) = digest::send_if_due(&db, &config).await {
+                        tracing::warn!(error = %e, "the daily digest failed");
                     }
                 }
                 _ = shutdown.changed() => break,

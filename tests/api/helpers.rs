@@ -143,7 +143,7 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
-    let app = trygg::router(trygg::AppState { db: db.clone() });
+    let app = trygg::router(trygg::AppState::new(db.clone()));
     tokio::spawn(async move {
         axum::serve(
             listener,

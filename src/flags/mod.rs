@@ -1,0 +1,88 @@
+//! Reviews that never slip (U4, P10): a scan raises a flag per person for
+//! each thing that needs doing — a review that is overdue, a plan to revise
+//! before the planned departure, a plan behind its mapping, a mapping or a
+//! plan that is late, a relocation to consider (§ 4 c) — and resolves it
+//! when its cause goes away. `scan` is the one writer of flags; the work
+//! lists, the dashboard and the case pages read them.
+
+mod scan;
+pub mod view;
+
+use std::time::Duration;
+
+use crate::code_enum;
+pub use scan::{Scanned, scan};
+
+code_enum! {
+    /// What a flag says needs doing.
+    pub enum FlagKind {
+        OverdueReview = "overdue_review" "Forsinket revisjon",
+        ReviewBeforeDeparture = "review_before_departure" "Revisjon før utflytting",
+        PlanBehindMapping = "plan_behind_mapping" "Planen bygger på en eldre kartlegging",
+        NoMapping = "no_mapping" "Kartlegging mangler",
+        NoPlan = "no_plan" "Godkjent sikkerhetsplan mangler",
+        RelocationToConsider = "relocation_to_consider" "Flytting må vurderes (§ 4 c)",
+    }
+}
+
+impl FlagKind {
+    /// Most urgent first: the order of the work lists.
+    pub const BY_URGENCY: [FlagKind; 6] = [
+        FlagKind::OverdueReview,
+        FlagKind::ReviewBeforeDeparture,
+        FlagKind::RelocationToConsider,
+        FlagKind::NoMapping,
+        FlagKind::NoPlan,
+        FlagKind::PlanBehindMapping,
+    ];
+
+    /// What the work list says of a flag's day (`due_on`), `days` from today
+    /// (negative: in the past).
+    pub fn when(self, days: i32) -> String {
+        let ago = -days;
+        match self {
+            FlagKind::ReviewBeforeDeparture => match days {
+                0 => "Flytter ut i dag".into(),
+                1 => "Flytter ut i morgen".into(),
+                n => format!("Flytter ut om {n} dager"),
+            },
+            FlagKind::OverdueReview => match ago {
+                1 => "1 dag på overtid".into(),
+                n => format!("{n} dager på overtid"),
+            },
+            FlagKind::NoMapping | FlagKind::NoPlan => match ago {
+                0 => "Frist i dag".into(),
+                1 => "Fristen gikk ut i går".into(),
+                n => format!("Fristen gikk ut for {n} dager siden"),
+            },
+            FlagKind::PlanBehindMapping | FlagKind::RelocationToConsider => match ago {
+                0 => "Siden i dag".into(),
+                n => format!("Siden for {n} dager siden"),
+            },
+        }
+    }
+}
+
+/// What the scan counts as late. From the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    /// P10: a plan is revised within this many days before a planned departure.
+    pub departure_review_days: i32,
+    /// A person's first mapping is due this many days after arrival.
+    pub mapping_due_days: i32,
+    /// A person's first approved plan is due this many days after arrival.
+    pub plan_due_days: i32,
+    /// How often the server scans.
+    pub scan_interval: Duration,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            departure_review_days: 14,
+            mapping_due_days: 7,
+            plan_due_days: 14,
+            scan_interval: Duration::from_secs(15 * 60),
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Open flags as the pages show them: counts for the dashboard, people for
+//! the work lists, tags for the case list and the case page. Every query is
+//! within one centre and served by `review_flags_centre_open_idx` or
+//! `review_flags_case_open_idx`.
+
+use sqlx::{FromRow, PgExecutor};
+use time::Date;
+use uuid::Uuid;
+
+use super::FlagKind;
+
+/// An open flag and whom it is about.
+#[derive(Clone, Debug, FromRow)]
+pub struct Flagged {
+    pub kind: FlagKind,
+    pub person_id: Uuid,
+    pub case_id: Uuid,
+    pub person_name: String,
+    pub due_on: Date,
+}
+
+impl Flagged {
+    /// "3 dager på overtid", "Flytter ut om 5 dager"…, as of `today`.
+    pub fn when(&self, today: Date) -> String {
+        self.kind.when((self.due_on - today).whole_days() as i32)
+    }
+
+    pub fn due(&self) -> String {
+        crate::locale::date(self.due_on)
+    }
+}
+
+const FLAGGED: &str = "SELECT f.kind, f.person_id, f.case_id, pe.name AS person_name, f.due_on
+     FROM review_flags f JOIN persons pe ON pe.id = f.person_id";
+
+/// The centre's open flags of `kind`, most urgent (earliest day) first, at
+/// most `limit`.
+pub async fn of_kind(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    kind: FlagKind,
+    limit: i64,
+) -> sqlx::Result<Vec<Flagged>> {
+    sqlx::query_as(&format!(
+        "{FLAGGED} WHERE f.centre_id = $1 AND f.kind = $2 AND f.resolved_at IS NULL
+         ORDER BY f.due_on, f.id LIMIT $3"
+    ))
+    .bind(centre_id)
+    .bind(kind)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The centre's open flags about people whose contact person is `account`
+/// (their own, or their case's), most urgent kind first.
+pub async fn mine(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    account: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<Flagged>> {
+    let mut flagged: Vec<Flagged> = sqlx::query_as(&format!(
+        "{FLAGGED} JOIN cases c ON c.id = f.case_id
+         WHERE f.centre_id = $1 AND f.resolved_at IS NULL
+           AND (pe.contact_person_id = $2 OR c.contact_person_id = $2)
+         ORDER BY f.due_on, f.id LIMIT $3"
+    ))
+    .bind(centre_id)
+    .bind(account)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    flagged.sort_by_key(|f| urgency(f.kind));
+    Ok(flagged)
+}
+
+/// How many open flags of each kind the centre has, most urgent kind first;
+/// kinds without flags are left out.
+pub async fn counts(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+) -> sqlx::Result<Vec<(FlagKind, i64)>> {
+    let mut counts: Vec<(FlagKind, i64)> = sqlx::query_as(
+        "SELECT kind, count(*) FROM review_flags
+         WHERE centre_id = $1 AND resolved_at IS NULL GROUP BY kind",
+    )
+    .bind(centre_id)
+    .fetch_all(db)
+    .await?;
+    counts.sort_by_key(|(kind, _)| urgency(*kind));
+    Ok(counts)
+}
+
+/// The open flags of the people of `cases` (of the centre), as (person, kind).
+pub async fn of_cases(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    cases: &[Uuid],
+) -> sqlx::Result<Vec<(Uuid, FlagKind)>> {
+    let mut flags: Vec<(Uuid, FlagKind)> = sqlx::query_as(
+        "SELECT person_id, kind FROM review_flags
+         WHERE case_id = ANY($1) AND centre_id = $2 AND resolved_at IS NULL",
+    )
+    .bind(cases)
+    .bind(centre_id)
+    .fetch_all(db)
+    .await?;
+    flags.sort_by_key(|(_, kind)| urgency(*kind));
+    Ok(flags)
+}
+
+fn urgency(kind: FlagKind) -> usize {
+    FlagKind::BY_URGENCY
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(usize::MAX)
+}

@@ -1,0 +1,187 @@
+//! The two decision forms of a review, as typed and parsed: return with a
+//! comment, or approve with the next review date (P10) and, where the
+//! version needs one, a reason (P7).
+
+use time::{Date, Duration};
+
+use crate::forms::{self, FieldErrors, FormFields};
+use crate::locale;
+
+/// P10: an approved plan is reviewed again within four weeks unless the
+/// coordinator sets another date, and never more than a year on.
+const DEFAULT_REVIEW_WEEKS: i64 = 4;
+const LONGEST_REVIEW_DAYS: i64 = 366;
+
+/// What the two decision forms show: as typed, or fresh.
+pub(super) struct Typed {
+    pub(super) comment: String,
+    pub(super) reason: String,
+    pub(super) next_review: String,
+}
+
+impl Typed {
+    pub(super) fn fresh() -> Self {
+        Typed {
+            comment: String::new(),
+            reason: String::new(),
+            next_review: locale::date(locale::today() + Duration::weeks(DEFAULT_REVIEW_WEEKS)),
+        }
+    }
+}
+
+/// The version a decision form was read at; an unreadable one is 0, which
+/// no version has (they start at 1), so the decision is a conflict.
+fn read_at(lock_version: &str) -> i32 {
+    lock_version.parse().unwrap_or(0)
+}
+
+/// The return form as typed.
+pub(super) struct ReturnForm {
+    comment: String,
+    lock_version: String,
+}
+
+/// Returning a version: what must change, and the version read.
+#[derive(Debug)]
+pub(super) struct Returning {
+    pub(super) comment: String,
+    pub(super) read_at: i32,
+}
+
+impl ReturnForm {
+    pub(super) fn read(f: &FormFields) -> Self {
+        ReturnForm {
+            comment: f.get("comment").trim().to_owned(),
+            lock_version: f.get("lock_version").to_owned(),
+        }
+    }
+
+    pub(super) fn parse(&self) -> Result<Returning, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let comment = forms::required_text(
+            &mut errors,
+            "comment",
+            &self.comment,
+            "hva som må endres",
+            5_000,
+        );
+        errors.into_result(|| Returning {
+            comment,
+            read_at: read_at(&self.lock_version),
+        })
+    }
+
+    pub(super) fn typed(&self) -> Typed {
+        Typed {
+            comment: self.comment.clone(),
+            ..Typed::fresh()
+        }
+    }
+}
+
+/// The approval form as typed.
+pub(super) struct ApproveForm {
+    next_review: String,
+    reason: String,
+    lock_version: String,
+}
+
+/// Approving a version: when it is reviewed next, why measures without a
+/// fear or threat are kept, and the version read.
+#[derive(Debug)]
+pub(super) struct Approval {
+    pub(super) next_review_on: Date,
+    pub(super) reason: String,
+    pub(super) read_at: i32,
+}
+
+impl ApproveForm {
+    pub(super) fn read(f: &FormFields) -> Self {
+        ApproveForm {
+            next_review: f.get("next_review").trim().to_owned(),
+            reason: f.get("reason").trim().to_owned(),
+            lock_version: f.get("lock_version").to_owned(),
+        }
+    }
+
+    /// `needs_reason` when a measure answers no fear or threat (P7): the
+    /// version decides it, not the form.
+    pub(super) fn parse(&self, today: Date, needs_reason: bool) -> Result<Approval, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let next_review = forms::date_field(&mut errors, "next_review", &self.next_review, true);
+        if let Some(day) = next_review {
+            if day <= today {
+                errors.add(
+                    "next_review",
+                    "Neste revisjon må være etter i dag, for eksempel om fire uker.",
+                );
+            } else if day > today + Duration::days(LONGEST_REVIEW_DAYS) {
+                errors.add(
+                    "next_review",
+                    "Neste revisjon må være innen ett år. Planen skal revideres jevnlig.",
+                );
+            }
+        }
+        let reason = forms::optional_text(&mut errors, "reason", &self.reason, 5_000);
+        if needs_reason && reason.is_empty() {
+            errors.add(
+                "reason",
+                "Noen tiltak svarer ikke på noen frykt eller trussel. Begrunn hvorfor de likevel trengs, eller returner planen.",
+            );
+        }
+        let (Some(next_review_on), true) = (next_review, errors.is_empty()) else {
+            return Err(errors);
+        };
+        Ok(Approval {
+            next_review_on,
+            reason,
+            read_at: read_at(&self.lock_version),
+        })
+    }
+
+    pub(super) fn typed(&self) -> Typed {
+        Typed {
+            comment: String::new(),
+            reason: self.reason.clone(),
+            next_review: self.next_review.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_approval_needs_a_reason_only_when_the_version_says_so() {
+        let today = Date::from_calendar_date(2026, time::Month::November, 24).unwrap();
+        let form = ApproveForm::read(&FormFields::of(&[
+            ("next_review", " 22.12.2026 "),
+            ("lock_version", "3"),
+        ]));
+        let approval = form.parse(today, false).unwrap();
+        assert_eq!(approval.next_review_on, today + Duration::weeks(4));
+        assert_eq!(approval.read_at, 3);
+        let errors = form.parse(today, true).unwrap_err();
+        assert!(errors.get("reason").is_some(), "P7");
+        assert_eq!(form.typed().next_review, "22.12.2026");
+    }
+
+    #[test]
+    fn a_return_needs_a_comment_and_reads_a_bad_version_as_none() {
+        assert!(
+            ReturnForm::read(&FormFields::of(&[("comment", "  ")]))
+                .parse()
+                .unwrap_err()
+                .get("comment")
+                .is_some()
+        );
+        let returning = ReturnForm::read(&FormFields::of(&[
+            ("comment", "Mer om skolen"),
+            ("lock_version", "x"),
+        ]))
+        .parse()
+        .unwrap();
+        assert_eq!(returning.read_at, 0);
+    }
+}
