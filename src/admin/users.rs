@@ -285,6 +285,10 @@ pub async fn view_user_role_post(
             );
         }
     };
+    if role == account.role {
+        // Nothing changes, so nothing is recorded.
+        return Ok(Redirect::to(&format!("/admin/users/{}", account.id)).into_response());
+    }
     let mut tx = state.db.begin().await?;
     accounts::set_role(&mut *tx, account.id, role).await?;
     let detail = format!("{} → {}", account.role.code(), role.code());
@@ -329,6 +333,13 @@ async fn set_active(
             &user_page(page, &user, account, Some(NOT_YOURSELF)),
         );
     }
+    let notice = if active { "aktivert" } else { "deaktivert" };
+    if account.active == active {
+        // Already so: nothing changes, nothing is recorded.
+        return Ok(
+            Redirect::to(&format!("/admin/users/{}?melding={notice}", account.id)).into_response(),
+        );
+    }
     let mut tx = state.db.begin().await?;
     accounts::set_active(&mut *tx, account.id, active).await?;
     let kind = if active {
@@ -342,7 +353,6 @@ async fn set_active(
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
-    let notice = if active { "aktivert" } else { "deaktivert" };
     Ok(Redirect::to(&format!("/admin/users/{}?melding={notice}", account.id)).into_response())
 }
 

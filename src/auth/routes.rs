@@ -340,8 +340,14 @@ async fn view_password_post(
     let current_password_error = if throttle::is_locked(&state.db, &user.email).await? {
         Some(LOCKED)
     } else if !password::verify(form.current_password.clone(), Some(stored)).await {
+        // A wrong password here is a failed login like any other.
+        let known = Some((user.centre_id, user.id));
+        let event = |kind| Event::login(kind, known, &user.email, ip);
         let mut tx = state.db.begin().await?;
-        throttle::record_failure(&mut tx, &user.email).await?;
+        event(AuditKind::LoginFailed).record(&mut *tx).await?;
+        if throttle::record_failure(&mut tx, &user.email).await? {
+            event(AuditKind::Lockout).record(&mut *tx).await?;
+        }
         tx.commit().await?;
         Some("Passordet stemmer ikke. Skriv inn passordet du logget inn med.")
     } else {

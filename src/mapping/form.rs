@@ -170,6 +170,12 @@ impl MappingForm {
             errors.add("participants", "Velg blant deltakerne i listen.");
         }
         let mut conversation_dates: Vec<Date> = Vec::new();
+        forms::optional_text(
+            &mut errors,
+            "conversation_dates",
+            &self.conversation_dates,
+            500,
+        );
         for raw in self
             .conversation_dates
             .split(',')
@@ -457,5 +463,18 @@ mod tests {
         }
         assert_eq!(form.conversation_dates, "12.11.2026, i går");
         assert_eq!(form.assessment, "catastrophic");
+    }
+
+    #[test]
+    fn conversation_dates_have_a_limit_like_every_text() {
+        let previous = Content::empty(false);
+        let many = vec!["12.11.2026"; 60].join(", ");
+        let form = MappingForm::read(&previous, &FormFields::of(&[("conversation_dates", &many)]));
+        assert!(
+            form.parse(&previous)
+                .unwrap_err()
+                .get("conversation_dates")
+                .is_some()
+        );
     }
 }

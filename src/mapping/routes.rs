@@ -199,7 +199,9 @@ async fn view_mapping_edit_post(
                     case,
                     person,
                     version: draft.version,
-                    lock_version: read_at,
+                    // Restarted on someone else's completed version: the
+                    // next save must show what they wrote, not overwrite it.
+                    lock_version: if restarted { 0 } else { read_at },
                     form,
                     errors,
                     conflict: None,

@@ -233,3 +233,49 @@ async fn a_change_whose_audit_event_cannot_be_written_does_not_happen() {
         "only the login page's anonymous session; no signed-in one"
     );
 }
+
+/// The log says what happened, and only that: a role set to what it was, or
+/// an account deactivated twice, records nothing the second time; a wrong
+/// current password when changing it is a failed login like any other.
+#[tokio::test]
+async fn the_audit_log_records_changes_that_happened_and_failed_password_checks() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let admin = app.user(&centre, Role::Admin).await;
+    let staff = app.user(&centre, Role::Staff).await;
+    let mut browser = app.signed_in(&admin).await;
+    browser.get(&format!("/admin/users/{}", staff.id)).await;
+    for _ in 0..2 {
+        let same = browser
+            .post(
+                &format!("/admin/users/{}/role", staff.id),
+                &[("role", "staff")],
+            )
+            .await;
+        assert_eq!(same.status, 303);
+        let off = browser
+            .post(&format!("/admin/users/{}/deactivate", staff.id), &[])
+            .await;
+        assert_eq!(off.status, 303);
+    }
+    let kinds = app.audit_kinds_for(staff.id).await;
+    let count = |kind: &str| kinds.iter().filter(|k| *k == kind).count();
+    assert_eq!(count("role_changed"), 0, "{kinds:?}");
+    assert_eq!(count("account_deactivated"), 1, "{kinds:?}");
+
+    let mut own = app.signed_in(&admin).await;
+    own.get("/account/password").await;
+    let wrong = own
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "ikke mitt passord i det hele tatt"),
+                ("new_password", "en helt ny og lang setning"),
+                ("new_password_confirm", "en helt ny og lang setning"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    let kinds = app.audit_kinds_for(admin.id).await;
+    assert!(kinds.iter().any(|k| k == "login_failed"), "{kinds:?}");
+}

@@ -1,6 +1,7 @@
 //! Mappings and plans stored before their content was typed (dates as the
 //! text staff typed, "" for a choice not made) load as typed values after
-//! the migration that converts them (M5, P2–P4).
+//! the migration that converts them (M5, P2–P4) — also where the text had
+//! spaces Rust's trim took away but SQL's btrim would not.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -48,7 +49,7 @@ async fn content_stored_before_it_was_typed_loads_as_typed_values() {
          VALUES ('00000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-0000000000b0',
                  '00000000-0000-0000-0000-00000000000c', 1, 'completed', '{
             "child": true, "participants": ["child", "parent"], "participants_other": "",
-            "conversation_dates": "12.11.2026, 1.2.2026, 2026-02-08", "violence": "",
+            "conversation_dates": "12.11.2026, 1.2.2026,\u00a02026-02-08 ,\t", "violence": "",
             "fears": [{"id": "00000000-0000-0000-0000-0000000000f1", "whose": "child", "text": "At pappa kommer"}],
             "risks": [
               {"id": "00000000-0000-0000-0000-0000000000d1", "kind": "contact", "label": "Risiko for at utøver tar kontakt",
@@ -64,7 +65,7 @@ async fn content_stored_before_it_was_typed_loads_as_typed_values() {
                  '00000000-0000-0000-0000-00000000000c', 1, 'draft', 1, '{
             "child": true,
             "measures": [{"id": "00000000-0000-0000-0000-0000000000c1", "party": "parent", "party_name": "",
-                          "text": "Følger Ola", "from": "01.12.2026", "until": "", "answers": [], "restricts": false}],
+                          "text": "Følger Ola", "from": "\u202f01.12.2026", "until": "", "answers": [], "restricts": false}],
             "school": {"safe_to_start": "", "required_first": "", "contributes": "", "if_perpetrator_comes": "",
                        "safest_places": "", "riskiest_places": "", "outside_centre": ""},
             "police": {"contacted_on": "20.11.2026", "district": "Øst", "contact": "", "agreed": "Patrulje"},
