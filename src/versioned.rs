@@ -34,13 +34,21 @@ pub trait Versioned: for<'r> FromRow<'r, PgRow> + Send + Unpin {
     fn state(&self) -> Self::State;
 }
 
+// Every query names the caller's centre as well as the person: a person id
+// of another centre finds nothing.
+
 /// Every version of a person's record, newest first.
-pub async fn all<R: Versioned>(db: impl PgExecutor<'_>, person_id: Uuid) -> sqlx::Result<Vec<R>> {
+pub async fn all<R: Versioned>(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    person_id: Uuid,
+) -> sqlx::Result<Vec<R>> {
     sqlx::query_as(&format!(
-        "{} WHERE r.person_id = $1 ORDER BY r.version DESC",
+        "{} WHERE r.person_id = $1 AND r.centre_id = $2 ORDER BY r.version DESC",
         R::SELECT
     ))
     .bind(person_id)
+    .bind(centre_id)
     .fetch_all(db)
     .await
 }
@@ -48,15 +56,17 @@ pub async fn all<R: Versioned>(db: impl PgExecutor<'_>, person_id: Uuid) -> sqlx
 /// Version `n` of a person's record.
 pub async fn number<R: Versioned>(
     db: impl PgExecutor<'_>,
+    centre_id: Uuid,
     person_id: Uuid,
     n: i32,
 ) -> sqlx::Result<Option<R>> {
     sqlx::query_as(&format!(
-        "{} WHERE r.person_id = $1 AND r.version = $2",
+        "{} WHERE r.person_id = $1 AND r.version = $2 AND r.centre_id = $3",
         R::SELECT
     ))
     .bind(person_id)
     .bind(n)
+    .bind(centre_id)
     .fetch_optional(db)
     .await
 }
@@ -64,15 +74,18 @@ pub async fn number<R: Versioned>(
 /// The newest version in `state` (the newest completed mapping, say).
 pub async fn newest_in<R: Versioned>(
     db: impl PgExecutor<'_>,
+    centre_id: Uuid,
     person_id: Uuid,
     state: R::State,
 ) -> sqlx::Result<Option<R>> {
     sqlx::query_as(&format!(
-        "{} WHERE r.person_id = $1 AND r.state = $2 ORDER BY r.version DESC LIMIT 1",
+        "{} WHERE r.person_id = $1 AND r.state = $2 AND r.centre_id = $3
+         ORDER BY r.version DESC LIMIT 1",
         R::SELECT
     ))
     .bind(person_id)
     .bind(state)
+    .bind(centre_id)
     .fetch_optional(db)
     .await
 }
@@ -80,14 +93,16 @@ pub async fn newest_in<R: Versioned>(
 /// The version not yet finished, if any: there is at most one.
 pub async fn unfinished<R: Versioned>(
     db: impl PgExecutor<'_>,
+    centre_id: Uuid,
     person_id: Uuid,
 ) -> sqlx::Result<Option<R>> {
     sqlx::query_as(&format!(
-        "{} WHERE r.person_id = $1 AND r.state <> $2",
+        "{} WHERE r.person_id = $1 AND r.state <> $2 AND r.centre_id = $3",
         R::SELECT
     ))
     .bind(person_id)
     .bind(R::FINISHED)
+    .bind(centre_id)
     .fetch_optional(db)
     .await
 }
@@ -111,17 +126,21 @@ pub fn per_person<T: Default + Clone>(people: &[Uuid], rows: &[(Uuid, T)]) -> Ve
 /// record's own columns. `true` when a version was started.
 pub async fn start_next<R: Versioned>(
     tx: &mut PgConnection,
+    centre_id: Uuid,
     person_id: Uuid,
     author: Uuid,
     next: impl FnOnce(Option<R::Content>) -> R::Content,
     extra: &[(&'static str, i32)],
 ) -> sqlx::Result<bool> {
     // One unfinished version per person, even when two start at once.
-    let centre_id: Uuid =
-        sqlx::query_scalar("SELECT centre_id FROM persons WHERE id = $1 FOR UPDATE")
-            .bind(person_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let found = sqlx::query("SELECT 1 FROM persons WHERE id = $1 AND centre_id = $2 FOR UPDATE")
+        .bind(person_id)
+        .bind(centre_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if found.is_none() {
+        return Ok(false);
+    }
     let newest: Option<(i32, String, Json<R::Content>)> = sqlx::query_as(&format!(
         "SELECT version, state, content FROM {} WHERE person_id = $1
          ORDER BY version DESC LIMIT 1",
@@ -161,6 +180,7 @@ pub async fn start_next<R: Versioned>(
 /// `false` (nothing written) when someone else was first.
 pub async fn save<R: Versioned>(
     tx: &mut PgConnection,
+    centre_id: Uuid,
     id: Uuid,
     lock_version: i32,
     content: &R::Content,
@@ -169,7 +189,7 @@ pub async fn save<R: Versioned>(
     let saved = sqlx::query(&format!(
         "UPDATE {} SET content = $3, lock_version = lock_version + 1, updated_by = $4,
                       updated_at = now()
-         WHERE id = $1 AND lock_version = $2 AND state = ANY($5)",
+         WHERE id = $1 AND lock_version = $2 AND state = ANY($5) AND centre_id = $6",
         R::TABLE
     ))
     .bind(id)
@@ -177,6 +197,7 @@ pub async fn save<R: Versioned>(
     .bind(Json(content))
     .bind(author)
     .bind(R::OPEN)
+    .bind(centre_id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -220,23 +241,24 @@ pub enum Target<R> {
 /// `started`, in the same transaction) when the open one was finished.
 pub async fn target<R: Versioned>(
     db: &PgPool,
+    centre_id: Uuid,
     person_id: Uuid,
     author: Uuid,
     next: impl FnOnce(Option<R::Content>) -> R::Content,
     extra: &[(&'static str, i32)],
     started: &Event<'_>,
 ) -> Result<Target<R>, AppError> {
-    match unfinished::<R>(db, person_id).await? {
+    match unfinished::<R>(db, centre_id, person_id).await? {
         Some(r) if R::OPEN.contains(&r.state()) => return Ok(Target::Open(r)),
         Some(r) => return Ok(Target::Waiting(r)),
         None => {}
     }
     let mut tx = db.begin().await?;
-    if start_next::<R>(&mut tx, person_id, author, next, extra).await? {
+    if start_next::<R>(&mut tx, centre_id, person_id, author, next, extra).await? {
         started.record(&mut *tx).await?;
     }
     tx.commit().await?;
-    let r = unfinished::<R>(db, person_id)
+    let r = unfinished::<R>(db, centre_id, person_id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Target::Restarted(r))

@@ -31,6 +31,7 @@ code_enum! {
 #[derive(Clone, Debug, FromRow)]
 pub struct Version {
     pub id: Uuid,
+    pub centre_id: Uuid,
     pub version: i32,
     pub state: MappingState,
     #[sqlx(json)]
@@ -44,7 +45,8 @@ pub struct Version {
 
 impl Versioned for Version {
     const TABLE: &'static str = "mappings";
-    const SELECT: &'static str = "SELECT r.id, r.version, r.state, r.content, r.lock_version,
+    const SELECT: &'static str =
+        "SELECT r.id, r.centre_id, r.version, r.state, r.content, r.lock_version,
             r.updated_at, u.full_name AS updated_by_name, r.completed_at,
             c.full_name AS completed_by_name
          FROM mappings r
@@ -112,29 +114,41 @@ pub async fn statuses(db: impl PgExecutor<'_>, people: &[Uuid]) -> sqlx::Result<
     Ok(versioned::per_person(people, &rows))
 }
 
+// Each takes the caller's centre with the person: see `versioned`.
+
 /// Every version of a person's mapping, newest first.
-pub async fn versions(db: impl PgExecutor<'_>, person_id: Uuid) -> sqlx::Result<Vec<Version>> {
-    versioned::all(db, person_id).await
+pub async fn versions(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    person_id: Uuid,
+) -> sqlx::Result<Vec<Version>> {
+    versioned::all(db, centre_id, person_id).await
 }
 
 pub async fn version(
     db: impl PgExecutor<'_>,
+    centre_id: Uuid,
     person_id: Uuid,
     n: i32,
 ) -> sqlx::Result<Option<Version>> {
-    versioned::number(db, person_id, n).await
+    versioned::number(db, centre_id, person_id, n).await
 }
 
 /// The newest completed version: what a safety plan builds on (M7).
 pub async fn newest_completed(
     db: impl PgExecutor<'_>,
+    centre_id: Uuid,
     person_id: Uuid,
 ) -> sqlx::Result<Option<Version>> {
-    versioned::newest_in(db, person_id, MappingState::Completed).await
+    versioned::newest_in(db, centre_id, person_id, MappingState::Completed).await
 }
 
-pub async fn draft(db: impl PgExecutor<'_>, person_id: Uuid) -> sqlx::Result<Option<Version>> {
-    versioned::unfinished(db, person_id).await
+pub async fn draft(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    person_id: Uuid,
+) -> sqlx::Result<Option<Version>> {
+    versioned::unfinished(db, centre_id, person_id).await
 }
 
 /// How the next version starts: from the newest one, or empty.
@@ -146,11 +160,13 @@ pub fn next_content(child: bool) -> impl FnOnce(Option<Content>) -> Content {
 /// empty). An existing draft is kept as it is. `true` when one was opened.
 pub async fn start_draft(
     tx: &mut PgConnection,
+    centre_id: Uuid,
     person_id: Uuid,
     child: bool,
     author: Uuid,
 ) -> sqlx::Result<bool> {
-    versioned::start_next::<Version>(tx, person_id, author, next_content(child), &[]).await
+    versioned::start_next::<Version>(tx, centre_id, person_id, author, next_content(child), &[])
+        .await
 }
 
 /// Saves the draft if nobody saved it since `lock_version` was read, and
@@ -163,7 +179,9 @@ pub async fn save_draft(
     author: Uuid,
     complete: bool,
 ) -> sqlx::Result<bool> {
-    let saved = versioned::save::<Version>(tx, draft.id, lock_version, content, author).await?;
+    let saved =
+        versioned::save::<Version>(tx, draft.centre_id, draft.id, lock_version, content, author)
+            .await?;
     if saved && complete {
         versioned::advance::<Version>(tx, draft.id, MappingState::Completed, author).await?;
     }

@@ -70,7 +70,7 @@ async fn view_mapping_get(
 ) -> Result<Response, AppError> {
     let viewed = at.event(AuditKind::MappingViewed);
     let PersonOf { case, person, .. } = at;
-    let versions = super::versions(&state.db, person.id).await?;
+    let versions = super::versions(&state.db, case.centre_id, person.id).await?;
     let current = versions
         .iter()
         .find(|v| !v.is_draft())
@@ -96,7 +96,15 @@ async fn view_mapping_draft_post(
         user, case, person, ..
     } = at;
     let mut tx = state.db.begin().await?;
-    if super::start_draft(&mut tx, person.id, person.is_child(), user.id).await? {
+    if super::start_draft(
+        &mut tx,
+        case.centre_id,
+        person.id,
+        person.is_child(),
+        user.id,
+    )
+    .await?
+    {
         started.record(&mut *tx).await?;
     }
     tx.commit().await?;
@@ -133,7 +141,7 @@ async fn view_mapping_edit_get(
 ) -> Result<Response, AppError> {
     let viewed = at.event(AuditKind::MappingViewed);
     let PersonOf { case, person, .. } = at;
-    let Some(draft) = super::draft(&state.db, person.id).await? else {
+    let Some(draft) = super::draft(&state.db, case.centre_id, person.id).await? else {
         return Ok(Redirect::to(&url(&case, &person)).into_response());
     };
     viewed.record(&state.db).await?;
@@ -166,6 +174,7 @@ async fn view_mapping_edit_post(
     } = at;
     let (draft, restarted) = match versioned::target::<Version>(
         &state.db,
+        case.centre_id,
         person.id,
         user.id,
         next_content(person.is_child()),
@@ -216,7 +225,9 @@ async fn view_mapping_edit_post(
         && super::save_draft(&mut tx, &draft, read_at, &content, user.id, complete).await?;
     if !saved {
         tx.rollback().await?;
-        let saved = super::draft(&state.db, person.id).await?.unwrap_or(draft);
+        let saved = super::draft(&state.db, case.centre_id, person.id)
+            .await?
+            .unwrap_or(draft);
         return render_with_status(
             StatusCode::CONFLICT,
             &EditPage {
@@ -270,7 +281,7 @@ async fn view_mapping_version_get(
     let viewed = at.event(AuditKind::MappingViewed);
     let n = at.version()?;
     let PersonOf { case, person, .. } = at;
-    let version = super::version(&state.db, person.id, n)
+    let version = super::version(&state.db, case.centre_id, person.id, n)
         .await?
         .ok_or(AppError::NotFound)?;
     viewed.record(&state.db).await?;
@@ -293,10 +304,10 @@ async fn view_mapping_compare_get(
     let viewed = at.event(AuditKind::MappingViewed);
     let PersonOf { case, person, .. } = at;
     let (from_n, to_n) = query.versions()?;
-    let from = super::version(&state.db, person.id, from_n)
+    let from = super::version(&state.db, case.centre_id, person.id, from_n)
         .await?
         .ok_or(AppError::NotFound)?;
-    let to = super::version(&state.db, person.id, to_n)
+    let to = super::version(&state.db, case.centre_id, person.id, to_n)
         .await?
         .ok_or(AppError::NotFound)?;
     viewed.record(&state.db).await?;

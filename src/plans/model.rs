@@ -22,6 +22,7 @@ code_enum! {
 #[derive(Clone, Debug, FromRow)]
 pub struct Plan {
     pub id: Uuid,
+    pub centre_id: Uuid,
     pub person_id: Uuid,
     pub version: i32,
     pub state: PlanState,
@@ -41,7 +42,8 @@ pub struct Plan {
 
 impl Versioned for Plan {
     const TABLE: &'static str = "plans";
-    const SELECT: &'static str = "SELECT r.id, r.person_id, r.version, r.state, r.mapping_version,
+    const SELECT: &'static str =
+        "SELECT r.id, r.centre_id, r.person_id, r.version, r.state, r.mapping_version,
             r.content, r.authors, r.lock_version, r.updated_at, u.full_name AS updated_by_name,
             r.submitted_at, s.full_name AS submitted_by_name,
             r.approved_at, a.full_name AS approved_by_name, r.next_review_on
@@ -115,38 +117,51 @@ impl Plan {
     }
 }
 
+// Each takes the caller's centre with the person: see `versioned`.
+
 /// Every version of a person's plan, newest first.
-pub async fn versions(db: impl PgExecutor<'_>, person_id: Uuid) -> sqlx::Result<Vec<Plan>> {
-    versioned::all(db, person_id).await
+pub async fn versions(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    person_id: Uuid,
+) -> sqlx::Result<Vec<Plan>> {
+    versioned::all(db, centre_id, person_id).await
 }
 
 pub async fn version(
     db: impl PgExecutor<'_>,
+    centre_id: Uuid,
     person_id: Uuid,
     n: i32,
 ) -> sqlx::Result<Option<Plan>> {
-    versioned::number(db, person_id, n).await
+    versioned::number(db, centre_id, person_id, n).await
 }
 
 /// The version not yet approved (draft, submitted or returned), if any.
-pub async fn unapproved(db: impl PgExecutor<'_>, person_id: Uuid) -> sqlx::Result<Option<Plan>> {
-    versioned::unfinished(db, person_id).await
+pub async fn unapproved(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    person_id: Uuid,
+) -> sqlx::Result<Option<Plan>> {
+    versioned::unfinished(db, centre_id, person_id).await
 }
 
 /// The newest approved version before version `before`.
 pub async fn approved_before(
     db: impl PgExecutor<'_>,
+    centre_id: Uuid,
     person_id: Uuid,
     before: i32,
 ) -> sqlx::Result<Option<Plan>> {
     sqlx::query_as(&format!(
-        "{} WHERE r.person_id = $1 AND r.state = $2 AND r.version < $3
+        "{} WHERE r.person_id = $1 AND r.state = $2 AND r.version < $3 AND r.centre_id = $4
          ORDER BY r.version DESC LIMIT 1",
         Plan::SELECT
     ))
     .bind(person_id)
     .bind(PlanState::Approved)
     .bind(before)
+    .bind(centre_id)
     .fetch_optional(db)
     .await
 }
@@ -221,6 +236,7 @@ pub fn next_content(child: bool, links: Vec<Link>) -> impl FnOnce(Option<Content
 /// `true` when one was opened.
 pub async fn start_draft(
     tx: &mut PgConnection,
+    centre_id: Uuid,
     person_id: Uuid,
     child: bool,
     mapping: &mapping::Version,
@@ -229,6 +245,7 @@ pub async fn start_draft(
     let links = super::content::links_of(&mapping.content);
     versioned::start_next::<Plan>(
         tx,
+        centre_id,
         person_id,
         author,
         next_content(child, links),
@@ -249,7 +266,7 @@ pub async fn save(
     author: Uuid,
     submit: bool,
 ) -> sqlx::Result<bool> {
-    if !versioned::save::<Plan>(tx, plan.id, lock_version, content, author).await? {
+    if !versioned::save::<Plan>(tx, plan.centre_id, plan.id, lock_version, content, author).await? {
         return Ok(false);
     }
     sqlx::query(

@@ -29,7 +29,7 @@ impl Basis {
         person: &Person,
         mapping_version: i32,
     ) -> Result<Basis, AppError> {
-        let mapping = mapping::version(db, person.id, mapping_version)
+        let mapping = mapping::version(db, centre_id, person.id, mapping_version)
             .await?
             .ok_or_else(|| AppError::Internal("a plan's mapping version is gone".into()))?
             .content;

@@ -95,18 +95,22 @@ impl Review<'_> {
             loaded: (case, person, plan),
         } = self;
         let view = PlanView::load(&state.db, user.centre_id, &person, plan).await?;
-        let changes = match model::approved_before(&state.db, person.id, view.plan.version).await? {
-            Some(before) => {
-                let basis =
-                    Basis::load(&state.db, user.centre_id, &person, before.mapping_version).await?;
-                let rows = versioned::changes(
-                    before.content.rows(&basis.links),
-                    view.plan.content.rows(&view.basis.links),
-                );
-                Some((before.version, rows))
-            }
-            None => None,
-        };
+        let changes =
+            match model::approved_before(&state.db, user.centre_id, person.id, view.plan.version)
+                .await?
+            {
+                Some(before) => {
+                    let basis =
+                        Basis::load(&state.db, user.centre_id, &person, before.mapping_version)
+                            .await?;
+                    let rows = versioned::changes(
+                        before.content.rows(&basis.links),
+                        view.plan.content.rows(&view.basis.links),
+                    );
+                    Some((before.version, rows))
+                }
+                None => None,
+            };
         Ok(ReviewPage {
             page,
             plan_url: url(case.id, person.id),

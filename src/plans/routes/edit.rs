@@ -34,13 +34,23 @@ pub(super) async fn view_plan_draft_post(
     } = at;
     let base = url(case.id, person.id);
     // M7: a plan is built on a completed mapping.
-    let Some(mapping) = mapping::newest_completed(&state.db, person.id).await? else {
+    let Some(mapping) = mapping::newest_completed(&state.db, case.centre_id, person.id).await?
+    else {
         return Ok(
             Redirect::to(&format!("{base}?melding=plan-krever-kartlegging")).into_response(),
         );
     };
     let mut tx = state.db.begin().await?;
-    if model::start_draft(&mut tx, person.id, person.is_child(), &mapping, user.id).await? {
+    if model::start_draft(
+        &mut tx,
+        case.centre_id,
+        person.id,
+        person.is_child(),
+        &mapping,
+        user.id,
+    )
+    .await?
+    {
         started.record(&mut *tx).await?;
     }
     tx.commit().await?;
@@ -105,14 +115,14 @@ pub(super) async fn view_plan_edit_get(
         user, case, person, ..
     } = at;
     let base = url(case.id, person.id);
-    let Some(plan) = model::unapproved(&state.db, person.id)
+    let Some(plan) = model::unapproved(&state.db, case.centre_id, person.id)
         .await?
         .filter(Plan::is_open)
     else {
         return Ok(Redirect::to(&base).into_response());
     };
     let view = PlanView::load(&state.db, user.centre_id, &person, plan).await?;
-    let newest = mapping::newest_completed(&state.db, person.id)
+    let newest = mapping::newest_completed(&state.db, case.centre_id, person.id)
         .await?
         .map(|m| m.version);
     viewed.record(&state.db).await?;
@@ -149,11 +159,12 @@ pub(super) async fn view_plan_edit_post(
         ..
     } = at;
     let base = url(case.id, person.id);
-    let newest = mapping::newest_completed(&state.db, person.id)
+    let newest = mapping::newest_completed(&state.db, case.centre_id, person.id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (plan, mut conflict) = match versioned::target::<Plan>(
         &state.db,
+        case.centre_id,
         person.id,
         user.id,
         next_content(person.is_child(), links_of(&newest.content)),
@@ -218,7 +229,7 @@ pub(super) async fn view_plan_edit_post(
     // Shown again: errors, or someone else was first. What they saved is the
     // version to build on now.
     let typed = form.best_reading(&plan.content, &basis.links);
-    let current = model::unapproved(&state.db, person.id)
+    let current = model::unapproved(&state.db, case.centre_id, person.id)
         .await?
         .unwrap_or(plan);
     let (status, lock_version) = match conflict {
@@ -283,12 +294,14 @@ pub(super) async fn view_plan_flags_post(
     at: PersonOf<WriteCases>,
     posted: FormFields,
 ) -> Result<Response, AppError> {
-    let PersonOf { user, person, .. } = at;
-    let plan = model::unapproved(&state.db, person.id)
+    let PersonOf {
+        user, case, person, ..
+    } = at;
+    let plan = model::unapproved(&state.db, case.centre_id, person.id)
         .await?
         .filter(Plan::is_open)
         .ok_or(AppError::NotFound)?;
-    let newest = mapping::newest_completed(&state.db, person.id)
+    let newest = mapping::newest_completed(&state.db, case.centre_id, person.id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mapping_version = mapping_version_of(&posted, &plan, newest.version);

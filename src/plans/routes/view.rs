@@ -53,8 +53,8 @@ pub(super) async fn view_plan_get(
     let PersonOf {
         user, case, person, ..
     } = at;
-    let versions = model::versions(&state.db, person.id).await?;
-    let mapping_version = mapping::newest_completed(&state.db, person.id)
+    let versions = model::versions(&state.db, case.centre_id, person.id).await?;
+    let mapping_version = mapping::newest_completed(&state.db, case.centre_id, person.id)
         .await?
         .map(|m| m.version);
     let shown = versions
@@ -94,7 +94,7 @@ pub(super) async fn version_view(
     db: &sqlx::PgPool,
     at: &PersonOf<ReadCases>,
 ) -> Result<PlanView, AppError> {
-    let plan = model::version(db, at.person.id, at.version()?)
+    let plan = model::version(db, at.case.centre_id, at.person.id, at.version()?)
         .await?
         .ok_or(AppError::NotFound)?;
     PlanView::load(db, at.user.centre_id, &at.person, plan).await
@@ -127,10 +127,10 @@ pub(super) async fn view_plan_compare_get(
         user, case, person, ..
     } = at;
     let (from_n, to_n) = query.versions()?;
-    let from = model::version(&state.db, person.id, from_n)
+    let from = model::version(&state.db, case.centre_id, person.id, from_n)
         .await?
         .ok_or(AppError::NotFound)?;
-    let to = model::version(&state.db, person.id, to_n)
+    let to = model::version(&state.db, case.centre_id, person.id, to_n)
         .await?
         .ok_or(AppError::NotFound)?;
     let rows = view::compare(&state.db, user.centre_id, &person, &from, &to).await?;
