@@ -10,8 +10,20 @@ pub mod view;
 
 use std::time::Duration;
 
+use sqlx::PgPool;
+use uuid::Uuid;
+
 use crate::code_enum;
 pub use scan::{Scanned, scan};
+
+/// Scans one case right after a change to it (a departure date moved, a
+/// mapping completed, a plan approved), so that its flags follow at once. A
+/// failure is logged; the next scheduled scan catches up.
+pub async fn rescan_case(db: &PgPool, rules: &Rules, case_id: Uuid) {
+    if let Err(e) = scan(db, rules, crate::locale::today(), Some(case_id)).await {
+        tracing::warn!(error = %e, "re-scanning a case failed");
+    }
+}
 
 code_enum! {
     /// What a flag says needs doing.

@@ -252,6 +252,9 @@ async fn view_mapping_edit_post(
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
+    if complete {
+        crate::flags::rescan_case(&state.db, &state.rules, case.id).await;
+    }
     Ok(if complete {
         Redirect::to(&format!("{base}?melding=kartlegging-fullfort"))
     } else {

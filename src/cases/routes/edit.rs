@@ -171,6 +171,8 @@ pub(super) async fn view_case_edit_post(
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
+    // P10: a departure moved, or the case closed.
+    crate::flags::rescan_case(&state.db, &state.rules, id).await;
     Ok(Redirect::to(&format!("/cases/{id}?melding=sak-lagret")).into_response())
 }
 

@@ -154,6 +154,7 @@ pub(super) async fn view_child_add_post(
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
+    crate::flags::rescan_case(&state.db, &state.rules, id).await;
     Ok(Redirect::to(&format!("/cases/{id}?melding=barn-lagt-til")).into_response())
 }
 
@@ -172,5 +173,6 @@ pub(super) async fn view_child_remove_post(
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
+    crate::flags::rescan_case(&state.db, &state.rules, case.id).await;
     Ok(Redirect::to(&format!("/cases/{}?melding=barn-fjernet", case.id)).into_response())
 }

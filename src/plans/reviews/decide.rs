@@ -50,6 +50,21 @@ struct ReviewPage {
 }
 
 impl ReviewPage {
+    /// P10: the plan is revised before the child leaves the centre.
+    fn next_review_hint(&self) -> String {
+        match self
+            .case
+            .planned_departure_date
+            .filter(|_| self.case.closed_on.is_none())
+        {
+            Some(leaves) => format!(
+                "Planlagt utflytting er {}: neste revisjon skal være før det.",
+                locale::date(leaves)
+            ),
+            None => "Vanligvis om fire uker, og alltid før barnet forlater krisesenteret.".into(),
+        }
+    }
+
     fn may_decide(&self) -> bool {
         self.view.plan.is_submitted() && !self.mine
     }
@@ -174,6 +189,9 @@ impl Review<'_> {
             .record(&mut *tx)
             .await?;
         tx.commit().await?;
+        if approve {
+            crate::flags::rescan_case(&state.db, &state.rules, case.id).await;
+        }
         let notice = if approve {
             "plan-godkjent"
         } else {
@@ -192,13 +210,14 @@ pub(super) async fn view_review_get(
 ) -> Result<Response, AppError> {
     let loaded = load(&state, &user, id).await?;
     let case_id = loaded.0.id;
+    let departure = loaded.0.planned_departure_date;
     let review = Review {
         state: &state,
         page,
         user: &user,
         loaded,
     }
-    .page(Typed::fresh(), FieldErrors::default(), false)
+    .page(Typed::fresh(departure), FieldErrors::default(), false)
     .await?;
     Event::on_case(AuditKind::PlanViewed, &user, ip, case_id)
         .record(&state.db)
@@ -235,17 +254,17 @@ pub(super) async fn view_review_return_post(
     posted: FormFields,
 ) -> Result<Response, AppError> {
     let review = to_decide(&state, page, &user, id).await?;
+    let departure = review.loaded.0.planned_departure_date;
     let form = ReturnForm::read(&posted);
     match form.parse() {
         Ok(returning) => {
             let decision = Decision::Return {
                 comment: &returning.comment,
             };
-            review
-                .decide(ip, form.typed(), returning.read_at, decision)
-                .await
+            let typed = form.typed(departure);
+            review.decide(ip, typed, returning.read_at, decision).await
         }
-        Err(errors) => review.invalid(form.typed(), errors).await,
+        Err(errors) => review.invalid(form.typed(departure), errors).await,
     }
 }
 
@@ -258,11 +277,14 @@ pub(super) async fn view_review_approve_post(
     posted: FormFields,
 ) -> Result<Response, AppError> {
     let review = to_decide(&state, page, &user, id).await?;
-    let (_, person, plan) = &review.loaded;
+    let (case, person, plan) = &review.loaded;
     let basis = Basis::load(&state.db, user.centre_id, person, plan.mapping_version).await?;
     let needs_reason = !basis.flags(&plan.content).unlinked.is_empty();
+    let departure = case
+        .planned_departure_date
+        .filter(|_| case.closed_on.is_none());
     let form = ApproveForm::read(&posted);
-    match form.parse(locale::today(), needs_reason) {
+    match form.parse(locale::today(), needs_reason, departure) {
         Ok(approval) => {
             let decision = Decision::Approve {
                 reason: &approval.reason,

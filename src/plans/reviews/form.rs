@@ -20,12 +20,24 @@ pub(super) struct Typed {
 }
 
 impl Typed {
-    pub(super) fn fresh() -> Self {
+    /// Empty, with the default next review for a case departing on `departure`.
+    pub(super) fn fresh(departure: Option<Date>) -> Self {
         Typed {
             comment: String::new(),
             reason: String::new(),
-            next_review: locale::date(locale::today() + Duration::weeks(DEFAULT_REVIEW_WEEKS)),
+            next_review: locale::date(default_next_review(locale::today(), departure)),
         }
+    }
+}
+
+/// P10: four weeks on, or the day before a planned departure if that comes
+/// first (and is still after today): the plan is revised before the child
+/// leaves the centre.
+pub(super) fn default_next_review(today: Date, departure: Option<Date>) -> Date {
+    let in_four_weeks = today + Duration::weeks(DEFAULT_REVIEW_WEEKS);
+    match departure.and_then(|d| d.previous_day()) {
+        Some(before) if before > today && before < in_four_weeks => before,
+        _ => in_four_weeks,
     }
 }
 
@@ -71,10 +83,10 @@ impl ReturnForm {
         })
     }
 
-    pub(super) fn typed(&self) -> Typed {
+    pub(super) fn typed(&self, departure: Option<Date>) -> Typed {
         Typed {
             comment: self.comment.clone(),
-            ..Typed::fresh()
+            ..Typed::fresh(departure)
         }
     }
 }
@@ -106,7 +118,14 @@ impl ApproveForm {
 
     /// `needs_reason` when a measure answers no fear or threat (P7): the
     /// version decides it, not the form.
-    pub(super) fn parse(&self, today: Date, needs_reason: bool) -> Result<Approval, FieldErrors> {
+    /// `departure`: the case's planned departure; a next review after it
+    /// needs a reason too (P10).
+    pub(super) fn parse(
+        &self,
+        today: Date,
+        needs_reason: bool,
+        departure: Option<Date>,
+    ) -> Result<Approval, FieldErrors> {
         let mut errors = FieldErrors::default();
         let next_review = forms::date_field(&mut errors, "next_review", &self.next_review, true);
         if let Some(day) = next_review {
@@ -128,6 +147,17 @@ impl ApproveForm {
                 "reason",
                 "Noen tiltak svarer ikke på noen frykt eller trussel. Begrunn hvorfor de likevel trengs, eller returner planen.",
             );
+        }
+        if let (Some(day), Some(leaves)) = (next_review, departure) {
+            if day > leaves && reason.is_empty() {
+                errors.add(
+                    "reason",
+                    format!(
+                        "Neste revisjon er etter planlagt utflytting {}. Planen skal revideres før utflytting: velg en tidligere dato, eller begrunn hvorfor.",
+                        locale::date(leaves)
+                    ),
+                );
+            }
         }
         let (Some(next_review_on), true) = (next_review, errors.is_empty()) else {
             return Err(errors);
@@ -159,10 +189,10 @@ mod tests {
             ("next_review", " 22.12.2026 "),
             ("lock_version", "3"),
         ]));
-        let approval = form.parse(today, false).unwrap();
+        let approval = form.parse(today, false, None).unwrap();
         assert_eq!(approval.next_review_on, today + Duration::weeks(4));
         assert_eq!(approval.read_at, 3);
-        let errors = form.parse(today, true).unwrap_err();
+        let errors = form.parse(today, true, None).unwrap_err();
         assert!(errors.get("reason").is_some(), "P7");
         assert_eq!(form.typed().next_review, "22.12.2026");
     }
@@ -183,5 +213,45 @@ mod tests {
         .parse()
         .unwrap();
         assert_eq!(returning.read_at, 0);
+    }
+
+    #[test]
+    fn p10_the_default_review_comes_before_a_planned_departure() {
+        let today = Date::from_calendar_date(2026, time::Month::December, 1).unwrap();
+        let leaves = Date::from_calendar_date(2026, time::Month::December, 15).unwrap();
+        assert_eq!(
+            default_next_review(today, Some(leaves)),
+            leaves.previous_day().unwrap()
+        );
+        assert_eq!(default_next_review(today, None), today + Duration::weeks(4));
+        // Far off, or leaving tomorrow (no day in between): four weeks.
+        assert_eq!(
+            default_next_review(today, Some(today + Duration::weeks(10))),
+            today + Duration::weeks(4)
+        );
+        assert_eq!(
+            default_next_review(today, today.next_day()),
+            today + Duration::weeks(4)
+        );
+    }
+
+    #[test]
+    fn p10_a_review_after_the_departure_needs_a_reason() {
+        let today = Date::from_calendar_date(2026, time::Month::December, 1).unwrap();
+        let leaves = Date::from_calendar_date(2026, time::Month::December, 15).unwrap();
+        let late = |reason: &str| {
+            ApproveForm::read(&FormFields::of(&[
+                ("next_review", "22.12.2026"),
+                ("reason", reason),
+            ]))
+        };
+        let errors = late("").parse(today, false, Some(leaves)).unwrap_err();
+        assert!(errors.get("reason").unwrap().contains("15.12.2026"));
+        assert!(
+            late("Familien blir boende i kommunen.")
+                .parse(today, false, Some(leaves))
+                .is_ok()
+        );
+        assert!(late("").parse(today, false, None).is_ok());
     }
 }
