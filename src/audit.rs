@@ -45,6 +45,8 @@ crate::code_enum! {
         PlanReturned = "plan_returned" "Sikkerhetsplan returnert",
         PlanApproved = "plan_approved" "Sikkerhetsplan godkjent",
         PlanReviewsViewed = "plan_reviews_viewed" "Planer til godkjenning vist",
+        TasksViewed = "tasks_viewed" "Mine oppgaver vist",
+        ComplianceViewed = "compliance_viewed" "Etterlevelse vist",
         FlagRaised = "flag_raised" "Oppgave meldt av den planlagte sjekken",
         FlagResolved = "flag_resolved" "Oppgave løst",
     }

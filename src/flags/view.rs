@@ -20,14 +20,52 @@ pub struct Flagged {
 }
 
 impl Flagged {
-    /// "3 dager på overtid", "Flytter ut om 5 dager"…, as of `today`.
-    pub fn when(&self, today: Date) -> String {
+    /// "3 dager på overtid", "Flytter ut om 5 dager"…, as of today.
+    pub fn when(&self) -> String {
+        let today = crate::locale::today();
         self.kind.when((self.due_on - today).whole_days() as i32)
     }
 
     pub fn due(&self) -> String {
         crate::locale::date(self.due_on)
     }
+
+    /// Where the work is done: the plan, or the mapping.
+    pub fn link(&self) -> String {
+        let record = match self.kind {
+            FlagKind::NoMapping | FlagKind::RelocationToConsider => "mapping",
+            _ => "plan",
+        };
+        format!("/cases/{}/people/{}/{record}", self.case_id, self.person_id)
+    }
+}
+
+/// A work list's section: one kind of flag, most urgent first.
+pub struct Section {
+    pub kind: FlagKind,
+    pub rows: Vec<Flagged>,
+    /// More than the rows shown.
+    pub more: bool,
+}
+
+/// The centre's open flags, a section per kind with any, most urgent kind
+/// first, each at most `limit` rows: one query per kind.
+pub async fn sections(
+    db: &sqlx::PgPool,
+    centre_id: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<Section>> {
+    let mut sections = Vec::new();
+    for kind in FlagKind::BY_URGENCY {
+        let mut rows = of_kind(db, centre_id, kind, limit + 1).await?;
+        if rows.is_empty() {
+            continue;
+        }
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        sections.push(Section { kind, rows, more });
+    }
+    Ok(sections)
 }
 
 const FLAGGED: &str = "SELECT f.kind, f.person_id, f.case_id, pe.name AS person_name, f.due_on

@@ -12,6 +12,7 @@ use crate::auth::permission::{Can, grant::ReadCases};
 use crate::cases::form::contact_choices;
 use crate::cases::{CaseRow, CaseState, ListFilter, PersonKind, PersonRow};
 use crate::error::AppError;
+use crate::flags::FlagKind;
 use crate::forms::{Choice, FormFields};
 use crate::http::ClientIp;
 use crate::http::page::{Page, render};
@@ -28,6 +29,8 @@ pub(super) struct ListQuery {
 struct ListRow {
     case: CaseRow,
     people: Vec<PersonRow>,
+    /// The open review flags of its people (U4).
+    flags: Vec<(Uuid, FlagKind)>,
 }
 
 impl ListRow {
@@ -36,6 +39,13 @@ impl ListRow {
     }
     fn children(&self) -> impl Iterator<Item = &PersonRow> {
         self.people.iter().filter(|p| p.kind == PersonKind::Child)
+    }
+    fn flags_of(&self, person: &PersonRow) -> Vec<FlagKind> {
+        self.flags
+            .iter()
+            .filter(|(id, _)| *id == person.id)
+            .map(|(_, kind)| *kind)
+            .collect()
     }
     fn arrival(&self) -> String {
         locale::date(self.case.arrival_date)
@@ -111,13 +121,23 @@ async fn list(
             .clamp(0, 100_000),
     };
     let (cases, mut people, more) = crate::cases::list(&state.db, user.centre_id, &filter).await?;
+    let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
+    let mut flags = crate::flags::view::of_cases(&state.db, user.centre_id, &ids).await?;
     let rows = cases
         .into_iter()
         .map(|case| {
             let (mine, rest): (Vec<PersonRow>, Vec<PersonRow>) =
                 people.drain(..).partition(|p| p.case_id == case.id);
             people = rest;
-            ListRow { case, people: mine }
+            let (theirs, rest): (Vec<_>, Vec<_>) = flags
+                .drain(..)
+                .partition(|(person, _)| mine.iter().any(|p| p.id == *person));
+            flags = rest;
+            ListRow {
+                case,
+                people: mine,
+                flags: theirs,
+            }
         })
         .collect();
     Event::by(AuditKind::CaseListViewed, &user, ip)

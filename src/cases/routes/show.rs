@@ -28,6 +28,8 @@ struct PersonView {
     contact_name: Option<String>,
     mapping: crate::mapping::Status,
     plan: crate::plans::model::Status,
+    /// Open review flags (U4).
+    flags: Vec<crate::flags::FlagKind>,
 }
 
 #[derive(Template)]
@@ -80,11 +82,17 @@ async fn case_page(
     let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
     let statuses = crate::mapping::statuses(&state.db, &ids).await?;
     let plans = crate::plans::model::statuses(&state.db, &ids).await?;
+    let flags = crate::flags::view::of_cases(&state.db, user.centre_id, &[case.id]).await?;
     let people = people
         .into_iter()
         .zip(statuses.into_iter().zip(plans))
         .map(|(person, (mapping, plan))| PersonView {
             contact_name: name_of(person.contact_person_id),
+            flags: flags
+                .iter()
+                .filter(|(id, _)| *id == person.id)
+                .map(|(_, kind)| *kind)
+                .collect(),
             person,
             mapping,
             plan,

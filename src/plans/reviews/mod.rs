@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, grant::DecidePlans};
 use crate::error::AppError;
+use crate::flags::{self, view::Section};
 use crate::http::ClientIp;
 use crate::http::page::{Page, render};
 use crate::locale;
@@ -59,6 +60,8 @@ struct ReviewsPage {
     page: Page,
     rows: Vec<ListRow>,
     more: bool,
+    /// What the review scan flagged (U4, P10), most urgent kind first.
+    sections: Vec<Section>,
 }
 
 async fn view_reviews_get(
@@ -92,5 +95,11 @@ async fn view_reviews_get(
     Event::by(AuditKind::PlanReviewsViewed, &user, ip)
         .record(&state.db)
         .await?;
-    render(&ReviewsPage { page, rows, more })
+    let sections = flags::view::sections(&state.db, user.centre_id, PAGE_SIZE).await?;
+    render(&ReviewsPage {
+        page,
+        rows,
+        more,
+        sections,
+    })
 }
