@@ -71,6 +71,13 @@ async fn a_bad_setting_stops_start_up_and_names_the_variable() {
         ("TRYGG_DB_MAX_CONNECTIONS", "0"),
         ("DATABASE_URL", "mysql://localhost/trygg"),
         ("TRYGG_LOG", "trygg=loud"),
+        ("TRYGG_REVIEW_SCAN_INTERVAL", "5 minutes"),
+        ("TRYGG_REVIEW_SCAN_INTERVAL", "1s"),
+        ("TRYGG_DEPARTURE_REVIEW_DAYS", "0"),
+        ("TRYGG_MAPPING_DUE_DAYS", "a week"),
+        ("TRYGG_SMTP_URL", "http://user:secret@mail.example"),
+        ("TRYGG_MAIL_FROM", "not an address"),
+        ("TRYGG_PUBLIC_URL", "trygg.example.no"),
     ] {
         let mut cmd = trygg(dir.path());
         cmd.env(var, value).arg("serve");
@@ -78,9 +85,9 @@ async fn a_bad_setting_stops_start_up_and_names_the_variable() {
         assert!(!out.status.success(), "{var}={value} must stop start-up");
         let stderr = text(&out.stderr);
         assert!(stderr.contains(var), "{var} named in: {stderr}");
-        if var == "DATABASE_URL" {
+        if var == "DATABASE_URL" || var == "TRYGG_SMTP_URL" {
             assert!(
-                !stderr.contains("mysql://localhost"),
+                !stderr.contains(value),
                 "a URL may hold a password: never printed"
             );
         }
@@ -319,4 +326,42 @@ async fn a_data_folder_the_postgres_user_cannot_enter_is_explained() {
         // Run as an ordinary user, PostgreSQL runs as that user and can enter.
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
+}
+
+/// `trygg reviews scan` for cron and systemd users: it raises the flags the
+/// seed's cases call for, says how many, and a second run finds nothing new.
+#[tokio::test]
+async fn reviews_scan_raises_flags_once_and_says_how_many() {
+    let app = crate::helpers::spawn_app().await;
+    let cwd = open_tempdir();
+    let url = crate::helpers::database_url(&app.db_name);
+    let mut seed = trygg(cwd.path());
+    seed.env("DATABASE_URL", &url)
+        .args(["seed", "--cases", "30"]);
+    assert!(run(seed, "").await.status.success());
+    let scan = || {
+        let mut cmd = trygg(cwd.path());
+        cmd.env("DATABASE_URL", &url).args(["reviews", "scan"]);
+        cmd
+    };
+    let first = run(scan(), "").await;
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let open: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM review_flags WHERE resolved_at IS NULL")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(open > 0);
+    assert_eq!(
+        text(&first.stdout).trim(),
+        format!("Raised {open} flag(s), resolved 0.")
+    );
+    let second = run(scan(), "").await;
+    assert_eq!(text(&second.stdout).trim(), "Raised 0 flag(s), resolved 0.");
+    // Without TRYGG_SMTP_URL the digest sends nothing, and says so.
+    let mut digest = trygg(cwd.path());
+    digest.env("DATABASE_URL", &url).args(["reviews", "digest"]);
+    let out = run(digest, "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "Sent 0 digest(s).");
 }

@@ -12,6 +12,7 @@ mod extracts;
 mod flags;
 mod isolation;
 mod review;
+mod review_flags;
 
 use trygg::accounts::{Centre, Role};
 
