@@ -262,10 +262,13 @@ async fn insert_batch(
         let contact = *rng.pick(staff);
         b.case_ids.push(case_id);
         b.arrivals.push(arrival);
-        b.departures.push(
-            rng.chance(40)
-                .then(|| arrival + Duration::days(30 + rng.below(120) as i64)),
-        );
+        // Some leave within the next two weeks (P10: their plans must be
+        // revised first), the others some months after arriving.
+        b.departures
+            .push(rng.chance(40).then(|| match rng.below(120) as i64 {
+                soon @ 0..24 => crate::locale::today() + Duration::days(2 + soon / 2),
+                later => arrival + Duration::days(30 + later),
+            }));
         b.contacts.push(contact);
         let kinds: Vec<&str> = ViolenceKind::ALL
             .iter()

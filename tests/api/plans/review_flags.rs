@@ -209,3 +209,31 @@ async fn concurrent_scans_raise_each_flag_once() {
             .unwrap();
     assert_eq!(events as usize, flags.len());
 }
+
+/// A demo shows every work list full: the seed has people in every flag state.
+#[tokio::test]
+async fn the_seed_has_people_in_every_flag_state() {
+    let app = spawn_app().await;
+    let centre = app.centre("Senteret").await;
+    app.user(&centre, Role::Staff).await;
+    app.user(&centre, Role::Coordinator).await;
+    let options = Options {
+        centres: None,
+        centre: Some("Senteret".into()),
+        cases: 40,
+        force: false,
+    };
+    seed::run(&app.db, options).await.unwrap();
+    scan_now(&app).await;
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT kind FROM review_flags ORDER BY kind")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let mut all: Vec<String> = trygg::flags::FlagKind::ALL
+        .iter()
+        .map(|k| k.code().to_owned())
+        .collect();
+    all.sort();
+    assert_eq!(kinds, all);
+}
