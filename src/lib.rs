@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cases;
 pub mod cli;
 pub mod codes;
+pub mod compliance;
 pub mod config;
 pub mod dashboard;
 pub mod db;
@@ -80,6 +81,10 @@ pub fn router(state: AppState) -> Router {
                 .route_layer(from_fn_with_state(Permission::DecidePlans, guard::require)),
         )
         .merge(admin::routes())
+        .merge(compliance::routes().route_layer(from_fn_with_state(
+            Permission::ReadCompliance,
+            guard::require,
+        )))
         .route_layer(from_fn(guard::require_signed_in));
 
     let pages = Router::new()

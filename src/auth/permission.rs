@@ -53,6 +53,8 @@ permissions! {
     ManageCentre,
     /// Read the centre's audit log.
     ReadAudit,
+    /// Read the centre's § 4 figures (counts, never names).
+    ReadCompliance,
 }
 
 /// A permission as a type, for `Can<P>`.
@@ -66,7 +68,13 @@ impl Role {
         use Permission::*;
         match self {
             Role::Staff => &[ReadCases, WriteCases],
-            Role::Coordinator => &[ReadCases, WriteCases, ReadAccessLog, DecidePlans],
+            Role::Coordinator => &[
+                ReadCases,
+                WriteCases,
+                ReadAccessLog,
+                DecidePlans,
+                ReadCompliance,
+            ],
             Role::Admin => &[
                 ReadCases,
                 WriteCases,
@@ -74,6 +82,7 @@ impl Role {
                 ManageAccounts,
                 ManageCentre,
                 ReadAudit,
+                ReadCompliance,
             ],
         }
     }

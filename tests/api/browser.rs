@@ -13,7 +13,11 @@ use crate::helpers::{TestApp, database_url, spawn_app};
 use crate::permissions::{route_shape, router_routes};
 
 /// GET routes the crawler cannot reach as a page, and why.
-const NOT_CRAWLED: [(&str, &str); 4] = [
+const NOT_CRAWLED: [(&str, &str); 5] = [
+    (
+        "/compliance.csv",
+        "a download, not a page: tests/api/compliance.rs",
+    ),
     ("/healthz", "the health check, not a page"),
     ("/static/{}", "stylesheets, script and icon"),
     ("/favicon.ico", "the icon"),

@@ -10,6 +10,7 @@ mod audit;
 mod browser;
 mod cases;
 mod cli;
+mod compliance;
 mod csrf;
 mod headers;
 mod helpers;

@@ -34,6 +34,7 @@ fn needs(method: &str, route: &str) -> Option<Need> {
         (_, r) if r.starts_with("/admin/users") => May(ManageAccounts),
         (_, "/admin/centre") => May(ManageCentre),
         (_, "/admin/audit") => May(ReadAudit),
+        (_, "/compliance" | "/compliance.csv") => May(ReadCompliance),
         _ => return None,
     })
 }

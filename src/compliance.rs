@@ -1,0 +1,281 @@
+//! `/compliance` («Etterlevelse»): where a centre stands on § 4, per month of
+//! arrival, for adults and children apart — mapped within a week, an
+//! approved plan within two, the child's own part, reviews overdue now, and
+//! the median days to a first plan. Counts only, never a name; a count of
+//! fewer than five people shows as «< 5», and so does any figure computed
+//! from fewer than five (so that no one can be recognised). Also as CSV.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sqlx::{FromRow, PgExecutor};
+use time::Date;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::audit::{AuditKind, Event};
+use crate::auth::permission::{Can, grant::ReadCompliance};
+use crate::cases::PersonKind;
+use crate::error::AppError;
+use crate::flags::FlagKind;
+use crate::http::ClientIp;
+use crate::http::page::{Page, render};
+use crate::mapping::MappingState;
+use crate::plans::PlanState;
+use crate::plans::content::SCHOOL_AGE;
+
+/// Figures below this many people are not shown.
+pub const SMALL: i64 = 5;
+/// Months of arrival shown, this one included.
+const MONTHS: i32 = 12;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/compliance", get(view_compliance_get))
+        .route("/compliance.csv", get(view_compliance_csv_get))
+}
+
+/// One month's arrivals of adults, or of children.
+#[derive(Clone, Debug, FromRow)]
+pub struct Row {
+    pub month: Date,
+    pub kind: PersonKind,
+    pub arrived: i64,
+    pub mapped_in_time: i64,
+    pub planned_in_time: i64,
+    pub school_age: i64,
+    pub with_child_part: i64,
+    pub overdue: i64,
+    /// People with an approved plan, and the median days to the first.
+    pub with_plan: i64,
+    pub median_days: Option<f64>,
+}
+
+/// The figures, newest month first, adults before children: one query.
+pub async fn figures(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    today: Date,
+) -> sqlx::Result<Vec<Row>> {
+    let from = first_month(today);
+    sqlx::query_as(
+        "WITH people AS (
+             SELECT pe.id, pe.kind, c.arrival_date,
+                    date_trunc('month', c.arrival_date)::date AS month,
+                    pe.kind = $6 AND pe.birth_date <= c.arrival_date - make_interval(years => $7)
+                        AS school_age
+             FROM persons pe JOIN cases c ON c.id = pe.case_id
+             WHERE pe.centre_id = $1 AND pe.removed_at IS NULL AND c.arrival_date >= $2
+         ), firsts AS (
+             SELECT p.*,
+                 (SELECT (min(m.completed_at) AT TIME ZONE 'Europe/Oslo')::date FROM mappings m
+                  WHERE m.person_id = p.id AND m.state = $3) AS first_mapped,
+                 (SELECT (min(pl.approved_at) AT TIME ZONE 'Europe/Oslo')::date FROM plans pl
+                  WHERE pl.person_id = p.id AND pl.state = $4) AS first_approved,
+                 (SELECT EXISTS (SELECT 1 FROM jsonb_each_text(pl.content->'child_part') e
+                                 WHERE btrim(e.value) <> '')
+                  FROM plans pl WHERE pl.person_id = p.id AND pl.state = $4
+                  ORDER BY pl.version DESC LIMIT 1) AS has_child_part,
+                 EXISTS (SELECT 1 FROM review_flags f
+                         WHERE f.person_id = p.id AND f.kind = $5 AND f.resolved_at IS NULL)
+                     AS overdue
+             FROM people p
+         )
+         SELECT month, kind, count(*) AS arrived,
+                count(*) FILTER (WHERE first_mapped <= arrival_date + 7) AS mapped_in_time,
+                count(*) FILTER (WHERE first_approved <= arrival_date + 14) AS planned_in_time,
+                count(*) FILTER (WHERE school_age) AS school_age,
+                count(*) FILTER (WHERE school_age AND has_child_part) AS with_child_part,
+                count(*) FILTER (WHERE overdue) AS overdue,
+                count(first_approved) AS with_plan,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY first_approved - arrival_date)
+                    AS median_days
+         FROM firsts GROUP BY month, kind ORDER BY month DESC, kind DESC",
+    )
+    .bind(centre_id)
+    .bind(from)
+    .bind(MappingState::Completed)
+    .bind(PlanState::Approved)
+    .bind(FlagKind::OverdueReview)
+    .bind(PersonKind::Child)
+    .bind(SCHOOL_AGE)
+    .fetch_all(db)
+    .await
+}
+
+/// The first day of the earliest month shown.
+fn first_month(today: Date) -> Date {
+    let mut month = today.replace_day(1).unwrap_or(today);
+    for _ in 1..MONTHS {
+        month = month
+            .previous_day()
+            .and_then(|d| d.replace_day(1).ok())
+            .unwrap_or(month);
+    }
+    month
+}
+
+impl Row {
+    /// The month as Norwegians name it: «november 2026».
+    pub fn month_name(&self) -> String {
+        const NAMES: [&str; 12] = [
+            "januar",
+            "februar",
+            "mars",
+            "april",
+            "mai",
+            "juni",
+            "juli",
+            "august",
+            "september",
+            "oktober",
+            "november",
+            "desember",
+        ];
+        format!(
+            "{} {}",
+            NAMES[usize::from(u8::from(self.month.month())) - 1],
+            self.month.year()
+        )
+    }
+
+    pub fn group(&self) -> &'static str {
+        match self.kind {
+            PersonKind::Resident => "Voksne",
+            PersonKind::Child => "Barn",
+        }
+    }
+
+    /// The row's figures as shown: arrived, mapped within 7 days, plan
+    /// within 14 days, child's own part, overdue now, median days.
+    pub fn cells(&self) -> [String; 6] {
+        let share = |part: i64, of: i64| shown_share(part, of);
+        [
+            shown_count(self.arrived),
+            share(self.mapped_in_time, self.arrived),
+            share(self.planned_in_time, self.arrived),
+            match self.kind {
+                PersonKind::Child if self.school_age > 0 => {
+                    share(self.with_child_part, self.school_age)
+                }
+                _ => "–".into(),
+            },
+            if self.arrived < SMALL {
+                "< 5".into()
+            } else {
+                shown_count(self.overdue)
+            },
+            match self.median_days {
+                _ if self.with_plan < SMALL => "< 5".into(),
+                Some(days) => format!("{days:.0}"),
+                None => "–".into(),
+            },
+        ]
+    }
+}
+
+pub const COLUMNS: [&str; 6] = [
+    "Kom",
+    "Kartlagt innen 7 dager",
+    "Godkjent plan innen 14 dager",
+    "Skolebarn med egen del i planen",
+    "Revisjon forsinket nå",
+    "Median dager til første plan",
+];
+
+/// A count of people, or «< 5» for one to four.
+fn shown_count(n: i64) -> String {
+    if (1..SMALL).contains(&n) {
+        "< 5".into()
+    } else {
+        n.to_string()
+    }
+}
+
+/// A share of `of` people, or «< 5» when they are fewer than five.
+fn shown_share(part: i64, of: i64) -> String {
+    if of < SMALL {
+        return "< 5".into();
+    }
+    format!("{} %", (part * 100 + of / 2) / of)
+}
+
+#[derive(Template)]
+#[template(path = "compliance.html")]
+struct CompliancePage {
+    page: Page,
+    rows: Vec<Row>,
+    columns: [&'static str; 6],
+}
+
+async fn view_compliance_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<ReadCompliance>,
+    ClientIp(ip): ClientIp,
+) -> Result<Response, AppError> {
+    let rows = figures(&state.db, user.centre_id, crate::locale::today()).await?;
+    Event::by(AuditKind::ComplianceViewed, &user, ip)
+        .record(&state.db)
+        .await?;
+    render(&CompliancePage {
+        page,
+        rows,
+        columns: COLUMNS,
+    })
+}
+
+async fn view_compliance_csv_get(
+    State(state): State<AppState>,
+    user: Can<ReadCompliance>,
+    ClientIp(ip): ClientIp,
+) -> Result<Response, AppError> {
+    let rows = figures(&state.db, user.centre_id, crate::locale::today()).await?;
+    Event::by(AuditKind::ComplianceViewed, &user, ip)
+        .record(&state.db)
+        .await?;
+    // Semicolons, as Norwegian spreadsheets read them; no cell holds one.
+    let mut csv = format!("Måned;Gruppe;{}\r\n", COLUMNS.join(";"));
+    for row in &rows {
+        csv.push_str(&format!(
+            "{};{};{}\r\n",
+            row.month_name(),
+            row.group(),
+            row.cells().join(";")
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"etterlevelse.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_cells_show_as_fewer_than_five() {
+        assert_eq!(shown_count(0), "0");
+        assert_eq!(shown_count(4), "< 5");
+        assert_eq!(shown_count(5), "5");
+        assert_eq!(shown_share(1, 4), "< 5");
+        assert_eq!(shown_share(2, 6), "33 %");
+        assert_eq!(shown_share(0, 5), "0 %");
+        let today = Date::from_calendar_date(2026, time::Month::November, 24).unwrap();
+        assert_eq!(
+            first_month(today),
+            Date::from_calendar_date(2025, time::Month::December, 1).unwrap()
+        );
+    }
+}
