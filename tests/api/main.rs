@@ -12,6 +12,7 @@ mod cases;
 mod cli;
 mod compliance;
 mod csrf;
+mod digest;
 mod headers;
 mod helpers;
 mod login;
