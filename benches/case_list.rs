@@ -144,7 +144,59 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(cells[1])
     );
 
+    // U4, P10: the review scan over every centre, raising everything at
+    // first, then as it runs every quarter of an hour (nothing new).
+    let rules = trygg::flags::Rules::default();
+    let today = trygg::locale::today();
+    let started = Instant::now();
+    let first = trygg::flags::scan(&db, &rules, today, None).await?;
+    let first_time = started.elapsed();
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        trygg::flags::scan(&db, &rules, today, None).await?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "\nreview scan of all {persons} persons: first {} (raised {}), then median of 5 {}",
+        ms(first_time),
+        first.raised,
+        ms(times[2])
+    );
+    let mut cells = Vec::new();
+    for (_, centre, _) in &centres {
+        let mut times = Vec::new();
+        for _ in 0..RUNS / 3 {
+            let started = Instant::now();
+            trygg::compliance::figures(&db, *centre, today).await?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        cells.push(times[times.len() / 2]);
+    }
+    println!(
+        "{:<20} {:>14} {:>14}",
+        "compliance figures",
+        ms(cells[0]),
+        ms(cells[1])
+    );
+
     let (_, big, staff) = centres[1];
+    for (kind, cause) in trygg::flags::causes() {
+        println!("\n-- plan of the review scan: who has {kind:?}");
+        let rows = sqlx::query(&format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {cause}"))
+            .bind(today)
+            .bind(None::<Uuid>)
+            .bind(rules.departure_review_days)
+            .bind(rules.mapping_due_days)
+            .bind(rules.plan_due_days)
+            .fetch_all(&db)
+            .await?;
+        for row in rows {
+            println!("{}", row.get::<String, _>(0));
+        }
+    }
     for (label, filter) in views(staff) {
         println!("\n-- plan at 100 000 cases: {label}");
         let rows = cases::list_query(big, &filter, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ")

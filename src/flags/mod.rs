@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::code_enum;
-pub use scan::{Scanned, scan};
+pub use scan::{Scanned, causes, scan};
 
 /// Scans one case right after a change to it (a departure date moved, a
 /// mapping completed, a plan approved), so that its flags follow at once. A

@@ -178,6 +178,28 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
     ]);
     let out = run(seed, "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // U4: one approved plan whose review date has passed, found by the
+    // scan an operator runs (the server's own scan runs on a timer).
+    let overdue: String = sqlx::query_scalar(
+        "WITH chosen AS (
+             SELECT pl.id, pe.name FROM plans pl
+             JOIN persons pe ON pe.id = pl.person_id JOIN cases c ON c.id = pe.case_id
+             WHERE pl.state = 'approved' AND pe.removed_at IS NULL AND c.closed_on IS NULL
+               AND NOT EXISTS (SELECT 1 FROM plans newer
+                               WHERE newer.person_id = pl.person_id AND newer.version > pl.version)
+             ORDER BY pe.name LIMIT 1)
+         UPDATE plans SET next_review_on = current_date - 3 FROM chosen
+         WHERE plans.id = chosen.id RETURNING chosen.name",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("the seed has an approved plan");
+    let mut scan = trygg(cwd.path());
+    scan.env("DATABASE_URL", &url).args(["reviews", "scan"]);
+    let out = run(scan, "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    users.insert("overdue_person".into(), json!(overdue));
     serde_json::Value::Object(users)
 }
 
