@@ -183,6 +183,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let (_, big, staff) = centres[1];
+    println!("\n-- plan at 100 000 cases: the compliance figures");
+    let rows = sqlx::query(&format!(
+        "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {}",
+        trygg::compliance::FIGURES
+    ))
+    .bind(big)
+    .bind(trygg::compliance::first_month(today))
+    .bind(MappingState::Completed)
+    .bind(PlanState::Approved)
+    .bind(trygg::flags::FlagKind::OverdueReview)
+    .bind(trygg::cases::PersonKind::Child)
+    .bind(trygg::plans::content::SCHOOL_AGE)
+    .fetch_all(&db)
+    .await?;
+    for row in rows {
+        println!("{}", row.get::<String, _>(0));
+    }
     for (kind, cause) in trygg::flags::causes() {
         println!("\n-- plan of the review scan: who has {kind:?}");
         let rows = sqlx::query(&format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {cause}"))

@@ -54,35 +54,36 @@ pub struct Row {
     pub median_days: Option<f64>,
 }
 
-/// The figures, newest month first, adults before children: one query.
-pub async fn figures(
-    db: impl PgExecutor<'_>,
-    centre_id: Uuid,
-    today: Date,
-) -> sqlx::Result<Vec<Row>> {
-    let from = first_month(today);
-    sqlx::query_as(
-        "WITH people AS (
+/// The figures: `$1` centre, `$2` first month, `$3` completed, `$4`
+/// approved, `$5` overdue review, `$6` child, `$7` school age. Public for
+/// the benchmark's query plan.
+pub const FIGURES: &str = "WITH people AS MATERIALIZED (
              SELECT pe.id, pe.kind, c.arrival_date,
                     date_trunc('month', c.arrival_date)::date AS month,
                     pe.kind = $6 AND pe.birth_date <= c.arrival_date - make_interval(years => $7)
                         AS school_age
              FROM persons pe JOIN cases c ON c.id = pe.case_id
              WHERE pe.centre_id = $1 AND pe.removed_at IS NULL AND c.arrival_date >= $2
+         ), mapped AS (
+             SELECT m.person_id, (min(m.completed_at) AT TIME ZONE 'Europe/Oslo')::date AS first_mapped
+             FROM mappings m JOIN people p ON p.id = m.person_id
+             WHERE m.centre_id = $1 AND m.state = $3 GROUP BY m.person_id
+         ), approved AS (
+             SELECT pl.person_id,
+                    (min(pl.approved_at) AT TIME ZONE 'Europe/Oslo')::date AS first_approved,
+                    (array_agg(pl.content->'child_part' ORDER BY pl.version DESC))[1] AS child_part
+             FROM plans pl JOIN people p ON p.id = pl.person_id
+             WHERE pl.centre_id = $1 AND pl.state = $4 GROUP BY pl.person_id
          ), firsts AS (
-             SELECT p.*,
-                 (SELECT (min(m.completed_at) AT TIME ZONE 'Europe/Oslo')::date FROM mappings m
-                  WHERE m.person_id = p.id AND m.state = $3) AS first_mapped,
-                 (SELECT (min(pl.approved_at) AT TIME ZONE 'Europe/Oslo')::date FROM plans pl
-                  WHERE pl.person_id = p.id AND pl.state = $4) AS first_approved,
-                 (SELECT EXISTS (SELECT 1 FROM jsonb_each_text(pl.content->'child_part') e
-                                 WHERE btrim(e.value) <> '')
-                  FROM plans pl WHERE pl.person_id = p.id AND pl.state = $4
-                  ORDER BY pl.version DESC LIMIT 1) AS has_child_part,
-                 EXISTS (SELECT 1 FROM review_flags f
-                         WHERE f.person_id = p.id AND f.kind = $5 AND f.resolved_at IS NULL)
-                     AS overdue
+             SELECT p.*, m.first_mapped, a.first_approved,
+                    EXISTS (SELECT 1 FROM jsonb_each_text(a.child_part) e
+                            WHERE btrim(e.value) <> '') AS has_child_part,
+                    f.person_id IS NOT NULL AS overdue
              FROM people p
+             LEFT JOIN mapped m ON m.person_id = p.id
+             LEFT JOIN approved a ON a.person_id = p.id
+             LEFT JOIN review_flags f ON f.person_id = p.id AND f.kind = $5
+                                     AND f.resolved_at IS NULL
          )
          SELECT month, kind, count(*) AS arrived,
                 count(*) FILTER (WHERE first_mapped <= arrival_date + 7) AS mapped_in_time,
@@ -93,21 +94,29 @@ pub async fn figures(
                 count(first_approved) AS with_plan,
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY first_approved - arrival_date)
                     AS median_days
-         FROM firsts GROUP BY month, kind ORDER BY month DESC, kind DESC",
-    )
-    .bind(centre_id)
-    .bind(from)
-    .bind(MappingState::Completed)
-    .bind(PlanState::Approved)
-    .bind(FlagKind::OverdueReview)
-    .bind(PersonKind::Child)
-    .bind(SCHOOL_AGE)
-    .fetch_all(db)
-    .await
+         FROM firsts GROUP BY month, kind ORDER BY month DESC, kind DESC";
+
+/// The figures, newest month first, adults before children: one query.
+pub async fn figures(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    today: Date,
+) -> sqlx::Result<Vec<Row>> {
+    let from = first_month(today);
+    sqlx::query_as(FIGURES)
+        .bind(centre_id)
+        .bind(from)
+        .bind(MappingState::Completed)
+        .bind(PlanState::Approved)
+        .bind(FlagKind::OverdueReview)
+        .bind(PersonKind::Child)
+        .bind(SCHOOL_AGE)
+        .fetch_all(db)
+        .await
 }
 
 /// The first day of the earliest month shown.
-fn first_month(today: Date) -> Date {
+pub fn first_month(today: Date) -> Date {
     let mut month = today.replace_day(1).unwrap_or(today);
     for _ in 1..MONTHS {
         month = month

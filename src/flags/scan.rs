@@ -1,7 +1,7 @@
 //! The scan: per kind of flag, one statement finds every person whose flag
 //! has a cause today, raises the flags not yet open and resolves the open
 //! flags whose cause is gone. The open flag of a person and kind is
-//! unique in the database, and scans take an advisory lock, so two scans at
+//! unique in the database, and each kind takes an advisory lock, so two scans at
 //! once (two servers, or a server and `trygg reviews scan`) raise nothing
 //! twice. Raising and resolving are audited in the scan's transaction.
 
@@ -25,51 +25,72 @@ pub struct Scanned {
 }
 
 /// Scans every centre, or only `only_case` (when something about it just
-/// changed), as of `today` (Europe/Oslo).
+/// changed), as of `today` (Europe/Oslo). The kinds run side by side, each in
+/// its own transaction with its audit events.
 pub async fn scan(
     db: &PgPool,
     rules: &Rules,
     today: Date,
     only_case: Option<Uuid>,
 ) -> sqlx::Result<Scanned> {
+    let mut kinds = tokio::task::JoinSet::new();
+    for index in 0..CAUSES.len() {
+        let (db, rules) = (db.clone(), *rules);
+        kinds.spawn(async move { scan_kind(&db, &rules, today, only_case, index).await });
+    }
+    let mut scanned = Scanned::default();
+    while let Some(done) = kinds.join_next().await {
+        let kind =
+            done.map_err(|e| sqlx::Error::Protocol(format!("a scan task failed: {e}")))??;
+        scanned.raised += kind.raised;
+        scanned.resolved += kind.resolved;
+    }
+    Ok(scanned)
+}
+
+/// One kind of flag (`CAUSES[index]`): raised, moved and resolved in one
+/// statement, audited in the same transaction.
+async fn scan_kind(
+    db: &PgPool,
+    rules: &Rules,
+    today: Date,
+    only_case: Option<Uuid>,
+    index: usize,
+) -> sqlx::Result<Scanned> {
+    let (kind, cause) = &CAUSES[index];
     let mut tx = db.begin().await?;
-    // One scan at a time; a second waits and then finds nothing to do.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('trygg-review-scan'))")
+    // One scan of a kind at a time; a second waits, then finds nothing to do.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('trygg-review-scan'), $1)")
+        .bind(index as i32)
         .execute(&mut *tx)
         .await?;
+    let rows = sqlx::query(&cause.scan)
+        .bind(today)
+        .bind(only_case)
+        .bind(rules.departure_review_days)
+        .bind(rules.mapping_due_days)
+        .bind(rules.plan_due_days)
+        .bind(*kind)
+        .fetch_all(&mut *tx)
+        .await?;
     let mut scanned = Scanned::default();
-    let mut events = Vec::new();
-    for (kind, cause) in CAUSES.iter() {
-        let bind = |sql: &'static str| {
-            sqlx::query(sql)
-                .bind(today)
-                .bind(only_case)
-                .bind(rules.departure_review_days)
-                .bind(rules.mapping_due_days)
-                .bind(rules.plan_due_days)
-                .bind(*kind)
-        };
-        let rows = bind(&cause.scan).fetch_all(&mut *tx).await?;
-        let (raised, resolved): (Vec<_>, Vec<_>) =
-            rows.iter().partition(|row| row.get::<bool, _>("raised"));
-        let ids = |rows: Vec<&sqlx::postgres::PgRow>| -> Vec<(Uuid, Uuid)> {
-            rows.into_iter()
-                .map(|row| (row.get("centre_id"), row.get("case_id")))
-                .collect()
-        };
-        let (raised, resolved) = (ids(raised), ids(resolved));
-        scanned.raised += raised.len() as u64;
-        scanned.resolved += resolved.len() as u64;
-        for (audit, rows) in [
-            (AuditKind::FlagRaised, raised),
-            (AuditKind::FlagResolved, resolved),
-        ] {
-            events.extend(
-                rows.into_iter()
-                    .map(|(centre, case)| Event::by_the_system(audit, centre, case, kind.code())),
-            );
-        }
-    }
+    let events: Vec<Event<'_>> = rows
+        .iter()
+        .map(|row| {
+            let raised: bool = row.get("raised");
+            if raised {
+                scanned.raised += 1;
+            } else {
+                scanned.resolved += 1;
+            }
+            let audit = if raised {
+                AuditKind::FlagRaised
+            } else {
+                AuditKind::FlagResolved
+            };
+            Event::by_the_system(audit, row.get("centre_id"), row.get("case_id"), kind.code())
+        })
+        .collect();
     Event::record_all(&mut *tx, &events).await?;
     tx.commit().await?;
     Ok(scanned)
