@@ -186,7 +186,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n-- plan at 100 000 cases: the compliance figures");
     let rows = sqlx::query(&format!(
         "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {}",
-        trygg::compliance::FIGURES
+        *trygg::compliance::FIGURES
     ))
     .bind(big)
     .bind(trygg::compliance::first_month(today))

@@ -5,6 +5,8 @@
 //! fewer than five people shows as «< 5», and so does any figure computed
 //! from fewer than five (so that no one can be recognised). Also as CSV.
 
+use std::sync::LazyLock;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -57,13 +59,16 @@ pub struct Row {
 /// The figures: `$1` centre, `$2` first month, `$3` completed, `$4`
 /// approved, `$5` overdue review, `$6` child, `$7` school age. Public for
 /// the benchmark's query plan.
-pub const FIGURES: &str = "WITH people AS MATERIALIZED (
-             SELECT pe.id, pe.kind, c.arrival_date,
-                    date_trunc('month', c.arrival_date)::date AS month,
-                    pe.kind = $6 AND pe.birth_date <= c.arrival_date - make_interval(years => $7)
+pub static FIGURES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+    "WITH people AS MATERIALIZED (
+             SELECT pe.id, pe.kind, a.arrival_date,
+                    date_trunc('month', a.arrival_date)::date AS month,
+                    pe.kind = $6 AND pe.birth_date <= a.arrival_date - make_interval(years => $7)
                         AS school_age
              FROM persons pe JOIN cases c ON c.id = pe.case_id
-             WHERE pe.centre_id = $1 AND pe.removed_at IS NULL AND c.arrival_date >= $2
+             CROSS JOIN LATERAL (SELECT {ARRIVED} AS arrival_date) a
+             WHERE pe.centre_id = $1 AND pe.removed_at IS NULL AND a.arrival_date >= $2
          ), mapped AS (
              SELECT m.person_id, (min(m.completed_at) AT TIME ZONE 'Europe/Oslo')::date AS first_mapped
              FROM mappings m JOIN people p ON p.id = m.person_id
@@ -94,7 +99,10 @@ pub const FIGURES: &str = "WITH people AS MATERIALIZED (
                 count(first_approved) AS with_plan,
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY first_approved - arrival_date)
                     AS median_days
-         FROM firsts GROUP BY month, kind ORDER BY month DESC, kind DESC";
+         FROM firsts GROUP BY month, kind ORDER BY month DESC, kind DESC",
+    ARRIVED = crate::flags::ARRIVED
+)
+});
 
 /// The figures, newest month first, adults before children: one query.
 pub async fn figures(
@@ -103,7 +111,7 @@ pub async fn figures(
     today: Date,
 ) -> sqlx::Result<Vec<Row>> {
     let from = first_month(today);
-    sqlx::query_as(FIGURES)
+    sqlx::query_as(&FIGURES)
         .bind(centre_id)
         .bind(from)
         .bind(MappingState::Completed)
@@ -187,7 +195,7 @@ impl Row {
 }
 
 pub const COLUMNS: [&str; 6] = [
-    "Kom",
+    "Ankomster",
     "Kartlagt innen 7 dager",
     "Godkjent plan innen 14 dager",
     "Skolebarn med egen del i planen",
@@ -204,9 +212,12 @@ fn shown_count(n: i64) -> String {
     }
 }
 
-/// A share of `of` people, or «< 5» when they are fewer than five.
+/// A share of `of` people, or «< 5» when it would tell of fewer than five:
+/// when the people counted, or those not counted, are one to four (80 % of
+/// five is four of them, and one who was not).
 fn shown_share(part: i64, of: i64) -> String {
-    if of < SMALL {
+    let small = |n: i64| (1..SMALL).contains(&n);
+    if of < SMALL || small(part) || small(of - part) {
         return "< 5".into();
     }
     format!("{} %", (part * 100 + of / 2) / of)
@@ -279,8 +290,15 @@ mod tests {
         assert_eq!(shown_count(4), "< 5");
         assert_eq!(shown_count(5), "5");
         assert_eq!(shown_share(1, 4), "< 5");
-        assert_eq!(shown_share(2, 6), "33 %");
+        assert_eq!(
+            shown_share(4, 5),
+            "< 5",
+            "would tell of the one who was not"
+        );
+        assert_eq!(shown_share(1, 9), "< 5");
+        assert_eq!(shown_share(5, 10), "50 %");
         assert_eq!(shown_share(0, 5), "0 %");
+        assert_eq!(shown_share(5, 5), "100 %");
         let today = Date::from_calendar_date(2026, time::Month::November, 24).unwrap();
         assert_eq!(
             first_month(today),

@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-#[derive(Clone, Debug)]
+/// Its `Debug` hides `DATABASE_URL` and `TRYGG_SMTP_URL`: they may hold passwords.
+#[derive(Clone)]
 pub struct Config {
     /// `TRYGG_ADDR`: where the web server listens.
     pub addr: SocketAddr,
@@ -27,6 +28,23 @@ pub struct Config {
     pub mail_from: String,
     /// `TRYGG_PUBLIC_URL`: Trygg's address as users reach it, for links in mail.
     pub public_url: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |set: bool| if set { "(hidden)" } else { "(unset)" };
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("database_url", &hidden(self.database_url.is_some()))
+            .field("data_dir", &self.data_dir)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("log_filter", &self.log_filter)
+            .field("rules", &self.rules)
+            .field("smtp_url", &hidden(self.smtp_url.is_some()))
+            .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,13 +142,11 @@ impl Config {
 
         let smtp_url = get("TRYGG_SMTP_URL");
         if let Some(url) = &smtp_url {
-            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+            if let Err(reason) = check_smtp_url(url) {
                 return Err(ConfigError {
                     var: "TRYGG_SMTP_URL",
                     value: "(hidden)".into(),
-                    reason:
-                        "expected a URL such as smtp://localhost:25 or smtps://user:password@host"
-                            .into(),
+                    reason: reason.into(),
                 });
             }
         }
@@ -169,6 +185,33 @@ impl Config {
     }
 }
 
+/// An SMTP URL that never sends a password or a digest in clear text to
+/// another machine: `smtps://`, or `smtp://` with `?tls=required`, or plain
+/// `smtp://` to this machine only.
+fn check_smtp_url(url: &str) -> Result<(), &'static str> {
+    if url.starts_with("smtps://") {
+        return Ok(());
+    }
+    let Some(rest) = url.strip_prefix("smtp://") else {
+        return Err(
+            "expected smtps://user:password@host, smtp://host?tls=required, \
+                    or smtp://localhost:25",
+        );
+    };
+    let host = rest
+        .rsplit_once('@')
+        .map_or(rest, |(_, host)| host)
+        .split(['/', '?', ':'])
+        .next()
+        .unwrap_or_default();
+    let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    if local || url.contains("tls=required") {
+        Ok(())
+    } else {
+        Err("a mail server on another machine needs TLS: smtps://, or smtp://…?tls=required")
+    }
+}
+
 /// `15m`, `900s`, `1h` or a number of seconds; from 10 seconds to a day.
 fn parse_interval(raw: &str) -> Option<std::time::Duration> {
     let raw = raw.trim();
@@ -185,4 +228,29 @@ fn parse_interval(raw: &str) -> Option<std::time::Duration> {
     (10..=86_400)
         .contains(&seconds)
         .then(|| std::time::Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_and_smtp_urls_are_read_strictly() {
+        let secs = std::time::Duration::from_secs;
+        assert_eq!(parse_interval("15m"), Some(secs(900)));
+        assert_eq!(parse_interval("900"), Some(secs(900)));
+        for bad in ["1s", "2d", "15 m", "", "m", "25h"] {
+            assert_eq!(parse_interval(bad), None, "{bad}");
+        }
+        assert!(check_smtp_url("smtps://u:p@mail.example.no").is_ok());
+        assert!(check_smtp_url("smtp://mail.example.no?tls=required").is_ok());
+        assert!(check_smtp_url("smtp://127.0.0.1:2525").is_ok());
+        assert!(check_smtp_url("smtp://u:p@mail.example.no").is_err());
+        assert!(check_smtp_url("http://mail.example.no").is_err());
+        let config = Config::from_lookup(|name| {
+            (name == "TRYGG_SMTP_URL").then(|| "smtps://u:secret@mail.example.no".to_owned())
+        })
+        .unwrap();
+        assert!(!format!("{config:?}").contains("secret"));
+    }
 }

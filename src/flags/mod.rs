@@ -26,14 +26,14 @@ pub async fn rescan_case(db: &PgPool, rules: &Rules, case_id: Uuid) {
 }
 
 code_enum! {
-    /// What a flag says needs doing.
+    /// What a flag says needs doing, in words that say what to do.
     pub enum FlagKind {
         OverdueReview = "overdue_review" "Forsinket revisjon",
         ReviewBeforeDeparture = "review_before_departure" "Revisjon før utflytting",
-        PlanBehindMapping = "plan_behind_mapping" "Planen bygger på en eldre kartlegging",
+        PlanBehindMapping = "plan_behind_mapping" "Ny kartlegging – revider planen",
         NoMapping = "no_mapping" "Kartlegging mangler",
-        NoPlan = "no_plan" "Godkjent sikkerhetsplan mangler",
-        RelocationToConsider = "relocation_to_consider" "Flytting må vurderes (§ 4 c)",
+        NoPlan = "no_plan" "Sikkerhetsplan mangler",
+        RelocationToConsider = "relocation_to_consider" "§ 4 c: vurder relokalisering med politiet",
     }
 }
 
@@ -51,29 +51,34 @@ impl FlagKind {
     /// What the work list says of a flag's day (`due_on`), `days` from today
     /// (negative: in the past).
     pub fn when(self, days: i32) -> String {
-        let ago = -days;
+        let ago = |what: &str| match -days {
+            0 => format!("{what} i dag"),
+            1 => format!("{what} i går"),
+            n => format!("{what} for {n} dager siden"),
+        };
         match self {
             FlagKind::ReviewBeforeDeparture => match days {
+                ..0 => "Utflyttingsdatoen er passert – revider planen eller endre datoen".into(),
                 0 => "Flytter ut i dag".into(),
                 1 => "Flytter ut i morgen".into(),
                 n => format!("Flytter ut om {n} dager"),
             },
-            FlagKind::OverdueReview => match ago {
-                1 => "1 dag på overtid".into(),
-                n => format!("{n} dager på overtid"),
-            },
-            FlagKind::NoMapping | FlagKind::NoPlan => match ago {
+            FlagKind::OverdueReview | FlagKind::NoMapping | FlagKind::NoPlan => match days {
                 0 => "Frist i dag".into(),
-                1 => "Fristen gikk ut i går".into(),
-                n => format!("Fristen gikk ut for {n} dager siden"),
+                _ => ago("Fristen gikk ut"),
             },
-            FlagKind::PlanBehindMapping | FlagKind::RelocationToConsider => match ago {
-                0 => "Siden i dag".into(),
-                n => format!("Siden for {n} dager siden"),
-            },
+            FlagKind::PlanBehindMapping => ago("Ny kartlegging"),
+            FlagKind::RelocationToConsider => ago("Kartlagt"),
         }
     }
 }
+
+/// A person's own day of arrival, in SQL over `persons pe` and `cases c`:
+/// the case's, or — for someone added to the case more than a day after it
+/// was registered (a child who came later) — the day they were added.
+pub const ARRIVED: &str = "CASE WHEN pe.created_at > c.created_at + interval '1 day'
+         THEN greatest(c.arrival_date, (pe.created_at AT TIME ZONE 'Europe/Oslo')::date)
+         ELSE c.arrival_date END";
 
 /// What the scan counts as late. From the configuration.
 #[derive(Clone, Copy, Debug)]
@@ -96,5 +101,30 @@ impl Default for Rules {
             plan_due_days: 14,
             scan_interval: Duration::from_secs(15 * 60),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FlagKind;
+
+    #[test]
+    fn the_work_list_says_when_in_plain_norwegian() {
+        assert_eq!(FlagKind::OverdueReview.when(-1), "Fristen gikk ut i går");
+        assert_eq!(
+            FlagKind::OverdueReview.when(-3),
+            "Fristen gikk ut for 3 dager siden"
+        );
+        assert_eq!(
+            FlagKind::ReviewBeforeDeparture.when(5),
+            "Flytter ut om 5 dager"
+        );
+        assert!(
+            FlagKind::ReviewBeforeDeparture
+                .when(-2)
+                .starts_with("Utflyttingsdatoen er passert")
+        );
+        assert_eq!(FlagKind::PlanBehindMapping.when(0), "Ny kartlegging i dag");
+        assert_eq!(FlagKind::RelocationToConsider.when(-1), "Kartlagt i går");
     }
 }

@@ -1,7 +1,7 @@
 //! The scan: per kind of flag, one statement finds every person whose flag
 //! has a cause today, raises the flags not yet open and resolves the open
 //! flags whose cause is gone. The open flag of a person and kind is
-//! unique in the database, and each kind takes an advisory lock, so two scans at
+//! unique in the database, and each kind of a full scan takes an advisory lock, so two scans at
 //! once (two servers, or a server and `trygg reviews scan`) raise nothing
 //! twice. Raising and resolving are audited in the scan's transaction.
 
@@ -25,18 +25,39 @@ pub struct Scanned {
 }
 
 /// Scans every centre, or only `only_case` (when something about it just
-/// changed), as of `today` (Europe/Oslo). The kinds run side by side, each in
-/// its own transaction with its audit events.
+/// changed), as of `today` (Europe/Oslo).
 pub async fn scan(
     db: &PgPool,
     rules: &Rules,
     today: Date,
     only_case: Option<Uuid>,
 ) -> sqlx::Result<Scanned> {
+    match only_case {
+        Some(case) => scan_case(db, rules, today, case).await,
+        None => scan_all(db, rules, today).await,
+    }
+}
+
+/// Every centre: two kinds at a time (this machine's cores), each in its
+/// own transaction under its own advisory lock, so that a second scan waits
+/// and then finds nothing to do.
+async fn scan_all(db: &PgPool, rules: &Rules, today: Date) -> sqlx::Result<Scanned> {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(2));
     let mut kinds = tokio::task::JoinSet::new();
     for index in 0..CAUSES.len() {
-        let (db, rules) = (db.clone(), *rules);
-        kinds.spawn(async move { scan_kind(&db, &rules, today, only_case, index).await });
+        let (db, rules, slots) = (db.clone(), *rules, slots.clone());
+        kinds.spawn(async move {
+            let _slot = slots.acquire().await;
+            let mut tx = db.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext('trygg-review-scan'), $1)")
+                .bind(index as i32)
+                .execute(&mut *tx)
+                .await?;
+            let (kind, cause) = &CAUSES[index];
+            let scanned = run(&mut tx, &cause.every_case, *kind, &rules, today, None).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(scanned)
+        });
     }
     let mut scanned = Scanned::default();
     while let Some(done) = kinds.join_next().await {
@@ -48,29 +69,42 @@ pub async fn scan(
     Ok(scanned)
 }
 
-/// One kind of flag (`CAUSES[index]`): raised, moved and resolved in one
-/// statement, audited in the same transaction.
-async fn scan_kind(
-    db: &PgPool,
-    rules: &Rules,
-    today: Date,
-    only_case: Option<Uuid>,
-    index: usize,
-) -> sqlx::Result<Scanned> {
-    let (kind, cause) = &CAUSES[index];
+/// One case, right after a change to it: every kind in turn, on one
+/// connection and in one transaction. No advisory lock — the unique open
+/// flag and the row locks keep it exactly once — and a short lock timeout,
+/// so a request never waits long on a full scan.
+async fn scan_case(db: &PgPool, rules: &Rules, today: Date, case: Uuid) -> sqlx::Result<Scanned> {
     let mut tx = db.begin().await?;
-    // One scan of a kind at a time; a second waits, then finds nothing to do.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('trygg-review-scan'), $1)")
-        .bind(index as i32)
+    sqlx::query("SET LOCAL lock_timeout = '2s'")
         .execute(&mut *tx)
         .await?;
-    let rows = sqlx::query(&cause.scan)
+    let mut scanned = Scanned::default();
+    for (kind, cause) in CAUSES.iter() {
+        let kind = run(&mut tx, &cause.one_case, *kind, rules, today, Some(case)).await?;
+        scanned.raised += kind.raised;
+        scanned.resolved += kind.resolved;
+    }
+    tx.commit().await?;
+    Ok(scanned)
+}
+
+/// One kind's statement, and the audit events of what it raised and
+/// resolved, in the caller's transaction.
+async fn run(
+    tx: &mut sqlx::PgConnection,
+    sql: &str,
+    kind: FlagKind,
+    rules: &Rules,
+    today: Date,
+    case: Option<Uuid>,
+) -> sqlx::Result<Scanned> {
+    let rows = sqlx::query(sql)
         .bind(today)
-        .bind(only_case)
+        .bind(case)
         .bind(rules.departure_review_days)
         .bind(rules.mapping_due_days)
         .bind(rules.plan_due_days)
-        .bind(*kind)
+        .bind(kind)
         .fetch_all(&mut *tx)
         .await?;
     let mut scanned = Scanned::default();
@@ -78,21 +112,17 @@ async fn scan_kind(
         .iter()
         .map(|row| {
             let raised: bool = row.get("raised");
-            if raised {
-                scanned.raised += 1;
-            } else {
-                scanned.resolved += 1;
-            }
             let audit = if raised {
+                scanned.raised += 1;
                 AuditKind::FlagRaised
             } else {
+                scanned.resolved += 1;
                 AuditKind::FlagResolved
             };
             Event::by_the_system(audit, row.get("centre_id"), row.get("case_id"), kind.code())
         })
         .collect();
     Event::record_all(&mut *tx, &events).await?;
-    tx.commit().await?;
     Ok(scanned)
 }
 
@@ -101,8 +131,9 @@ struct Cause {
     select: String,
     /// Raises, moves and resolves this kind's flags in one statement,
     /// finding the cause once; returns `(centre_id, case_id, raised)` per
-    /// flag raised or resolved.
-    scan: String,
+    /// flag raised or resolved. Over every case, or over case `$2`.
+    every_case: String,
+    one_case: String,
 }
 
 /// Each kind's cause as SQL with the scan's parameters (`$1` today, `$2`
@@ -120,13 +151,33 @@ pub fn causes() -> impl Iterator<Item = (FlagKind, &'static str)> {
 /// days, `$5` plan due days. Every cause is about a person still in an open
 /// case, so a closed case or a removed child resolves its flags.
 static CAUSES: LazyLock<Vec<(FlagKind, Cause)>> = LazyLock::new(|| {
+    let every = statements("$2::uuid IS NULL", "$2::uuid IS NULL");
+    let one = statements("c.id = $2::uuid", "f.case_id = $2::uuid");
+    every
+        .into_iter()
+        .zip(one)
+        .map(|((kind, select, every_case), (_, _, one_case))| {
+            let cause = Cause {
+                select,
+                every_case,
+                one_case,
+            };
+            (kind, cause)
+        })
+        .collect()
+});
+
+/// Per kind: (kind, who has the cause, the scan statement), with the case
+/// filter as given: every case (a separate SQL text, so that the planner is
+/// never left with `$2 IS NULL OR …`), or one.
+fn statements(case_filter: &str, flag_filter: &str) -> Vec<(FlagKind, String, String)> {
     // Codes come from the enums; written into the SQL as literals so that
     // the planner can use the partial indexes.
     let approved = PlanState::Approved.code();
     let completed = MappingState::Completed.code();
     let relocate = Relocation::Consider.code();
-    let in_open_case = "pe.removed_at IS NULL AND c.closed_on IS NULL
-                        AND ($2::uuid IS NULL OR c.id = $2)";
+    let in_open_case = format!("pe.removed_at IS NULL AND c.closed_on IS NULL AND {case_filter}");
+    let joined = format!("({})", super::ARRIVED);
     let newest_approved = format!(
         "NOT EXISTS (SELECT 1 FROM plans newer WHERE newer.person_id = pl.person_id
                      AND newer.state = '{approved}' AND newer.version > pl.version)"
@@ -150,7 +201,7 @@ static CAUSES: LazyLock<Vec<(FlagKind, Cause)>> = LazyLock::new(|| {
                         c.planned_departure_date AS due_on
                  FROM cases c
                  JOIN persons pe ON pe.case_id = c.id
-                 WHERE c.planned_departure_date BETWEEN $1::date AND $1::date + $3::int
+                 WHERE c.planned_departure_date <= $1::date + $3::int
                    AND {in_open_case}
                    AND NOT EXISTS (
                        SELECT 1 FROM plans pl WHERE pl.person_id = pe.id AND pl.state = '{approved}'
@@ -176,10 +227,10 @@ static CAUSES: LazyLock<Vec<(FlagKind, Cause)>> = LazyLock::new(|| {
             FlagKind::NoMapping,
             format!(
                 "SELECT pe.id AS person_id, c.id AS case_id, c.centre_id,
-                        c.arrival_date + $4::int AS due_on
+                        {joined} + $4::int AS due_on
                  FROM cases c
                  JOIN persons pe ON pe.case_id = c.id
-                 WHERE c.arrival_date <= $1::date - $4::int AND {in_open_case}
+                 WHERE {joined} <= $1::date - $4::int AND {in_open_case}
                    AND NOT EXISTS (SELECT 1 FROM mappings m
                                    WHERE m.person_id = pe.id AND m.state = '{completed}')"
             ),
@@ -188,10 +239,10 @@ static CAUSES: LazyLock<Vec<(FlagKind, Cause)>> = LazyLock::new(|| {
             FlagKind::NoPlan,
             format!(
                 "SELECT pe.id AS person_id, c.id AS case_id, c.centre_id,
-                        c.arrival_date + $5::int AS due_on
+                        {joined} + $5::int AS due_on
                  FROM cases c
                  JOIN persons pe ON pe.case_id = c.id
-                 WHERE c.arrival_date <= $1::date - $5::int AND {in_open_case}
+                 WHERE {joined} <= $1::date - $5::int AND {in_open_case}
                    AND EXISTS (SELECT 1 FROM mappings m
                                WHERE m.person_id = pe.id AND m.state = '{completed}')
                    AND NOT EXISTS (SELECT 1 FROM plans pl
@@ -236,8 +287,7 @@ static CAUSES: LazyLock<Vec<(FlagKind, Cause)>> = LazyLock::new(|| {
                      RETURNING centre_id, case_id, xmax = 0 AS new),
                  resolved AS (
                      UPDATE review_flags f SET resolved_at = now()
-                     WHERE f.kind = $6 AND f.resolved_at IS NULL
-                       AND ($2::uuid IS NULL OR f.case_id = $2)
+                     WHERE f.kind = $6 AND f.resolved_at IS NULL AND {flag_filter}
                        AND NOT EXISTS (SELECT 1 FROM cause WHERE cause.person_id = f.person_id)
                      RETURNING f.centre_id, f.case_id)
                  SELECT centre_id, case_id, true AS raised FROM raised WHERE new
@@ -246,7 +296,7 @@ static CAUSES: LazyLock<Vec<(FlagKind, Cause)>> = LazyLock::new(|| {
             );
             let select =
                 format!("WITH cause AS ({cause}) SELECT cause.* FROM cause WHERE {params}");
-            (kind, Cause { select, scan })
+            (kind, select, scan)
         })
         .collect()
-});
+}

@@ -3,19 +3,28 @@
 //! within one centre and served by `review_flags_centre_open_idx` or
 //! `review_flags_case_open_idx`.
 
+use std::sync::LazyLock;
+
 use sqlx::{FromRow, PgExecutor};
 use time::Date;
 use uuid::Uuid;
 
 use super::FlagKind;
+use crate::cases::PersonKind;
 
-/// An open flag and whom it is about.
+/// An open flag and whom it is about: which person, of which family, and
+/// whose contact person they are.
 #[derive(Clone, Debug, FromRow)]
 pub struct Flagged {
     pub kind: FlagKind,
     pub person_id: Uuid,
     pub case_id: Uuid,
     pub person_name: String,
+    pub person_kind: PersonKind,
+    pub birth_date: Date,
+    /// The resident of the case: for a child, whose child.
+    pub resident_name: Option<String>,
+    pub contact_name: Option<String>,
     pub due_on: Date,
 }
 
@@ -28,6 +37,14 @@ impl Flagged {
 
     pub fn due(&self) -> String {
         crate::locale::date(self.due_on)
+    }
+
+    /// «barn, 8 år» for a child; nothing for the resident.
+    pub fn child(&self) -> Option<String> {
+        (self.person_kind == PersonKind::Child).then(|| {
+            let age = crate::locale::age(self.birth_date, crate::locale::today());
+            format!("barn, {age} år")
+        })
     }
 
     /// Where the work is done: the plan, or the mapping.
@@ -68,8 +85,20 @@ pub async fn sections(
     Ok(sections)
 }
 
-const FLAGGED: &str = "SELECT f.kind, f.person_id, f.case_id, pe.name AS person_name, f.due_on
-     FROM review_flags f JOIN persons pe ON pe.id = f.person_id";
+/// Open flags with their person, the case's resident and the contact
+/// person (the person's own, or the case's); a `WHERE` follows.
+static FLAGGED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT f.kind, f.person_id, f.case_id, pe.name AS person_name, pe.kind AS person_kind,
+                pe.birth_date, r.name AS resident_name, a.full_name AS contact_name, f.due_on
+         FROM review_flags f
+         JOIN persons pe ON pe.id = f.person_id
+         JOIN cases c ON c.id = f.case_id
+         LEFT JOIN persons r ON r.case_id = f.case_id AND r.kind = '{}'
+         LEFT JOIN accounts a ON a.id = coalesce(pe.contact_person_id, c.contact_person_id)",
+        PersonKind::Resident.code()
+    )
+});
 
 /// The centre's open flags of `kind`, most urgent (earliest day) first, at
 /// most `limit`.
@@ -80,8 +109,9 @@ pub async fn of_kind(
     limit: i64,
 ) -> sqlx::Result<Vec<Flagged>> {
     sqlx::query_as(&format!(
-        "{FLAGGED} WHERE f.centre_id = $1 AND f.kind = $2 AND f.resolved_at IS NULL
-         ORDER BY f.due_on, f.id LIMIT $3"
+        "{} WHERE f.centre_id = $1 AND f.kind = $2 AND f.resolved_at IS NULL
+         ORDER BY f.due_on, f.id LIMIT $3",
+        *FLAGGED
     ))
     .bind(centre_id)
     .bind(kind)
@@ -99,10 +129,10 @@ pub async fn mine(
     limit: i64,
 ) -> sqlx::Result<Vec<Flagged>> {
     let mut flagged: Vec<Flagged> = sqlx::query_as(&format!(
-        "{FLAGGED} JOIN cases c ON c.id = f.case_id
-         WHERE f.centre_id = $1 AND f.resolved_at IS NULL
+        "{} WHERE f.centre_id = $1 AND f.resolved_at IS NULL
            AND (pe.contact_person_id = $2 OR c.contact_person_id = $2)
-         ORDER BY f.due_on, f.id LIMIT $3"
+         ORDER BY f.due_on, f.id LIMIT $3",
+        *FLAGGED
     ))
     .bind(centre_id)
     .bind(account)

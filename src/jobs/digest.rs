@@ -94,17 +94,28 @@ pub async fn send_digests(db: &PgPool, config: &Config, today: Date) -> Result<u
         if claimed == 0 {
             continue;
         }
-        let message = compose(&from, &recipient, &lines, &config.public_url)?;
-        if let Err(e) = mailer.send(message).await {
-            // Not sent: the next check tries again.
-            sqlx::query("DELETE FROM digests_sent WHERE account_id = $1 AND sent_on = $2")
-                .bind(recipient.account_id)
-                .bind(today)
-                .execute(db)
-                .await?;
-            return Err(DigestError::Mail(e.to_string()));
+        let sending = match compose(&from, &recipient, &lines, &config.public_url) {
+            Ok(message) => mailer.send(message).await.map_err(Some),
+            Err(_) => Err(None),
+        };
+        match sending {
+            Ok(_) => sent += 1,
+            Err(e) => {
+                // Logged by account, never by address. Only a failure the
+                // server called temporary is tried again (at the next
+                // check); one that may have reached the coordinator, or
+                // never will, is not sent twice.
+                let retry = e.as_ref().is_some_and(|e| e.is_transient());
+                tracing::warn!(account = %recipient.account_id, retry, "a digest was not sent");
+                if retry {
+                    sqlx::query("DELETE FROM digests_sent WHERE account_id = $1 AND sent_on = $2")
+                        .bind(recipient.account_id)
+                        .bind(today)
+                        .execute(db)
+                        .await?;
+                }
+            }
         }
-        sent += 1;
     }
     Ok(sent)
 }
@@ -123,28 +134,41 @@ async fn counts(db: &PgPool, centre_id: Uuid) -> sqlx::Result<Vec<String>> {
         .map(|(kind, n)| sentence(kind, n))
         .collect();
     if waiting > 0 {
-        lines.push(format!(
-            "{waiting} sikkerhetsplan(er) venter på godkjenning."
-        ));
+        let plans = if waiting == 1 {
+            "sikkerhetsplan venter"
+        } else {
+            "sikkerhetsplaner venter"
+        };
+        lines.push(format!("{waiting} {plans} på godkjenning."));
     }
     Ok(lines)
 }
 
 fn sentence(kind: FlagKind, n: i64) -> String {
-    match kind {
-        FlagKind::OverdueReview => format!("{n} sikkerhetsplan(er) har forsinket revisjon."),
-        FlagKind::ReviewBeforeDeparture => {
-            format!("{n} sikkerhetsplan(er) må revideres før utflytting.")
-        }
-        FlagKind::RelocationToConsider => {
-            format!("{n} kartlegging(er) sier at flytting til et annet krisesenter må vurderes.")
-        }
-        FlagKind::NoMapping => format!("{n} person(er) mangler kartlegging."),
-        FlagKind::NoPlan => format!("{n} person(er) mangler godkjent sikkerhetsplan."),
-        FlagKind::PlanBehindMapping => {
-            format!("{n} sikkerhetsplan(er) bygger på en eldre kartlegging.")
-        }
-    }
+    let (one, many) = match kind {
+        FlagKind::OverdueReview => (
+            "sikkerhetsplan skulle vært revidert",
+            "sikkerhetsplaner skulle vært revidert",
+        ),
+        FlagKind::ReviewBeforeDeparture => (
+            "sikkerhetsplan må revideres før utflytting",
+            "sikkerhetsplaner må revideres før utflytting",
+        ),
+        FlagKind::RelocationToConsider => (
+            "kartlegging sier at relokalisering (§ 4 c) må vurderes med politiet",
+            "kartlegginger sier at relokalisering (§ 4 c) må vurderes med politiet",
+        ),
+        FlagKind::NoMapping => ("person mangler kartlegging", "personer mangler kartlegging"),
+        FlagKind::NoPlan => (
+            "person mangler godkjent sikkerhetsplan",
+            "personer mangler godkjent sikkerhetsplan",
+        ),
+        FlagKind::PlanBehindMapping => (
+            "sikkerhetsplan bygger på en eldre kartlegging",
+            "sikkerhetsplaner bygger på en eldre kartlegging",
+        ),
+    };
+    format!("{n} {}.", if n == 1 { one } else { many })
 }
 
 fn compose(
@@ -167,7 +191,8 @@ fn compose(
     Message::builder()
         .from(from.clone())
         .to(to.email.parse().map_err(|e| mail(&e))?)
-        .subject(format!("Trygg: oppgaver ved {}", to.centre_name))
+        // A subject shows on a locked phone: it says nothing of where.
+        .subject("Trygg: dagens oppgaver")
         .body(body)
         .map_err(|e| mail(&e))
 }

@@ -19,6 +19,8 @@ pub fn spawn(db: PgPool, config: Config, mut shutdown: watch::Receiver<bool>) ->
     tokio::spawn(async move {
         let mut purge = tokio::time::interval(PURGE_EVERY);
         let mut scan = tokio::time::interval(config.rules.scan_interval);
+        // A scan that overran its interval is not run again at once.
+        scan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut digest = tokio::time::interval(digest::CHECK_EVERY);
         loop {
             tokio::select! {

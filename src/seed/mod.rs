@@ -371,10 +371,13 @@ async fn insert_batch(
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO persons (id, case_id, centre_id, kind, name, birth_date, school, contact_person_id)
-         SELECT t.id, t.case_id, $1, t.kind, t.name, t.birth, t.school, t.contact
+        "INSERT INTO persons (id, case_id, centre_id, kind, name, birth_date, school, contact_person_id,
+                              created_at)
+         SELECT t.id, t.case_id, $1, t.kind, t.name, t.birth, t.school, t.contact,
+                c.arrival_date + time '12:00'
          FROM UNNEST($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::date[], $7::text[], $8::uuid[])
-              AS t(id, case_id, kind, name, birth, school, contact)",
+              AS t(id, case_id, kind, name, birth, school, contact)
+         JOIN cases c ON c.id = t.case_id",
     )
     .bind(centre_id)
     .bind(&b.person_ids)

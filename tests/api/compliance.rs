@@ -33,14 +33,15 @@ async fn arrive(app: &TestApp, centre: Uuid, author: Uuid, arrival: time::Date, 
         None => ("resident", arrival - Duration::days(365 * 30)),
     };
     sqlx::query(
-        "INSERT INTO persons (id, case_id, centre_id, kind, name, birth_date)
-         VALUES ($1, $2, $3, $4, 'Fiktiv Person', $5)",
+        "INSERT INTO persons (id, case_id, centre_id, kind, name, birth_date, created_at)
+         VALUES ($1, $2, $3, $4, 'Fiktiv Person', $5, $6::date + time '12:00')",
     )
     .bind(person)
     .bind(case)
     .bind(centre)
     .bind(kind)
     .bind(born)
+    .bind(arrival)
     .execute(&app.db)
     .await
     .unwrap();
@@ -121,20 +122,25 @@ async fn figures_per_month_count_by_hand_and_hide_small_cells() {
         .replace_day(5)
         .unwrap();
 
-    // Seven adults. Mapped within 7 days: 1, 2, 4, 6, 7 (5 of 7 = 71 %).
-    // Plan within 14 days: 1, 3, 6 (3 of 7 = 43 %). With a plan: 1, 2, 3,
-    // 6, 7 after 10, 20, 12, 14, 30 days: median 14. One review overdue.
+    // Twelve adults. Mapped within 7 days: 1–6 (6 of 12 = 50 %). Plan
+    // within 14 days: 1–5 (5 of 12 = 42 %). With a plan: 1–7, after 10, 12,
+    // 14, 13, 9, 20 and 30 days: median 13. One review overdue (< 5).
     let adults = [
-        adult(Some(3), Some(10)),
-        adult(Some(5), Some(20)),
-        adult(Some(9), Some(12)),
-        adult(Some(2), None),
-        adult(None, None),
+        adult(Some(2), Some(10)),
+        adult(Some(3), Some(12)),
         Arrival {
             overdue: true,
-            ..adult(Some(7), Some(14))
+            ..adult(Some(5), Some(14))
         },
-        adult(Some(1), Some(30)),
+        adult(Some(7), Some(13)),
+        adult(Some(1), Some(9)),
+        adult(Some(4), Some(20)),
+        adult(Some(9), Some(30)),
+        adult(Some(10), None),
+        adult(None, None),
+        adult(Some(8), None),
+        adult(None, None),
+        adult(Some(12), None),
     ];
     for who in &adults {
         arrive(&app, centre.id, coordinator.id, month, who).await;
@@ -169,7 +175,7 @@ async fn figures_per_month_count_by_hand_and_hide_small_cells() {
     assert_eq!(rows.len(), 2, "one month, two groups: {rows:?}");
     assert_eq!(
         rows[0][1..],
-        ["Voksne", "7", "71 %", "43 %", "–", "< 5", "14"]
+        ["Voksne", "12", "50 %", "42 %", "–", "< 5", "13"]
     );
     assert_eq!(
         rows[1][1..],
@@ -188,10 +194,10 @@ async fn figures_per_month_count_by_hand_and_hide_small_cells() {
             .contains("attachment")
     );
     let lines: Vec<&str> = csv.body.lines().collect();
-    assert!(lines[0].starts_with("Måned;Gruppe;Kom;"));
+    assert!(lines[0].starts_with("Måned;Gruppe;Ankomster;"));
     assert_eq!(lines.len(), 3);
     assert!(
-        lines[1].ends_with(";Voksne;7;71 %;43 %;–;< 5;14"),
+        lines[1].ends_with(";Voksne;12;50 %;42 %;–;< 5;13"),
         "{}",
         lines[1]
     );
@@ -201,7 +207,7 @@ async fn figures_per_month_count_by_hand_and_hide_small_cells() {
         lines[2]
     );
 
-    // The other centre sees its own seven adults, and only them.
+    // The other centre sees its own twelve adults, and only them.
     let admin = app.user(&other, Role::Admin).await;
     let theirs = app.signed_in(&admin).await.get("/compliance.csv").await;
     assert_eq!(theirs.body.lines().count(), 2);

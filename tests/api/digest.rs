@@ -145,14 +145,18 @@ async fn each_coordinator_gets_one_digest_a_day_with_counts_and_no_names() {
         .unwrap();
     for (_, message) in &mails {
         let text = decoded(message);
+        assert!(text.contains("Subject: Trygg: dagens oppgaver"), "{text}");
         assert!(
-            text.contains("Subject: Trygg: oppgaver ved Krisesenteret i Vest"),
+            text.contains("Dette venter ved Krisesenteret i Vest"),
             "{text}"
         );
+        let plans = if overdue == 1 {
+            "sikkerhetsplan"
+        } else {
+            "sikkerhetsplaner"
+        };
         assert!(
-            text.contains(&format!(
-                "{overdue} sikkerhetsplan(er) har forsinket revisjon."
-            )),
+            text.contains(&format!("{overdue} {plans} skulle vært revidert.")),
             "{text}"
         );
         assert!(text.contains("https://trygg.example.no/reviews"), "{text}");

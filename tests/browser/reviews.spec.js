@@ -18,7 +18,7 @@ test('an overdue review is seen, revised, approved and gone', async ({ page, bro
   await counts.getByRole('link', { name: 'Forsinket revisjon' }).click();
   await expect(page).toHaveURL(/\/reviews#flag-overdue_review$/);
   const overdue = page.locator('table[data-flag="overdue_review"]');
-  await expect(overdue.getByRole('row', { name: new RegExp(person) })).toContainText('3 dager på overtid');
+  await expect(overdue.getByRole('row', { name: new RegExp(person) })).toContainText('Fristen gikk ut for 3 dager siden');
   expect(await axeViolations(page)).toEqual([]);
   await overdue.getByRole('link', { name: person }).click();
   const planUrl = page.url();

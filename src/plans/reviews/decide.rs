@@ -44,12 +44,27 @@ struct ReviewPage {
     errors: FieldErrors,
     comment: String,
     reason: String,
+    late_reason: String,
     next_review: String,
     /// The version changed or was decided while this review was open.
     conflict: bool,
 }
 
 impl ReviewPage {
+    fn departure(&self) -> Option<String> {
+        self.case
+            .planned_departure_date
+            .filter(|_| self.case.closed_on.is_none())
+            .map(locale::date)
+    }
+
+    fn late_hint(&self) -> String {
+        format!(
+            "Bare når neste revisjon er {} eller senere.",
+            self.departure().unwrap_or_default()
+        )
+    }
+
     /// P10: the plan is revised before the child leaves the centre.
     fn next_review_hint(&self) -> String {
         match self
@@ -58,10 +73,15 @@ impl ReviewPage {
             .filter(|_| self.case.closed_on.is_none())
         {
             Some(leaves) => format!(
-                "Planlagt utflytting er {}: neste revisjon skal være før det.",
-                locale::date(leaves)
+                "Planlagt utflytting er {}. Revider planen senest en uke før, sammen med {}.",
+                locale::date(leaves),
+                if self.person.is_child() {
+                    "barnet og forelderen"
+                } else {
+                    "beboeren"
+                }
             ),
-            None => "Vanligvis om fire uker, og alltid før barnet forlater krisesenteret.".into(),
+            None => "Vanligvis om fire uker, og alltid før utflytting.".into(),
         }
     }
 
@@ -137,6 +157,7 @@ impl Review<'_> {
             errors,
             comment: typed.comment,
             reason: typed.reason,
+            late_reason: typed.late_reason,
             next_review: typed.next_review,
             conflict,
         })

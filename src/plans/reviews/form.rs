@@ -1,6 +1,7 @@
 //! The two decision forms of a review, as typed and parsed: return with a
-//! comment, or approve with the next review date (P10) and, where the
-//! version needs one, a reason (P7).
+//! comment, or approve with the next review date (P10) and, where needed, a
+//! reason for measures that answer nothing (P7) and one for a review after
+//! the planned departure (P10) — two questions, two answers.
 
 use time::{Date, Duration};
 
@@ -16,6 +17,7 @@ const LONGEST_REVIEW_DAYS: i64 = 366;
 pub(super) struct Typed {
     pub(super) comment: String,
     pub(super) reason: String,
+    pub(super) late_reason: String,
     pub(super) next_review: String,
 }
 
@@ -25,20 +27,24 @@ impl Typed {
         Typed {
             comment: String::new(),
             reason: String::new(),
+            late_reason: String::new(),
             next_review: locale::date(default_next_review(locale::today(), departure)),
         }
     }
 }
 
-/// P10: four weeks on, or the day before a planned departure if that comes
-/// first (and is still after today): the plan is revised before the child
-/// leaves the centre.
+/// P10: four weeks on, or a week before a planned departure if that comes
+/// first (the day before, when the week is already gone): the plan is
+/// revised while there is time to prepare the child for leaving.
 pub(super) fn default_next_review(today: Date, departure: Option<Date>) -> Date {
     let in_four_weeks = today + Duration::weeks(DEFAULT_REVIEW_WEEKS);
-    match departure.and_then(|d| d.previous_day()) {
-        Some(before) if before > today && before < in_four_weeks => before,
-        _ => in_four_weeks,
-    }
+    let Some(leaves) = departure else {
+        return in_four_weeks;
+    };
+    [leaves - Duration::weeks(1), leaves - Duration::days(1)]
+        .into_iter()
+        .find(|day| *day > today)
+        .map_or(in_four_weeks, |day| day.min(in_four_weeks))
 }
 
 /// The version a decision form was read at; an unreadable one is 0, which
@@ -95,6 +101,7 @@ impl ReturnForm {
 pub(super) struct ApproveForm {
     next_review: String,
     reason: String,
+    late_reason: String,
     lock_version: String,
 }
 
@@ -112,6 +119,7 @@ impl ApproveForm {
         ApproveForm {
             next_review: f.get("next_review").trim().to_owned(),
             reason: f.get("reason").trim().to_owned(),
+            late_reason: f.get("late_reason").trim().to_owned(),
             lock_version: f.get("lock_version").to_owned(),
         }
     }
@@ -148,12 +156,14 @@ impl ApproveForm {
                 "Noen tiltak svarer ikke på noen frykt eller trussel. Begrunn hvorfor de likevel trengs, eller returner planen.",
             );
         }
+        let late_reason =
+            forms::optional_text(&mut errors, "late_reason", &self.late_reason, 5_000);
         if let (Some(day), Some(leaves)) = (next_review, departure) {
-            if day > leaves && reason.is_empty() {
+            if day >= leaves && late_reason.is_empty() {
                 errors.add(
-                    "reason",
+                    "late_reason",
                     format!(
-                        "Neste revisjon er etter planlagt utflytting {}. Planen skal revideres før utflytting: velg en tidligere dato, eller begrunn hvorfor.",
+                        "Planlagt utflytting er {}. Planen skal revideres før utflytting: velg en tidligere dato, eller skriv hvorfor revisjonen kan vente.",
                         locale::date(leaves)
                     ),
                 );
@@ -161,6 +171,12 @@ impl ApproveForm {
         }
         let (Some(next_review_on), true) = (next_review, errors.is_empty()) else {
             return Err(errors);
+        };
+        // One decision comment: each answer under its own question.
+        let reason = match late_reason.as_str() {
+            "" => reason,
+            late if reason.is_empty() => format!("Revisjon etter utflytting: {late}"),
+            late => format!("{reason}\n\nRevisjon etter utflytting: {late}"),
         };
         Ok(Approval {
             next_review_on,
@@ -173,6 +189,7 @@ impl ApproveForm {
         Typed {
             comment: String::new(),
             reason: self.reason.clone(),
+            late_reason: self.late_reason.clone(),
             next_review: self.next_review.clone(),
         }
     }
@@ -221,7 +238,12 @@ mod tests {
         let leaves = Date::from_calendar_date(2026, time::Month::December, 15).unwrap();
         assert_eq!(
             default_next_review(today, Some(leaves)),
-            leaves.previous_day().unwrap()
+            leaves - Duration::weeks(1)
+        );
+        // Leaving in four days: the day before.
+        assert_eq!(
+            default_next_review(today, Some(today + Duration::days(4))),
+            today + Duration::days(3)
         );
         assert_eq!(default_next_review(today, None), today + Duration::weeks(4));
         // Far off, or leaving tomorrow (no day in between): four weeks.
@@ -239,19 +261,33 @@ mod tests {
     fn p10_a_review_after_the_departure_needs_a_reason() {
         let today = Date::from_calendar_date(2026, time::Month::December, 1).unwrap();
         let leaves = Date::from_calendar_date(2026, time::Month::December, 15).unwrap();
-        let late = |reason: &str| {
+        let late = |day: &str, why: &str| {
             ApproveForm::read(&FormFields::of(&[
-                ("next_review", "22.12.2026"),
-                ("reason", reason),
+                ("next_review", day),
+                ("late_reason", why),
             ]))
         };
-        let errors = late("").parse(today, false, Some(leaves)).unwrap_err();
-        assert!(errors.get("reason").unwrap().contains("15.12.2026"));
+        let errors = late("22.12.2026", "")
+            .parse(today, false, Some(leaves))
+            .unwrap_err();
+        assert!(errors.get("late_reason").unwrap().contains("15.12.2026"));
         assert!(
-            late("Familien blir boende i kommunen.")
-                .parse(today, false, Some(leaves))
-                .is_ok()
+            errors.get("reason").is_none(),
+            "the other question is not asked"
         );
-        assert!(late("").parse(today, false, None).is_ok());
+        // On the day of departure is too late as well.
+        assert!(
+            late("15.12.2026", "")
+                .parse(today, false, Some(leaves))
+                .is_err()
+        );
+        let approval = late("22.12.2026", "Familien blir boende i kommunen.")
+            .parse(today, false, Some(leaves))
+            .unwrap();
+        assert_eq!(
+            approval.reason,
+            "Revisjon etter utflytting: Familien blir boende i kommunen."
+        );
+        assert!(late("22.12.2026", "").parse(today, false, None).is_ok());
     }
 }

@@ -93,7 +93,11 @@ async fn each_kind_of_flag_is_raised_by_its_cause_and_resolved_when_it_goes() {
     let mut reviewer = s.app.signed_in(&coordinator).await;
     let list = reviewer.get("/reviews").await;
     assert!(list.body.contains("Forsinket revisjon"));
-    assert!(list.body.contains("3 dager på overtid"), "{}", list.body);
+    assert!(
+        list.body.contains("Fristen gikk ut for 3 dager siden"),
+        "{}",
+        list.body
+    );
     let dashboard = reviewer.get("/").await;
     assert!(
         dashboard
@@ -123,12 +127,41 @@ async fn each_kind_of_flag_is_raised_by_its_cause_and_resolved_when_it_goes() {
             .body
             .contains("Flytter ut om 10 dager")
     );
+    // A departure date that passed with nothing revised stays on the list.
+    set_departure(&mut s, &in_days(-2)).await;
+    assert!(has(
+        &open_flags(&s.app).await,
+        &resident,
+        "review_before_departure"
+    ));
+    assert!(
+        reviewer
+            .get("/reviews")
+            .await
+            .body
+            .contains("Utflyttingsdatoen er passert")
+    );
     set_departure(&mut s, &in_days(60)).await;
     assert!(!has(
         &open_flags(&s.app).await,
         &resident,
         "review_before_departure"
     ));
+
+    // A child who joins the case weeks after it was registered is due from
+    // the day it joined, not from the resident's arrival.
+    sqlx::query("UPDATE cases SET created_at = created_at - interval '30 days'")
+        .execute(&s.app.db)
+        .await
+        .unwrap();
+    crate::cases::add_child(&mut s.browser, &s.case_id, "Lise Eksempelsen", "01.02.2020").await;
+    let page = s.browser.get(&format!("/cases/{}", s.case_id)).await;
+    let ids = crate::cases::person_ids(&page.body, &s.case_id);
+    let newcomer = ids
+        .iter()
+        .find(|id| **id != resident && **id != child)
+        .unwrap();
+    assert!(!has(&open_flags(&s.app).await, newcomer, "no_mapping"));
 
     // M7/M8 and § 4 c: a new mapping version that calls for a relocation.
     s.complete_mapping(&child, "At han finner oss.", "severe", "yes")
