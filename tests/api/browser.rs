@@ -181,20 +181,28 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
 
     // U4: one approved plan whose review date has passed, found by the
     // scan an operator runs (the server's own scan runs on a timer).
-    let overdue: String = sqlx::query_scalar(
+    let (overdue, person): (String, uuid::Uuid) = sqlx::query_as(
         "WITH chosen AS (
              SELECT pl.id, pe.name FROM plans pl
              JOIN persons pe ON pe.id = pl.person_id JOIN cases c ON c.id = pe.case_id
-             WHERE pl.state = 'approved' AND pe.removed_at IS NULL AND c.closed_on IS NULL
+             WHERE pl.state = 'approved' AND pe.removed_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM plans newer
                                WHERE newer.person_id = pl.person_id AND newer.version > pl.version)
              ORDER BY pe.name LIMIT 1)
          UPDATE plans SET next_review_on = current_date - 3 FROM chosen
-         WHERE plans.id = chosen.id RETURNING chosen.name",
+         WHERE plans.id = chosen.id RETURNING chosen.name, plans.person_id",
     )
     .fetch_one(&app.db)
     .await
     .expect("the seed has an approved plan");
+    // Its case still open, so the scan flags it.
+    sqlx::query(
+        "UPDATE cases SET closed_on = NULL WHERE id = (SELECT case_id FROM persons WHERE id = $1)",
+    )
+    .bind(person)
+    .execute(&app.db)
+    .await
+    .unwrap();
     let mut scan = trygg(cwd.path());
     scan.env("DATABASE_URL", &url).args(["reviews", "scan"]);
     let out = run(scan, "").await;
