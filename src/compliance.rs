@@ -5,6 +5,7 @@
 //! fewer than five people shows as «< 5», and so does any figure computed
 //! from fewer than five (so that no one can be recognised). Also as CSV.
 
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use askama::Template;
@@ -76,13 +77,15 @@ pub static FIGURES: LazyLock<String> = LazyLock::new(|| {
          ), approved AS (
              SELECT pl.person_id,
                     (min(pl.approved_at) AT TIME ZONE 'Europe/Oslo')::date AS first_approved,
-                    (array_agg(pl.content->'child_part' ORDER BY pl.version DESC))[1] AS child_part
+                    -- The newest approved version's: only a yes or no is sorted.
+                    (array_agg(EXISTS (SELECT 1 FROM jsonb_each_text(pl.content->'child_part') e
+                                       WHERE btrim(e.value) <> '')
+                               ORDER BY pl.version DESC))[1] AS has_child_part
              FROM plans pl JOIN people p ON p.id = pl.person_id
              WHERE pl.centre_id = $1 AND pl.state = $4 GROUP BY pl.person_id
          ), firsts AS (
              SELECT p.*, m.first_mapped, a.first_approved,
-                    EXISTS (SELECT 1 FROM jsonb_each_text(a.child_part) e
-                            WHERE btrim(e.value) <> '') AS has_child_part,
+                    coalesce(a.has_child_part, false) AS has_child_part,
                     f.person_id IS NOT NULL AS overdue
              FROM people p
              LEFT JOIN mapped m ON m.person_id = p.id
@@ -231,16 +234,26 @@ struct CompliancePage {
     columns: [&'static str; 6],
 }
 
+/// Today's figures for the caller's centre, their reading audited.
+async fn read(
+    state: &AppState,
+    user: &Can<ReadCompliance>,
+    ip: Option<IpAddr>,
+) -> Result<Vec<Row>, AppError> {
+    let rows = figures(&state.db, user.centre_id, crate::locale::today()).await?;
+    Event::by(AuditKind::ComplianceViewed, user, ip)
+        .record(&state.db)
+        .await?;
+    Ok(rows)
+}
+
 async fn view_compliance_get(
     State(state): State<AppState>,
     page: Page,
     user: Can<ReadCompliance>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
-    let rows = figures(&state.db, user.centre_id, crate::locale::today()).await?;
-    Event::by(AuditKind::ComplianceViewed, &user, ip)
-        .record(&state.db)
-        .await?;
+    let rows = read(&state, &user, ip).await?;
     render(&CompliancePage {
         page,
         rows,
@@ -253,10 +266,7 @@ async fn view_compliance_csv_get(
     user: Can<ReadCompliance>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
-    let rows = figures(&state.db, user.centre_id, crate::locale::today()).await?;
-    Event::by(AuditKind::ComplianceViewed, &user, ip)
-        .record(&state.db)
-        .await?;
+    let rows = read(&state, &user, ip).await?;
     // Semicolons, as Norwegian spreadsheets read them; no cell holds one.
     let mut csv = format!("Måned;Gruppe;{}\r\n", COLUMNS.join(";"));
     for row in &rows {
