@@ -78,8 +78,10 @@ pub static FIGURES: LazyLock<String> = LazyLock::new(|| {
              SELECT pl.person_id,
                     (min(pl.approved_at) AT TIME ZONE 'Europe/Oslo')::date AS first_approved,
                     -- The newest approved version's: only a yes or no is sorted.
-                    (array_agg(EXISTS (SELECT 1 FROM jsonb_each_text(pl.content->'child_part') e
-                                       WHERE btrim(e.value) <> '')
+                    -- Read (a plan's content is large) for school-age children only.
+                    (array_agg(p.school_age AND EXISTS (
+                                   SELECT 1 FROM jsonb_each_text(pl.content->'child_part') e
+                                   WHERE btrim(e.value) <> '')
                                ORDER BY pl.version DESC))[1] AS has_child_part
              FROM plans pl JOIN people p ON p.id = pl.person_id
              WHERE pl.centre_id = $1 AND pl.state = $4 GROUP BY pl.person_id
