@@ -160,6 +160,12 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for FormFields {
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         let axum::Form(pairs) =
             axum::Form::<Vec<(String, String)>>::from_request(req, state).await?;
+        // PostgreSQL stores no NUL character, in text or in JSON; nobody
+        // types one, so it is dropped here, once, for every form.
+        let pairs = pairs
+            .into_iter()
+            .map(|(name, value)| (name, value.replace('\0', "")))
+            .collect();
         Ok(FormFields(pairs))
     }
 }

@@ -204,14 +204,6 @@ impl Content {
         }
     }
 
-    pub fn participant_options(&self) -> &'static [Participant] {
-        Participant::options(self.child)
-    }
-
-    pub fn fear_owners(&self) -> &'static [Whose] {
-        Whose::options(self.child)
-    }
-
     /// What "Fullfør" needs beyond what a draft needs.
     pub fn check_complete(&self, errors: &mut crate::forms::FieldErrors) {
         if self.participants.is_empty() {

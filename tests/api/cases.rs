@@ -519,3 +519,26 @@ async fn another_centres_case_is_404_on_every_case_route_and_nothing_changes() {
         0
     );
 }
+
+/// PostgreSQL stores no NUL character; one typed or sent in any field is
+/// dropped, never a 500 (a web scanner sends them).
+#[tokio::test]
+async fn a_nul_character_in_a_form_is_dropped_not_a_server_error() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let staff = app.user(&centre, trygg::accounts::Role::Staff).await;
+    let mut browser = app.signed_in(&staff).await;
+    browser.get("/cases").await;
+    let csrf = browser.csrf.clone().unwrap();
+    let search = browser
+        .post_raw("/cases", format!("name=Kari%00&csrf_token={csrf}"))
+        .await;
+    assert_eq!(search.status, 200);
+    let id = new_case(&mut browser, &staff, "Kari\0 Nordmann").await;
+    let name: String = sqlx::query_scalar("SELECT name FROM persons WHERE case_id::text = $1")
+        .bind(&id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(name, "Kari Nordmann");
+}
