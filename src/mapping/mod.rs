@@ -116,24 +116,6 @@ pub async fn statuses(db: impl PgExecutor<'_>, people: &[Uuid]) -> sqlx::Result<
 
 // Each takes the caller's centre with the person: see `versioned`.
 
-/// Every version of a person's mapping, newest first.
-pub async fn versions(
-    db: impl PgExecutor<'_>,
-    centre_id: Uuid,
-    person_id: Uuid,
-) -> sqlx::Result<Vec<Version>> {
-    versioned::all(db, centre_id, person_id).await
-}
-
-pub async fn version(
-    db: impl PgExecutor<'_>,
-    centre_id: Uuid,
-    person_id: Uuid,
-    n: i32,
-) -> sqlx::Result<Option<Version>> {
-    versioned::number(db, centre_id, person_id, n).await
-}
-
 /// The newest completed version: what a safety plan builds on (M7).
 pub async fn newest_completed(
     db: impl PgExecutor<'_>,

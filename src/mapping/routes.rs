@@ -70,7 +70,7 @@ async fn view_mapping_get(
 ) -> Result<Response, AppError> {
     let viewed = at.event(AuditKind::MappingViewed);
     let PersonOf { case, person, .. } = at;
-    let versions = super::versions(&state.db, case.centre_id, person.id).await?;
+    let versions = versioned::all::<Version>(&state.db, case.centre_id, person.id).await?;
     let current = versions
         .iter()
         .find(|v| !v.is_draft())
@@ -284,7 +284,7 @@ async fn view_mapping_version_get(
     let viewed = at.event(AuditKind::MappingViewed);
     let n = at.version()?;
     let PersonOf { case, person, .. } = at;
-    let version = super::version(&state.db, case.centre_id, person.id, n)
+    let version = versioned::number::<Version>(&state.db, case.centre_id, person.id, n)
         .await?
         .ok_or(AppError::NotFound)?;
     viewed.record(&state.db).await?;
@@ -307,10 +307,10 @@ async fn view_mapping_compare_get(
     let viewed = at.event(AuditKind::MappingViewed);
     let PersonOf { case, person, .. } = at;
     let (from_n, to_n) = query.versions()?;
-    let from = super::version(&state.db, case.centre_id, person.id, from_n)
+    let from = versioned::number::<Version>(&state.db, case.centre_id, person.id, from_n)
         .await?
         .ok_or(AppError::NotFound)?;
-    let to = super::version(&state.db, case.centre_id, person.id, to_n)
+    let to = versioned::number::<Version>(&state.db, case.centre_id, person.id, to_n)
         .await?
         .ok_or(AppError::NotFound)?;
     viewed.record(&state.db).await?;

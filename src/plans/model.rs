@@ -119,24 +119,6 @@ impl Plan {
 
 // Each takes the caller's centre with the person: see `versioned`.
 
-/// Every version of a person's plan, newest first.
-pub async fn versions(
-    db: impl PgExecutor<'_>,
-    centre_id: Uuid,
-    person_id: Uuid,
-) -> sqlx::Result<Vec<Plan>> {
-    versioned::all(db, centre_id, person_id).await
-}
-
-pub async fn version(
-    db: impl PgExecutor<'_>,
-    centre_id: Uuid,
-    person_id: Uuid,
-    n: i32,
-) -> sqlx::Result<Option<Plan>> {
-    versioned::number(db, centre_id, person_id, n).await
-}
-
 /// The version not yet approved (draft, submitted or returned), if any.
 pub async fn unapproved(
     db: impl PgExecutor<'_>,

@@ -29,10 +29,11 @@ impl Basis {
         person: &Person,
         mapping_version: i32,
     ) -> Result<Basis, AppError> {
-        let mapping = mapping::version(db, centre_id, person.id, mapping_version)
-            .await?
-            .ok_or_else(|| AppError::Internal("a plan's mapping version is gone".into()))?
-            .content;
+        let mapping =
+            versioned::number::<mapping::Version>(db, centre_id, person.id, mapping_version)
+                .await?
+                .ok_or_else(|| AppError::Internal("a plan's mapping version is gone".into()))?
+                .content;
         let centre = crate::accounts::centre(db, centre_id).await?;
         Ok(Basis::new(
             mapping,

@@ -82,7 +82,7 @@ async fn content_stored_before_it_was_typed_loads_as_typed_values() {
     let person = uuid::Uuid::parse_str("00000000-0000-0000-0000-0000000000b0").unwrap();
     let centre = uuid::Uuid::parse_str("00000000-0000-0000-0000-00000000000c").unwrap();
     let day = |y, m, d| Date::from_calendar_date(y, m, d).unwrap();
-    let mapping = trygg::mapping::version(&db, centre, person, 1)
+    let mapping = trygg::versioned::number::<trygg::mapping::Version>(&db, centre, person, 1)
         .await
         .unwrap()
         .unwrap()
@@ -101,7 +101,7 @@ async fn content_stored_before_it_was_typed_loads_as_typed_values() {
     assert_eq!(mapping.risks[1].answer, None);
     assert_eq!(mapping.fears[0].text, "At pappa kommer");
 
-    let plan = trygg::plans::model::version(&db, centre, person, 1)
+    let plan = trygg::versioned::number::<trygg::plans::Plan>(&db, centre, person, 1)
         .await
         .unwrap()
         .unwrap()

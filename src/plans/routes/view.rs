@@ -13,9 +13,9 @@ use crate::cases::{Case, Person};
 use crate::error::AppError;
 use crate::http::page::{Page, render};
 use crate::mapping;
-use crate::plans::model::{self, Plan};
+use crate::plans::model::Plan;
 use crate::plans::view::{self, PlanView};
-use crate::versioned::{ComparePage, CompareQuery};
+use crate::versioned::{self, ComparePage, CompareQuery};
 
 #[derive(Template)]
 #[template(path = "plans/overview.html")]
@@ -53,7 +53,7 @@ pub(super) async fn view_plan_get(
     let PersonOf {
         user, case, person, ..
     } = at;
-    let versions = model::versions(&state.db, case.centre_id, person.id).await?;
+    let versions = versioned::all::<Plan>(&state.db, case.centre_id, person.id).await?;
     let mapping_version = mapping::newest_completed(&state.db, case.centre_id, person.id)
         .await?
         .map(|m| m.version);
@@ -94,7 +94,7 @@ pub(super) async fn version_view(
     db: &sqlx::PgPool,
     at: &PersonOf<ReadCases>,
 ) -> Result<PlanView, AppError> {
-    let plan = model::version(db, at.case.centre_id, at.person.id, at.version()?)
+    let plan = versioned::number::<Plan>(db, at.case.centre_id, at.person.id, at.version()?)
         .await?
         .ok_or(AppError::NotFound)?;
     PlanView::load(db, at.user.centre_id, &at.person, plan).await
@@ -127,10 +127,10 @@ pub(super) async fn view_plan_compare_get(
         user, case, person, ..
     } = at;
     let (from_n, to_n) = query.versions()?;
-    let from = model::version(&state.db, case.centre_id, person.id, from_n)
+    let from = versioned::number::<Plan>(&state.db, case.centre_id, person.id, from_n)
         .await?
         .ok_or(AppError::NotFound)?;
-    let to = model::version(&state.db, case.centre_id, person.id, to_n)
+    let to = versioned::number::<Plan>(&state.db, case.centre_id, person.id, to_n)
         .await?
         .ok_or(AppError::NotFound)?;
     let rows = view::compare(&state.db, user.centre_id, &person, &from, &to).await?;
