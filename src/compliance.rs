@@ -204,7 +204,7 @@ pub const COLUMNS: [&str; 6] = [
     "Kartlagt innen 7 dager",
     "Godkjent plan innen 14 dager",
     "Skolebarn med egen del i planen",
-    "Revisjon forsinket nå",
+    "Forsinket revisjon nå",
     "Median dager til første plan",
 ];
 

@@ -58,7 +58,10 @@ impl FlagKind {
         };
         match self {
             FlagKind::ReviewBeforeDeparture => match days {
-                ..0 => "Utflyttingsdatoen er passert – revider planen eller endre datoen".into(),
+                ..0 => {
+                    "Utflyttingsdatoen er passert – fyll inn «Utflyttet» i saken eller endre datoen"
+                        .into()
+                }
                 0 => "Flytter ut i dag".into(),
                 1 => "Flytter ut i morgen".into(),
                 n => format!("Flytter ut om {n} dager"),

@@ -60,7 +60,7 @@ impl ReviewPage {
 
     fn late_hint(&self) -> String {
         format!(
-            "Bare når neste revisjon er {} eller senere.",
+            "Fylles ut bare når neste revisjon er {} eller senere. Ikke skriv hvor familien skal bo: begrunnelsen kommer med på utskriften.",
             self.departure().unwrap_or_default()
         )
     }
@@ -72,6 +72,10 @@ impl ReviewPage {
             .planned_departure_date
             .filter(|_| self.case.closed_on.is_none())
         {
+            Some(leaves) if leaves <= locale::today() => format!(
+                "Planlagt utflytting ({}) er passert. Endre datoen i saken, eller fyll inn «Utflyttet» hvis familien har flyttet.",
+                locale::date(leaves)
+            ),
             Some(leaves) => format!(
                 "Planlagt utflytting er {}. Revider planen senest en uke før, sammen med {}.",
                 locale::date(leaves),

@@ -138,10 +138,7 @@ impl ApproveForm {
         let next_review = forms::date_field(&mut errors, "next_review", &self.next_review, true);
         if let Some(day) = next_review {
             if day <= today {
-                errors.add(
-                    "next_review",
-                    "Neste revisjon må være etter i dag, for eksempel om fire uker.",
-                );
+                errors.add("next_review", "Neste revisjon må være etter i dag.");
             } else if day > today + Duration::days(LONGEST_REVIEW_DAYS) {
                 errors.add(
                     "next_review",
@@ -160,13 +157,18 @@ impl ApproveForm {
             forms::optional_text(&mut errors, "late_reason", &self.late_reason, 5_000);
         if let (Some(day), Some(leaves)) = (next_review, departure) {
             if day >= leaves && late_reason.is_empty() {
-                errors.add(
-                    "late_reason",
+                let message = if leaves <= today {
+                    format!(
+                        "Planlagt utflytting ({}) er passert. Endre datoen i saken, fyll inn «Utflyttet» hvis familien har flyttet, eller skriv hvorfor revisjonen kan vente.",
+                        locale::date(leaves)
+                    )
+                } else {
                     format!(
                         "Planlagt utflytting er {}. Planen skal revideres før utflytting: velg en tidligere dato, eller skriv hvorfor revisjonen kan vente.",
                         locale::date(leaves)
-                    ),
-                );
+                    )
+                };
+                errors.add("late_reason", message);
             }
         }
         let (Some(next_review_on), true) = (next_review, errors.is_empty()) else {
@@ -289,5 +291,10 @@ mod tests {
             "Revisjon etter utflytting: Familien blir boende i kommunen."
         );
         assert!(late("22.12.2026", "").parse(today, false, None).is_ok());
+        // A departure already passed: the message says what to do instead.
+        let passed = late("22.12.2026", "")
+            .parse(today, false, Some(today - Duration::days(2)))
+            .unwrap_err();
+        assert!(passed.get("late_reason").unwrap().contains("er passert"));
     }
 }
