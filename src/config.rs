@@ -189,26 +189,34 @@ impl Config {
 /// another machine: `smtps://`, or `smtp://` with `?tls=required`, or plain
 /// `smtp://` to this machine only.
 fn check_smtp_url(url: &str) -> Result<(), &'static str> {
-    if url.starts_with("smtps://") {
-        return Ok(());
-    }
-    let Some(rest) = url.strip_prefix("smtp://") else {
-        return Err(
-            "expected smtps://user:password@host, smtp://host?tls=required, \
-                    or smtp://localhost:25",
-        );
+    let parsed = url::Url::parse(url).map_err(
+        |_| "expected smtps://user:password@host, smtp://host?tls=required, or smtp://localhost:25",
+    )?;
+    let local = match parsed.host() {
+        // smtp:// is no special scheme: its host comes as text.
+        Some(url::Host::Domain(name)) => {
+            name == "localhost"
+                || name
+                    .trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     };
-    let host = rest
-        .rsplit_once('@')
-        .map_or(rest, |(_, host)| host)
-        .split(['/', '?', ':'])
-        .next()
-        .unwrap_or_default();
-    let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
-    if local || url.contains("tls=required") {
-        Ok(())
-    } else {
-        Err("a mail server on another machine needs TLS: smtps://, or smtp://…?tls=required")
+    let tls_required = parsed
+        .query_pairs()
+        .any(|(name, value)| name == "tls" && value == "required");
+    match parsed.scheme() {
+        "smtps" => Ok(()),
+        "smtp" if local || tls_required => Ok(()),
+        "smtp" => {
+            Err("a mail server on another machine needs TLS: smtps://, or smtp://…?tls=required")
+        }
+        _ => Err(
+            "expected smtps://user:password@host, smtp://host?tls=required, or smtp://localhost:25",
+        ),
     }
 }
 
@@ -247,6 +255,9 @@ mod tests {
         assert!(check_smtp_url("smtp://127.0.0.1:2525").is_ok());
         assert!(check_smtp_url("smtp://u:p@mail.example.no").is_err());
         assert!(check_smtp_url("http://mail.example.no").is_err());
+        // The host is the URL's, not whatever follows the last @.
+        assert!(check_smtp_url("smtp://u:pw@mail.example.no:587/@localhost").is_err());
+        assert!(check_smtp_url("smtp://mail.example.no/?x=tls=required").is_err());
         let config = Config::from_lookup(|name| {
             (name == "TRYGG_SMTP_URL").then(|| "smtps://u:secret@mail.example.no".to_owned())
         })

@@ -8,6 +8,7 @@ use axum::response::Response;
 
 use crate::AppState;
 use crate::audit::{AuditKind, Event};
+use crate::auth::Permission;
 use crate::auth::session::{CurrentUser, SessionState};
 use crate::error::AppError;
 use crate::flags::FlagKind;
@@ -36,7 +37,11 @@ pub async fn view_dashboard_get(
     session: SessionState,
 ) -> Result<Response, AppError> {
     let counts = view::counts(&state.db, user.centre_id).await?;
-    let mine = view::mine(&state.db, user.centre_id, user.id, MINE_MAX).await?;
+    // Names of people: only for those who may read cases.
+    let mine = match user.may(Permission::ReadCases) {
+        true => view::mine(&state.db, user.centre_id, user.id, MINE_MAX).await?,
+        false => Vec::new(),
+    };
     if !mine.is_empty() {
         // Names of people at the centre: read like a list of cases.
         Event::by(AuditKind::TasksViewed, &user, ip)

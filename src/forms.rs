@@ -145,6 +145,20 @@ impl FormFields {
         !self.get(name).is_empty()
     }
 
+    /// How many numbered rows `{prefix}_{i}_…` the form sent (the highest
+    /// number plus one), reading no row at or beyond `max`.
+    pub fn rows(&self, prefix: &str, max: usize) -> usize {
+        self.0
+            .iter()
+            .filter_map(|(name, _)| {
+                let rest = name.strip_prefix(prefix)?.strip_prefix('_')?;
+                rest.split('_').next()?.parse::<usize>().ok()
+            })
+            .filter(|i| *i < max)
+            .max()
+            .map_or(0, |i| i + 1)
+    }
+
     /// Every value of `name`, in order.
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0

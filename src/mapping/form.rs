@@ -17,6 +17,8 @@ pub const LONG_TEXT_MAX: usize = 10_000;
 pub const ITEM_TEXT_MAX: usize = 2_000;
 /// Empty rows offered for new fears and threats (more after each save).
 pub const BLANK_ROWS: usize = 2;
+/// Rows beyond this are not read: no mapping has so many fears or threats.
+pub const MAX_ROWS: usize = 200;
 
 /// Everything the mapping form holds, as typed.
 #[derive(Clone, Debug, Default)]
@@ -99,7 +101,9 @@ impl MappingForm {
     /// rows by number; empty rows and rows ticked for removal are left out.
     pub fn read(previous: &Content, f: &FormFields) -> Self {
         let text = |name: &str| f.get(name).trim().to_owned();
-        let fears = (0..previous.fears.len() + BLANK_ROWS)
+        // Every row the form sent: a form shown again after an error
+        // offers more rows than the version being written has.
+        let fears = (0..f.rows("fear", MAX_ROWS))
             .filter(|i| !f.checked(&format!("fear_{i}_remove")))
             .map(|i| FearFields {
                 id: text(&format!("fear_{i}_id")),
@@ -109,7 +113,7 @@ impl MappingForm {
             .filter(|fear| !fear.text.is_empty())
             .collect();
         let mut risks = Vec::new();
-        for i in 0..previous.risks.len() + BLANK_ROWS {
+        for i in 0..f.rows("risk", MAX_ROWS) {
             let known = previous
                 .risks
                 .iter()
@@ -476,5 +480,23 @@ mod tests {
                 .get("conversation_dates")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn every_row_the_form_sent_is_read_not_only_the_saved_ones() {
+        // A form shown again after an error offers more blank rows than the
+        // draft has fears; what is typed in them is kept.
+        let previous = Content::empty(true);
+        let form = MappingForm::read(
+            &previous,
+            &FormFields::of(&[
+                ("fear_0_text", "En"),
+                ("fear_1_text", "To"),
+                ("fear_2_text", "Tre"),
+                ("risk_4_label", "Onkel"),
+            ]),
+        );
+        assert_eq!(form.fears.len(), 3);
+        assert_eq!(form.risks.last().map(|r| r.label.as_str()), Some("Onkel"));
     }
 }

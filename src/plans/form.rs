@@ -108,16 +108,7 @@ impl PlanForm {
     /// less blank rows and rows ticked for removal.
     pub fn read(child: bool, f: &FormFields) -> Self {
         let text = |name: &str| f.get(name).trim().to_owned();
-        let rows =
-            f.0.iter()
-                .filter_map(|(name, _)| {
-                    let rest = name.strip_prefix("measure_")?;
-                    rest.split('_').next()?.parse::<usize>().ok()
-                })
-                .filter(|i| *i < MAX_MEASURES)
-                .max()
-                .map_or(0, |i| i + 1);
-        let measures = (0..rows)
+        let measures = (0..f.rows("measure", MAX_MEASURES))
             .filter(|i| !f.checked(&format!("measure_{i}_remove")))
             .map(|i| {
                 let field = |name: &str| text(&format!("measure_{i}_{name}"));

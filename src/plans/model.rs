@@ -379,7 +379,7 @@ pub const AWAITING_REVIEW: &str = "SELECT p.id, p.version, p.content, m.content 
     JOIN persons pe ON pe.id = p.person_id
     JOIN mappings m ON m.person_id = p.person_id AND m.version = p.mapping_version
     LEFT JOIN accounts s ON s.id = p.submitted_by
-    WHERE p.centre_id = $1 AND p.state = $3
+    WHERE p.centre_id = $1 AND p.state = $3 AND pe.removed_at IS NULL
     ORDER BY p.submitted_at, p.id
     LIMIT $2";
 

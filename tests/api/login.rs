@@ -376,3 +376,19 @@ impl SessionCookie for crate::helpers::Response {
         self.headers.get("set-cookie").is_none()
     }
 }
+
+/// A NUL character in the login form is no 500 (PostgreSQL stores none).
+#[tokio::test]
+async fn a_nul_character_at_login_is_a_wrong_login_not_a_server_error() {
+    let app = crate::helpers::spawn_app().await;
+    let mut browser = app.browser();
+    browser.get("/login").await;
+    let csrf = browser.csrf.clone().unwrap();
+    let response = browser
+        .post_raw(
+            "/login",
+            format!("email=a%00b&password=x%00y&csrf_token={csrf}"),
+        )
+        .await;
+    assert_eq!(response.status, 401);
+}

@@ -259,6 +259,10 @@ async fn to_decide<'a>(
     id: Uuid,
 ) -> Result<Review<'a>, AppError> {
     let loaded = load(state, user, id).await?;
+    // A removed child's records stay readable, but no longer change.
+    if loaded.1.removed_at.is_some() {
+        return Err(AppError::NotFound);
+    }
     if loaded.2.written_by(user.id) {
         return Err(AppError::Forbidden);
     }

@@ -134,3 +134,34 @@ async fn every_view_and_change_of_a_plan_is_audited() {
     assert!(details.len() >= 5);
     assert!(details.iter().all(String::is_empty));
 }
+
+/// A child removed from the case keeps its plan readable, but a plan sent
+/// for approval before is no longer on the work list and cannot be decided.
+#[tokio::test]
+async fn a_removed_childs_submitted_plan_is_no_longer_decided() {
+    let mut s = setup().await;
+    let id = submitted_plan(&mut s).await;
+    let child = s.child.clone();
+    let page = s.browser.get(&format!("/cases/{}", s.case_id)).await;
+    assert_eq!(page.status, 200);
+    let removed = s
+        .browser
+        .post(
+            &format!("/cases/{}/children/{child}/remove", s.case_id),
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, 303);
+    let coordinator = s.app.user(&s.centre, Role::Coordinator).await;
+    let mut reviewer = s.app.signed_in(&coordinator).await;
+    let list = reviewer.get("/reviews").await;
+    assert_eq!(list.count(&format!("a[href=\"/reviews/{id}\"]")), 0);
+    let approve = reviewer
+        .post(
+            &format!("/reviews/{id}/approve"),
+            &[("lock_version", "2"), ("next_review", &in_days(28))],
+        )
+        .await;
+    assert_eq!(approve.status, 404);
+    assert_eq!(s.versions(&child).await, vec![(1, "submitted".into())]);
+}
