@@ -49,6 +49,18 @@ crate::code_enum! {
         ComplianceViewed = "compliance_viewed" "Etterlevelse vist",
         FlagRaised = "flag_raised" "Oppgave meldt av den planlagte sjekken",
         FlagResolved = "flag_resolved" "Oppgave løst",
+        RelocationOpened = "relocation_opened" "Relokalisering påbegynt",
+        RelocationViewed = "relocation_viewed" "Relokalisering lest",
+        RelocationSaved = "relocation_saved" "Relokalisering lagret",
+        RelocationDecided = "relocation_decided" "Relokalisering besluttet",
+        RelocationMoved = "relocation_moved" "Flytting registrert",
+        RelocationCancelled = "relocation_cancelled" "Relokalisering avbrutt",
+        PoliceSummaryPrinted = "police_summary_printed" "Oppsummering til politiet åpnet for utskrift",
+        ShareDelivered = "share_delivered" "Samtykket informasjon levert til det nye senteret",
+        SharedListViewed = "shared_list_viewed" "Delt med oss vist",
+        ShareViewed = "share_viewed" "Delt informasjon fra et annet senter lest",
+        ShareOpenedByDestination = "share_opened_by_destination" "Delt informasjon åpnet av det nye senteret",
+        CaseStartedFromShare = "case_started_from_share" "Sak opprettet fra delt informasjon",
     }
 }
 
@@ -168,6 +180,17 @@ impl<'a> Event<'a> {
             case_id: Some(case_id),
             detail,
             ..Event::new(kind, None)
+        }
+    }
+
+    /// R6: the destination centre opened what this centre shared about
+    /// `case_id`. The origin learns that and when, never who: no actor,
+    /// no address (they belong to the other centre).
+    pub fn opened_elsewhere(centre_id: Uuid, case_id: Uuid) -> Self {
+        Event {
+            centre_id: Some(centre_id),
+            case_id: Some(case_id),
+            ..Event::new(AuditKind::ShareOpenedByDestination, None)
         }
     }
 

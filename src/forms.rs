@@ -46,7 +46,7 @@ impl FieldErrors {
 /// Trims a required text field and checks its length; records the error.
 pub fn required_text(
     errors: &mut FieldErrors,
-    field: &'static str,
+    field: impl Into<Cow<'static, str>>,
     raw: &str,
     what: &str,
     max_chars: usize,
@@ -188,7 +188,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for FormFields {
 /// empty, or not a date.
 pub fn date_field(
     errors: &mut FieldErrors,
-    field: &'static str,
+    field: impl Into<Cow<'static, str>>,
     raw: &str,
     required: bool,
 ) -> Option<time::Date> {
@@ -211,7 +211,7 @@ pub fn date_field(
 /// An optional free text with a clear limit: refused beyond it, never cut.
 pub fn optional_text(
     errors: &mut FieldErrors,
-    field: &'static str,
+    field: impl Into<Cow<'static, str>>,
     raw: &str,
     max_chars: usize,
 ) -> String {

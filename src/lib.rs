@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod locale;
 pub mod mapping;
 pub mod plans;
+pub mod relocation;
 pub mod seed;
 pub mod setup;
 pub mod versioned;
@@ -76,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::routes::routes())
         .merge(mapping::routes::routes())
         .merge(plans::routes::routes())
+        .merge(relocation::routes::routes())
+        .merge(relocation::incoming::routes())
         .merge(
             plans::reviews::routes()
                 .route_layer(from_fn_with_state(Permission::DecidePlans, guard::require)),

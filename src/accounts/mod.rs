@@ -152,6 +152,29 @@ pub async fn centre(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Centre> {
         .await
 }
 
+/// Where a centre lies: (municipality, region).
+pub async fn centre_location(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<(String, String)> {
+    sqlx::query_as("SELECT municipality, region FROM centres WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn set_centre_location(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    municipality: &str,
+    region: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE centres SET municipality = $2, region = $3 WHERE id = $1")
+        .bind(id)
+        .bind(municipality)
+        .bind(region)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_shielded_address(
     db: impl PgExecutor<'_>,
     centre_id: Uuid,

@@ -1,4 +1,6 @@
-//! The administrator's own centre: whether it has a shielded address (P8).
+//! The administrator's own centre: where it lies (what other centres see
+//! when they assess it for a relocation, R2), and whether it has a
+//! shielded address (P8).
 //! At such a centre every safety plan has a section on what the shielded
 //! address means, and the child's own part asks what the child can do
 //! because of it.
@@ -12,15 +14,17 @@ use crate::accounts::{self, Centre};
 use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, grant::ManageCentre};
 use crate::error::AppError;
-use crate::forms::FormFields;
+use crate::forms::{FieldErrors, FormFields, optional_text};
 use crate::http::ClientIp;
-use crate::http::page::{Page, render};
+use crate::http::page::{Page, render, render_with_status};
 
 #[derive(Template)]
 #[template(path = "admin/centre.html")]
 struct CentrePage {
     page: Page,
     centre: Centre,
+    form: CentreForm,
+    errors: FieldErrors,
 }
 
 pub async fn view_centre_get(
@@ -29,36 +33,92 @@ pub async fn view_centre_get(
     user: Can<ManageCentre>,
 ) -> Result<Response, AppError> {
     let centre = accounts::centre(&state.db, user.centre_id).await?;
-    render(&CentrePage { page, centre })
+    let (municipality, region) = accounts::centre_location(&state.db, user.centre_id).await?;
+    render(&CentrePage {
+        page,
+        form: CentreForm {
+            shielded_address: centre.has_shielded_address,
+            municipality,
+            region,
+        },
+        centre,
+        errors: FieldErrors::default(),
+    })
 }
 
 /// The centre form as posted.
 pub struct CentreForm {
     shielded_address: bool,
+    municipality: String,
+    region: String,
+}
+
+/// The centre settings, read.
+pub struct CentreSettings {
+    pub shielded_address: bool,
+    pub municipality: String,
+    pub region: String,
 }
 
 impl CentreForm {
     pub fn read(f: &FormFields) -> Self {
         CentreForm {
             shielded_address: f.checked("shielded_address"),
+            municipality: f.get("municipality").to_owned(),
+            region: f.get("region").to_owned(),
         }
     }
 
-    /// Whether the centre has a shielded address; a checkbox cannot be wrong.
-    pub fn parse(&self) -> bool {
-        self.shielded_address
+    pub fn parse(&self) -> Result<CentreSettings, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let municipality = optional_text(&mut errors, "municipality", &self.municipality, 100);
+        let region = optional_text(&mut errors, "region", &self.region, 100);
+        errors.into_result(|| CentreSettings {
+            shielded_address: self.shielded_address,
+            municipality,
+            region,
+        })
     }
 }
 
 pub async fn view_centre_post(
     State(state): State<AppState>,
+    page: Page,
     user: Can<ManageCentre>,
     ClientIp(ip): ClientIp,
     posted: FormFields,
 ) -> Result<Response, AppError> {
-    let shielded = CentreForm::read(&posted).parse();
+    let form = CentreForm::read(&posted);
+    let settings = match form.parse() {
+        Ok(settings) => settings,
+        Err(errors) => {
+            let centre = accounts::centre(&state.db, user.centre_id).await?;
+            let page = CentrePage {
+                page,
+                centre,
+                form,
+                errors,
+            };
+            return render_with_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let shielded = settings.shielded_address;
     let mut tx = state.db.begin().await?;
     let before = accounts::centre(&mut *tx, user.centre_id).await?;
+    let location = accounts::centre_location(&mut *tx, user.centre_id).await?;
+    if location != (settings.municipality.clone(), settings.region.clone()) {
+        accounts::set_centre_location(
+            &mut *tx,
+            user.centre_id,
+            &settings.municipality,
+            &settings.region,
+        )
+        .await?;
+        Event::by(AuditKind::CentreUpdated, &user, ip)
+            .detail("kommune og region")
+            .record(&mut *tx)
+            .await?;
+    }
     if before.has_shielded_address != shielded {
         accounts::set_shielded_address(&mut *tx, user.centre_id, shielded).await?;
         let detail = if shielded {

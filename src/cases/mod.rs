@@ -65,11 +65,16 @@ pub struct Case {
     pub violence_kinds: Vec<ViolenceKind>,
     pub note: String,
     pub closed_on: Option<Date>,
+    /// Why it closed, when a relocation closed it ("Relokalisert til …").
+    pub departure_reason: String,
+    /// Started from what another centre shared at a relocation (R5, R6).
+    pub arrived_with_share: Option<Uuid>,
     pub lock_version: i32,
 }
 
 const CASE_COLUMNS: &str = "id, centre_id, arrival_date, planned_departure_date, contact_person_id, \
-                            violence_kinds, note, closed_on, lock_version";
+                            violence_kinds, note, closed_on, departure_reason, arrived_with_share, \
+                            lock_version";
 
 #[derive(Clone, Debug, FromRow)]
 pub struct Person {
@@ -256,6 +261,8 @@ pub async fn update(
     let updated = sqlx::query(
         "UPDATE cases SET arrival_date = $3, planned_departure_date = $4, contact_person_id = $5,
                           violence_kinds = $6, note = $7, closed_on = $8,
+                          departure_reason = CASE WHEN $8::date IS NULL THEN ''
+                                                  ELSE departure_reason END,
                           lock_version = lock_version + 1, updated_at = now()
          WHERE id = $1 AND lock_version = $2",
     )

@@ -261,6 +261,9 @@ fn statements(case_filter: &str, flag_filter: &str) -> Vec<(FlagKind, String, St
                    AND NOT EXISTS (SELECT 1 FROM mappings newer
                                    WHERE newer.person_id = m.person_id
                                      AND newer.state = '{completed}' AND newer.version > m.version)
+                   -- Considered: a relocation was opened on the case since.
+                   AND NOT EXISTS (SELECT 1 FROM relocations r
+                                   WHERE r.case_id = pe.case_id AND r.opened_at >= m.completed_at)
                    AND {in_open_case}"
             ),
         ),

@@ -71,6 +71,19 @@ fn notice(key: &str) -> Option<&'static str> {
         "plan-krever-kartlegging" => "Fullfør kartleggingen først: sikkerhetsplanen bygger på den.",
         "plan-godkjent" => "Sikkerhetsplanen er godkjent.",
         "plan-returnert" => "Sikkerhetsplanen er returnert med kommentaren din.",
+        "relokalisering-lagret" => "Relokaliseringen er lagret.",
+        "relokalisering-besluttet" => {
+            "Flyttingen er besluttet. Registrer politiet, samtykket, barnas del og digital sikkerhet før flyttingen."
+        }
+        "relokalisering-flyttet" => {
+            "Flyttingen er registrert. Saken er avsluttet og kan fortsatt leses."
+        }
+        "relokalisering-avbrutt" => "Relokaliseringen er avbrutt.",
+        "relokalisering-pagar" => "En relokalisering pågår allerede i saken: her er den.",
+        "relokalisering-lukket" => "Saken er avsluttet: en ny relokalisering kan ikke startes.",
+        "sak-fra-deling" => {
+            "Saken er opprettet. Kartleggingen fra forrige senter er versjon 1; gå gjennom den med beboeren."
+        }
         _ => return None,
     })
 }

@@ -41,6 +41,8 @@ pub struct Version {
     pub updated_by_name: String,
     pub completed_at: Option<OffsetDateTime>,
     pub completed_by_name: Option<String>,
+    /// The centre a relocation brought this version from (R6).
+    pub received_from: Option<String>,
 }
 
 impl Versioned for Version {
@@ -48,7 +50,7 @@ impl Versioned for Version {
     const SELECT: &'static str =
         "SELECT r.id, r.centre_id, r.version, r.state, r.content, r.lock_version,
             r.updated_at, u.full_name AS updated_by_name, r.completed_at,
-            c.full_name AS completed_by_name
+            c.full_name AS completed_by_name, r.received_from
          FROM mappings r
          JOIN accounts u ON u.id = r.updated_by
          LEFT JOIN accounts c ON c.id = r.completed_by";
@@ -168,4 +170,31 @@ pub async fn save_draft(
         versioned::advance::<Version>(tx, draft.id, MappingState::Completed, author).await?;
     }
     Ok(saved)
+}
+
+/// R6: a mapping another centre shared at a relocation becomes the
+/// person's version 1 here, completed, marked with where it came from.
+pub async fn receive(
+    tx: &mut PgConnection,
+    centre_id: Uuid,
+    person_id: Uuid,
+    content: &Content,
+    by: Uuid,
+    from_centre: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO mappings (id, person_id, centre_id, version, state, content, created_by,
+                               updated_by, completed_by, completed_at, received_from)
+         VALUES ($1, $2, $3, 1, $4, $5, $6, $6, $6, now(), $7)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(person_id)
+    .bind(centre_id)
+    .bind(MappingState::Completed)
+    .bind(sqlx::types::Json(content))
+    .bind(by)
+    .bind(from_centre)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

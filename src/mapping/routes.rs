@@ -61,6 +61,17 @@ struct OverviewPage {
     /// The newest completed version, section by section.
     current: Option<(i32, Sections)>,
     has_draft: bool,
+    /// P9, R1: the newest version says relocation must be considered.
+    relocation: Option<RelocationOffer>,
+    /// Where the newest version came from, when a relocation brought it.
+    received_from: Option<String>,
+}
+
+enum RelocationOffer {
+    /// Open one, resting on this version ("person:version").
+    Open(String),
+    /// One is under way: its address.
+    UnderWay(String),
 }
 
 async fn view_mapping_get(
@@ -71,15 +82,33 @@ async fn view_mapping_get(
     let viewed = at.event(AuditKind::MappingViewed);
     let PersonOf { case, person, .. } = at;
     let versions = versioned::all::<Version>(&state.db, case.centre_id, person.id).await?;
-    let current = versions
-        .iter()
-        .find(|v| !v.is_draft())
-        .map(|v| (v.version, sections(v.content.rows())));
+    let newest = versions.iter().find(|v| !v.is_draft());
+    let current = newest.map(|v| (v.version, sections(v.content.rows())));
+    let consider =
+        newest.is_some_and(|v| v.content.relocation == Some(super::content::Relocation::Consider));
+    let relocation = match consider && case.closed_on.is_none() && person.removed_at.is_none() {
+        false => None,
+        true => Some(
+            match crate::relocation::active(&state.db, case.centre_id, case.id).await? {
+                Some(id) => {
+                    RelocationOffer::UnderWay(format!("/cases/{}/relocations/{id}", case.id))
+                }
+                None => RelocationOffer::Open(format!(
+                    "{}:{}",
+                    person.id,
+                    newest.map_or(0, |v| v.version)
+                )),
+            },
+        ),
+    };
+    let received_from = newest.and_then(|v| v.received_from.clone());
     viewed.record(&state.db).await?;
     render(&OverviewPage {
         page,
         base: url(&case, &person),
         has_draft: versions.iter().any(Version::is_draft),
+        relocation,
+        received_from,
         case,
         person,
         versions,

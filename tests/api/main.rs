@@ -20,5 +20,6 @@ mod mapping;
 mod migrations;
 mod permissions;
 mod plans;
+mod relocation;
 mod sessions;
 mod setup;

@@ -30,6 +30,11 @@ fn needs(method: &str, route: &str) -> Option<Need> {
                 WriteCases
             },
         ),
+        (_, r) if r.starts_with("/shared") => May(if method == "GET" {
+            ReadCases
+        } else {
+            WriteCases
+        }),
         (_, r) if r.starts_with("/reviews") => May(DecidePlans),
         (_, r) if r.starts_with("/admin/users") => May(ManageAccounts),
         (_, "/admin/centre") => May(ManageCentre),
@@ -120,6 +125,8 @@ struct Ids {
     other_child: String,
     review: String,
     account: String,
+    relocation: String,
+    share: String,
 }
 
 impl Ids {
@@ -138,6 +145,8 @@ impl Ids {
                 "versions" => "1",
                 "reviews" => &self.review,
                 "users" => &self.account,
+                "relocations" => &self.relocation,
+                "shared" => &self.share,
                 other => panic!("no id for a parameter after {other:?} in {route}"),
             };
             out.push(value.to_owned());
@@ -193,7 +202,10 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
             .await
             .unwrap();
     let target = app.user(&centre, Role::Staff).await;
+    let (relocation, share) = relocation_and_share(&app, &centre, case, target.id).await;
     let ids = Ids {
+        relocation: relocation.to_string(),
+        share: share.to_string(),
         case: case.to_string(),
         child: child.to_string(),
         other_child: other_child.to_string(),
@@ -249,6 +261,88 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
             }
         }
     }
+}
+
+/// A relocation under way on `case`, and a share another centre made for
+/// `centre` when a resident moved there.
+async fn relocation_and_share(
+    app: &crate::helpers::TestApp,
+    centre: &trygg::accounts::Centre,
+    case: uuid::Uuid,
+    by: uuid::Uuid,
+) -> (uuid::Uuid, uuid::Uuid) {
+    use trygg::relocation::{
+        Content,
+        share::{SharedPerson, Snapshot},
+    };
+    let content = serde_json::to_value(Content::default()).unwrap();
+    let relocation = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO relocations (id, centre_id, case_id, state, content, opened_by, updated_by)
+         VALUES ($1, $2, $3, 'assessing', $4, $5, $5)",
+    )
+    .bind(relocation)
+    .bind(centre.id)
+    .bind(case)
+    .bind(&content)
+    .bind(by)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let origin = app.centre("Opphavet").await;
+    let origin_user = app.user(&origin, Role::Staff).await;
+    let origin_case = uuid::Uuid::new_v4();
+    sqlx::query("INSERT INTO cases (id, centre_id, arrival_date) VALUES ($1, $2, current_date)")
+        .bind(origin_case)
+        .bind(origin.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let moved = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO relocations (id, centre_id, case_id, state, content, opened_by, updated_by,
+                                  destination_centre_id, destination_name, moved_on)
+         VALUES ($1, $2, $3, 'moved', $4, $5, $5, $6, 'Senteret', current_date)",
+    )
+    .bind(moved)
+    .bind(origin.id)
+    .bind(origin_case)
+    .bind(&content)
+    .bind(origin_user.id)
+    .bind(centre.id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let today = trygg::locale::today();
+    let snapshot = Snapshot {
+        origin_centre: "Opphavet".into(),
+        destination_centre: "Senteret".into(),
+        moved_on: today,
+        people: vec![SharedPerson {
+            kind: trygg::cases::PersonKind::Resident,
+            name: "Kari Eksempelsen".into(),
+            birth_date: today,
+            mapping: None,
+            plan: None,
+        }],
+        earlier_moves: Vec::new(),
+    };
+    let share = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO relocation_shares (id, relocation_id, origin_centre_id, origin_case_id,
+                                        destination_centre_id, content)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(share)
+    .bind(moved)
+    .bind(origin.id)
+    .bind(origin_case)
+    .bind(centre.id)
+    .bind(serde_json::to_value(&snapshot).unwrap())
+    .execute(&app.db)
+    .await
+    .unwrap();
+    (relocation, share)
 }
 
 /// Status and redirect target; a POST carries the CSRF token of the last

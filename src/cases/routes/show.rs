@@ -43,6 +43,11 @@ struct CasePage {
     child_errors: FieldErrors,
     child_contacts: Vec<Choice>,
     may_read_access_log: bool,
+    /// § 4 c: this case's relocations, oldest first.
+    relocations: Vec<crate::relocation::Relocation>,
+    /// R5: the moves between centres Trygg knows of for this resident.
+    history: Vec<crate::relocation::Move>,
+    may_write: bool,
 }
 
 impl CasePage {
@@ -62,6 +67,9 @@ impl CasePage {
     }
     fn date(&self, d: &time::Date) -> String {
         locale::date(*d)
+    }
+    fn relocation_under_way(&self) -> bool {
+        self.relocations.iter().any(|r| r.is_active())
     }
 }
 
@@ -83,6 +91,11 @@ async fn case_page(
     let statuses = crate::mapping::statuses(&state.db, &ids).await?;
     let plans = crate::plans::model::statuses(&state.db, &ids).await?;
     let flags = crate::flags::view::of_cases(&state.db, user.centre_id, &[case.id]).await?;
+    let relocations = crate::relocation::of_case(&state.db, user.centre_id, case.id).await?;
+    let own_centre = crate::accounts::centre(&state.db, user.centre_id)
+        .await?
+        .name;
+    let history = crate::relocation::history(&state.db, &case, &own_centre).await?;
     let people = people
         .into_iter()
         .zip(statuses.into_iter().zip(plans))
@@ -111,6 +124,9 @@ async fn case_page(
         child_form,
         child_errors,
         may_read_access_log: user.may(Permission::ReadAccessLog),
+        may_write: user.may(Permission::WriteCases),
+        relocations,
+        history,
     })
 }
 
