@@ -258,6 +258,8 @@ fn statements(case_filter: &str, flag_filter: &str) -> Vec<(FlagKind, String, St
                  JOIN persons pe ON pe.id = m.person_id
                  JOIN cases c ON c.id = pe.case_id
                  WHERE m.state = '{completed}' AND m.content->>'relocation' = '{relocate}'
+                   -- A mapping received at a relocation answered for the centre before.
+                   AND m.received_from IS NULL
                    AND NOT EXISTS (SELECT 1 FROM mappings newer
                                    WHERE newer.person_id = m.person_id
                                      AND newer.state = '{completed}' AND newer.version > m.version)

@@ -73,7 +73,7 @@ fn notice(key: &str) -> Option<&'static str> {
         "plan-returnert" => "Sikkerhetsplanen er returnert med kommentaren din.",
         "relokalisering-lagret" => "Relokaliseringen er lagret.",
         "relokalisering-besluttet" => {
-            "Flyttingen er besluttet. Registrer politiet, samtykket, barnas del og digital sikkerhet før flyttingen."
+            "Flyttingen er besluttet. Registrer kontakten med lokalt politi der det nye krisesenteret ligger, samtykket, barnas del og digital sikkerhet før flyttingen."
         }
         "relokalisering-flyttet" => {
             "Flyttingen er registrert. Saken er avsluttet og kan fortsatt leses."

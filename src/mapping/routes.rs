@@ -84,8 +84,11 @@ async fn view_mapping_get(
     let versions = versioned::all::<Version>(&state.db, case.centre_id, person.id).await?;
     let newest = versions.iter().find(|v| !v.is_draft());
     let current = newest.map(|v| (v.version, sections(v.content.rows())));
-    let consider =
-        newest.is_some_and(|v| v.content.relocation == Some(super::content::Relocation::Consider));
+    // A version received at a relocation answered for the centre before.
+    let consider = newest.is_some_and(|v| {
+        v.content.relocation == Some(super::content::Relocation::Consider)
+            && v.received_from.is_none()
+    });
     let relocation = match consider && case.closed_on.is_none() && person.removed_at.is_none() {
         false => None,
         true => Some(

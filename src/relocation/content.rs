@@ -28,6 +28,18 @@ code_enum! {
         School = "school" "Skole og barnehage",
         Language = "language" "Språk",
         Wishes = "wishes" "Beboerens egne ønsker",
+        Support = "support" "Beboerens og barnas støttende nettverk",
+        Police = "police" "Politiets vurdering av stedet",
+        Access = "access" "Tilgjengelighet og særlige behov",
+    }
+}
+
+code_enum! {
+    /// R1: a relocation is offered; the resident answers.
+    pub enum OfferAnswer {
+        Accepted = "accepted" "Takker ja",
+        Declined = "declined" "Takker nei",
+        Considering = "considering" "Vil tenke på det",
     }
 }
 
@@ -43,18 +55,26 @@ code_enum! {
 code_enum! {
     /// R9: what the digital-security review goes through before the move.
     pub enum DigitalCheck {
-        Location = "location" "Stedstjenester og posisjonsdeling (Finn, Google posisjonslogg, Snap Map, Family Link)",
+        Location = "location" "Stedstjenester og posisjonsdeling (Finn (iPhone), Finn enheten min (Android), Google Maps-tidslinjen, Snap Map, Life360, Family Link)",
         Accounts = "accounts" "Delte kontoer, skylagring og sikkerhetskopier",
+        Logins = "logins" "Passord, tofaktor og innlogging på andre enheter; spionprogrammer",
+        Phones = "phones" "Telefoner og abonnement som utøveren har gitt, betaler eller står oppført på",
         Trackers = "trackers" "Sporingsenheter (AirTag, GPS-klokker, bilen)",
         Sim = "sim" "Nytt SIM-kort eller nytt nummer der det trengs",
+        Payments = "payments" "Bank, Vipps og kort: kjøp kan vise hvor dere er",
+        Post = "post" "Post og adresseendring (Folkeregisteret, NAV, Digipost, Helsenorge)",
         Social = "social" "Publisering i sosiale medier",
-        Apps = "apps" "Skole- og aktivitetsapper som utøveren kan se",
+        Apps = "apps" "Skole-, barnehage- og aktivitetsapper (Vigilo, Visma, Spond, Transponder): utøveren kan få foreldretilgang også på ny skole",
+        Network = "network" "Hvem i familien og nettverket som får vite hvor dere er",
         ChildrenDevices = "children_devices" "Barnas telefoner, nettbrett og spillkonsoller",
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Content {
+    /// R1: the resident's answer to the offer of a move.
+    pub offer: Option<OfferAnswer>,
     /// R1: the mapping versions that call for the move, as (person, version).
     pub mappings: Vec<MappingRef>,
     /// R7: the children of the case who move along.
@@ -153,17 +173,21 @@ impl Consent {
             .cloned()
             .unwrap_or(Scope {
                 person_id,
-                mapping: false,
-                plan: false,
+                mapping: None,
+                plan: None,
             })
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// What the resident consented to share of one person: the exact
+/// versions shown to them, so nothing written later travels unseen.
 pub struct Scope {
     pub person_id: Uuid,
-    pub mapping: bool,
-    pub plan: bool,
+    /// A completed mapping version.
+    pub mapping: Option<i32>,
+    /// An approved plan version.
+    pub plan: Option<i32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -194,13 +218,11 @@ pub struct ChildPart {
 }
 
 impl ChildPart {
-    pub fn is_blank(&self) -> bool {
-        !self.heard
-            && !self.prepared
-            && !self.goodbye
-            && self.said.is_empty()
-            && self.contacts.is_empty()
-            && self.school.is_empty()
+    /// R7: what must be written before the child moves: what the child
+    /// said (or why the child could not be heard) and what the move means
+    /// for school or kindergarten.
+    pub fn is_done(&self) -> bool {
+        !self.said.is_empty() && !self.school.is_empty()
     }
 }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::content::{
     Candidate, ChildPart, Consent, ConsentDecision, Content, DigitalCheck, DigitalReview, Factor,
-    MappingRef, PoliceContact, PoliceRequest, Scope,
+    MappingRef, OfferAnswer, PoliceContact, PoliceRequest, Scope,
 };
 use crate::cases::Person;
 use crate::forms::{self, FieldErrors, FormFields, date_field, optional_text};
@@ -31,6 +31,8 @@ pub struct Context<'a> {
     pub centres: &'a [(Uuid, String)],
     /// R5: moves the resident has made before this one.
     pub earlier_moves: usize,
+    /// The case's arrival: no move before it.
+    pub arrived: Date,
     pub today: Date,
 }
 
@@ -74,8 +76,9 @@ pub struct PoliceRow {
 #[derive(Debug, Default, Clone)]
 pub struct ScopeRow {
     pub person_id: Uuid,
-    pub mapping: bool,
-    pub plan: bool,
+    /// The version ticked, as posted ("" when not ticked).
+    pub mapping: String,
+    pub plan: String,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -92,6 +95,7 @@ pub struct ChildRow {
 /// The relocation form as typed.
 #[derive(Debug, Default, Clone)]
 pub struct RelocationForm {
+    pub offer: String,
     pub mappings: Vec<String>,
     pub children: Vec<String>,
     pub necessary: String,
@@ -178,6 +182,7 @@ impl RelocationForm {
             })
             .collect();
         RelocationForm {
+            offer: f.get("offer").to_owned(),
             mappings: f.all("mapping"),
             children: f.all("child"),
             necessary: f.get("necessary").to_owned(),
@@ -196,8 +201,8 @@ impl RelocationForm {
                 .active()
                 .map(|p| ScopeRow {
                     person_id: p.id,
-                    mapping: f.checked(&format!("share_{}_mapping", p.id)),
-                    plan: f.checked(&format!("share_{}_plan", p.id)),
+                    mapping: f.get(&format!("share_{}_mapping", p.id)).to_owned(),
+                    plan: f.get(&format!("share_{}_plan", p.id)).to_owned(),
                 })
                 .collect(),
             request_on: f.get("request_on").to_owned(),
@@ -230,6 +235,7 @@ impl RelocationForm {
     /// The form filled from a saved relocation.
     pub fn from_content(c: &Content, ctx: &Context<'_>, lock_version: i32) -> Self {
         RelocationForm {
+            offer: c.offer.map(|o| o.code().to_owned()).unwrap_or_default(),
             mappings: c
                 .mappings
                 .iter()
@@ -275,10 +281,11 @@ impl RelocationForm {
                 .active()
                 .map(|p| {
                     let s = c.consent.scope_of(p.id);
+                    let text = |v: Option<i32>| v.map(|v| v.to_string()).unwrap_or_default();
                     ScopeRow {
                         person_id: p.id,
-                        mapping: s.mapping,
-                        plan: s.plan,
+                        mapping: text(s.mapping),
+                        plan: text(s.plan),
                     }
                 })
                 .collect(),
@@ -322,6 +329,7 @@ impl RelocationForm {
         let mut e = FieldErrors::default();
         let mut content = if decided {
             Content {
+                offer: saved.offer,
                 mappings: saved.mappings.clone(),
                 children: saved.children.clone(),
                 necessary: saved.necessary.clone(),
@@ -399,7 +407,10 @@ impl RelocationForm {
     /// rests on.
     fn parse_assessment(&self, ctx: &Context<'_>, e: &mut FieldErrors) -> Content {
         let mut mappings = Vec::new();
-        for raw in &self.mappings {
+        if self.mappings.len() > ctx.people.len() {
+            e.add("mapping", "Velg én kartlegging per person.");
+        }
+        for raw in self.mappings.iter().take(ctx.people.len()) {
             let parsed = raw.split_once(':').and_then(|(person, version)| {
                 Some(MappingRef {
                     person_id: Uuid::parse_str(person).ok()?,
@@ -496,6 +507,12 @@ impl RelocationForm {
             }
         };
         Content {
+            offer: forms::optional_code::<OfferAnswer>(
+                e,
+                "offer",
+                &self.offer,
+                "Velg et av svarene.",
+            ),
             mappings,
             children,
             necessary: optional_text(e, "necessary", &self.necessary, LONG),
@@ -535,11 +552,26 @@ impl RelocationForm {
                     p.id == s.person_id && (!p.is_child() || moving_children.contains(&p.id))
                 })
             })
-            .filter(|s| s.mapping || s.plan)
-            .map(|s| Scope {
-                person_id: s.person_id,
-                mapping: s.mapping,
-                plan: s.plan,
+            .filter_map(|s| {
+                let mut version = |raw: &str, what: &str| match raw {
+                    "" => None,
+                    raw => {
+                        let v = raw.parse::<i32>().ok().filter(|v| *v > 0);
+                        if v.is_none() {
+                            e.add(
+                                format!("share_{}_{what}", s.person_id),
+                                "Kryss av blant det som vises.",
+                            );
+                        }
+                        v
+                    }
+                };
+                let scope = Scope {
+                    person_id: s.person_id,
+                    mapping: version(&s.mapping, "mapping"),
+                    plan: version(&s.plan, "plan"),
+                };
+                (scope.mapping.is_some() || scope.plan.is_some()).then_some(scope)
             })
             .collect();
         Consent {
@@ -561,6 +593,18 @@ pub struct Parsed {
 /// R3, R5: what a decision needs beyond a save.
 pub fn check_decide(c: &Content, ctx: &Context<'_>) -> FieldErrors {
     let mut e = FieldErrors::default();
+    if c.offer != Some(OfferAnswer::Accepted) {
+        e.add(
+            "offer",
+            "Flytting er et tilbud: beboeren må ha takket ja før flyttingen avtales.",
+        );
+    }
+    if !c.police_origin.is_recorded() {
+        e.add(
+            "police_origin_on",
+            "Politiet skal være med på å vurdere hvor beboeren kan flytte: registrer kontakten med politiet der krisesenteret ligger før flyttingen avtales.",
+        );
+    }
     if c.mappings.is_empty() {
         e.add(
             "mapping",
@@ -570,28 +614,31 @@ pub fn check_decide(c: &Content, ctx: &Context<'_>) -> FieldErrors {
     if c.necessary.is_empty() {
         e.add(
             "necessary",
-            "Begrunn hvorfor flyttingen er nødvendig for sikkerheten før den besluttes.",
+            "Begrunn hvorfor flytting er nødvendig for sikkerheten før flyttingen avtales.",
         );
     }
     if c.appropriate.is_empty() {
         e.add(
             "appropriate",
-            "Begrunn hvorfor flyttingen er riktig for beboeren og barna før den besluttes.",
+            "Begrunn hvorfor flytting er hensiktsmessig for beboeren og barna før flyttingen avtales.",
         );
     }
     if ctx.earlier_moves > 0 && c.will_hold.is_empty() {
         e.add(
             "will_hold",
-            "Beboeren har flyttet før. Begrunn hvorfor dette stedet vil holde før flyttingen besluttes.",
+            "Beboeren har flyttet før. Skriv hva som er annerledes nå, slik at beboeren ikke må flytte igjen.",
         );
     }
     if c.candidates.is_empty() {
         e.add(
             "candidate_0_centre",
-            "Vurder minst ett senter før flyttingen besluttes.",
+            "Vurder minst ett krisesenter før flyttingen avtales.",
         );
     } else if c.chosen_candidate().is_none() {
-        e.add("chosen", "Velg hvilket senter beboeren skal flytte til.");
+        e.add(
+            "chosen",
+            "Velg hvilket krisesenter beboeren skal flytte til.",
+        );
     }
     e
 }
@@ -603,7 +650,7 @@ pub fn check_move(c: &Content, ctx: &Context<'_>, moved_on: Option<Date>) -> Fie
         (
             "police_origin",
             &c.police_origin,
-            "politiet der beboeren bor nå",
+            "politiet der krisesenteret ligger",
         ),
         (
             "police_destination",
@@ -634,6 +681,10 @@ pub fn check_move(c: &Content, ctx: &Context<'_>, moved_on: Option<Date>) -> Fie
         Some(day) if day > ctx.today => e.add(
             "moved_on",
             "Flyttingen registreres når den har skjedd: datoen kan ikke være fram i tid.",
+        ),
+        Some(day) if day < ctx.arrived => e.add(
+            "moved_on",
+            "Flyttedatoen kan ikke være før beboeren kom til senteret.",
         ),
         Some(day) => {
             if c.police_destination.on.is_some_and(|d| d > day) {
@@ -675,11 +726,11 @@ pub fn check_move(c: &Content, ctx: &Context<'_>, moved_on: Option<Date>) -> Fie
         );
     }
     for child in ctx.children().filter(|p| c.children.contains(&p.id)) {
-        if c.child_part(child.id).is_blank() {
+        if !c.child_part(child.id).is_done() {
             e.add(
                 format!("child_{}_said", child.id),
                 format!(
-                    "Fyll ut barnets del for {} (hørt, forberedt, avskjed, kontakt og skole) før flyttingen.",
+                    "Fyll ut barnets del for {}: hva barnet sa, og hva flyttingen betyr for skole eller barnehage, før flyttingen.",
                     child.name
                 ),
             );

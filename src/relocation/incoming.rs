@@ -109,9 +109,13 @@ pub(super) async fn view_share_get(
         None => Event::by(AuditKind::ShareViewed, &user, ip),
     };
     read.record(&mut *tx).await?;
-    Event::opened_elsewhere(share.origin_centre_id, share.origin_case_id)
-        .record(&mut *tx)
-        .await?;
+    // The origin learns that the share was opened, until the destination
+    // starts its own case: after that, reads are the destination's work.
+    if share.case_id.is_none() {
+        Event::opened_elsewhere(share.origin_centre_id, share.origin_case_id)
+            .record(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     let mut history = share.snapshot.earlier_moves.clone();
     history.push(share.snapshot.this_move());

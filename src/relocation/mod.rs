@@ -252,6 +252,37 @@ pub async fn save(
     Ok(updated == 1)
 }
 
+/// After `save` with `Change::Move`, in the same transaction: the origin's
+/// case closes (it stays readable, with why it closed), and what the
+/// resident consented to is delivered to a destination in Trygg. `true`
+/// when something was delivered.
+pub async fn complete_move(
+    tx: &mut PgConnection,
+    case: &Case,
+    relocation_id: Uuid,
+    people: &[crate::cases::Person],
+    own_centre: &str,
+    earlier_moves: Vec<Move>,
+) -> Result<bool, AppError> {
+    let moved = load(&mut *tx, case.centre_id, case.id, relocation_id).await?;
+    let moved_on = moved
+        .moved_on
+        .ok_or_else(|| AppError::Internal("a move without its day".into()))?;
+    sqlx::query(
+        "UPDATE cases SET closed_on = $3, departure_reason = $4,
+                          lock_version = lock_version + 1, updated_at = now()
+         WHERE id = $1 AND centre_id = $2",
+    )
+    .bind(case.id)
+    .bind(case.centre_id)
+    .bind(moved_on)
+    .bind(format!("Relokalisert til {}", moved.destination_name))
+    .execute(&mut *tx)
+    .await?;
+    let shared = share::deliver(tx, &moved, people, moved_on, own_centre, earlier_moves).await?;
+    Ok(shared.is_some())
+}
+
 /// A centre a resident can move to: in Trygg, with where it lies (R2).
 #[derive(Clone, Debug, FromRow)]
 pub struct CentreOption {

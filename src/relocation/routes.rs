@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use uuid::Uuid;
 
-use super::content::{ConsentDecision, Content, DigitalCheck, Factor, MappingRef};
+use super::content::{ConsentDecision, Content, DigitalCheck, Factor, MappingRef, OfferAnswer};
 use super::form::{self, CandidateRow, Context, EXTERNAL, RelocationForm};
 use super::rows::Names;
 use super::{CentreOption, Change, Move, Relocation, RelocationState};
@@ -92,6 +92,7 @@ impl Loaded {
             people: &self.people,
             centres: &self.centre_names,
             earlier_moves: self.earlier_moves(),
+            arrived: self.case.arrival_date,
             today: locale::today(),
         }
     }
@@ -137,6 +138,9 @@ struct RelocationPage {
     /// Fixed by the decision (decided), or everything (done, called off).
     fixed: Sections,
     conflict: Option<Conflict>,
+    /// Per person: the newest completed mapping and approved plan, what
+    /// consent can be given to.
+    offers: Vec<(Uuid, Option<i32>, Option<i32>)>,
     /// For the origin, once the move is recorded with consent: when the
     /// destination opened what was shared.
     shared: Option<SharedStatus>,
@@ -178,9 +182,12 @@ impl RelocationPage {
     }
 
     fn centre_choices(&self, row: &CandidateRow) -> Vec<Choice> {
-        let mut options = vec![(String::new(), "Velg senter".to_owned())];
+        let mut options = vec![(String::new(), "Velg krisesenter".to_owned())];
         options.extend(self.centres.iter().map(|c| (c.id.to_string(), c.label())));
-        options.push((EXTERNAL.to_owned(), "Et senter utenfor Trygg".to_owned()));
+        options.push((
+            EXTERNAL.to_owned(),
+            "Et krisesenter utenfor Trygg".to_owned(),
+        ));
         Choice::list(
             options.iter().map(|(v, l)| (v.as_str(), l.as_str())),
             std::slice::from_ref(&row.centre),
@@ -193,6 +200,10 @@ impl RelocationPage {
 
     fn chosen(&self, row: &CandidateRow) -> bool {
         !row.id.is_empty() && row.id == self.form.chosen
+    }
+
+    fn offer_choices(&self) -> Vec<Choice> {
+        Choice::of(OfferAnswer::ALL, std::slice::from_ref(&self.form.offer))
     }
 
     fn consent_choices(&self) -> Vec<Choice> {
@@ -210,12 +221,23 @@ impl RelocationPage {
         !person.is_child() || self.form.children.contains(&person.id.to_string())
     }
 
-    fn scope(&self, person: &Person) -> (bool, bool) {
-        self.form
+    /// The consent checkbox for `person`'s mapping or plan: the version
+    /// consented to, or else the one there is to consent to now; and
+    /// whether it is ticked. `None`: nothing to share.
+    fn share_choice(&self, person: &Person, plan: bool) -> Option<(String, bool)> {
+        let typed = self
+            .form
             .scope
             .iter()
             .find(|s| s.person_id == person.id)
-            .map_or((false, false), |s| (s.mapping, s.plan))
+            .map(|s| if plan { &s.plan } else { &s.mapping })
+            .filter(|v| !v.is_empty());
+        if let Some(v) = typed {
+            return Some((v.clone(), true));
+        }
+        let offer = self.offers.iter().find(|(id, _, _)| *id == person.id)?;
+        let version = if plan { offer.2 } else { offer.1 };
+        version.map(|v| (v.to_string(), false))
     }
 
     fn child_row(&self, person: &Person) -> form::ChildRow {
@@ -316,6 +338,22 @@ async fn page_for(
     };
     let mapping_choices =
         mapping_choices(state, user.centre_id, &loaded.people, &form.mappings).await?;
+    let mut offers = Vec::new();
+    for person in loaded.people.iter().filter(|p| p.removed_at.is_none()) {
+        let mapping = mapping::newest_completed(&state.db, user.centre_id, person.id).await?;
+        let plan = crate::versioned::newest_in::<crate::plans::model::Plan>(
+            &state.db,
+            user.centre_id,
+            person.id,
+            crate::plans::model::PlanState::Approved,
+        )
+        .await?;
+        offers.push((
+            person.id,
+            mapping.map(|m| m.version),
+            plan.map(|p| p.version),
+        ));
+    }
     let shared = match relocation.state {
         RelocationState::Moved => {
             let delivered: bool = sqlx::query_scalar(
@@ -354,6 +392,7 @@ async fn page_for(
         form,
         errors,
         mapping_choices,
+        offers,
         fixed,
         conflict,
         shared,
@@ -597,21 +636,17 @@ pub(super) async fn view_relocation_post(
     Event::on_case(kind, &user, ip, loaded.case.id)
         .record(&mut *tx)
         .await?;
-    if let Change::Move(moved_on) = change {
-        let moved = super::load(&mut *tx, user.centre_id, loaded.case.id, relocation.id).await?;
-        close_case(&mut tx, &loaded.case, moved_on, &moved.destination_name).await?;
-        let earlier = loaded.history.clone();
-        if super::share::deliver(
+    if let Change::Move(_) = change {
+        let shared = super::complete_move(
             &mut tx,
-            &moved,
+            &loaded.case,
+            relocation.id,
             &loaded.people,
-            moved_on,
             &loaded.own_centre,
-            earlier,
+            loaded.history.clone(),
         )
-        .await?
-        .is_some()
-        {
+        .await?;
+        if shared {
             Event::on_case(AuditKind::ShareDelivered, &user, ip, loaded.case.id)
                 .record(&mut *tx)
                 .await?;
@@ -624,27 +659,6 @@ pub(super) async fn view_relocation_post(
         url(loaded.case.id, relocation.id)
     ))
     .into_response())
-}
-
-/// The move closes the origin's case: it stays readable, with why it closed.
-async fn close_case(
-    tx: &mut sqlx::PgConnection,
-    case: &Case,
-    moved_on: time::Date,
-    destination: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE cases SET closed_on = $3, departure_reason = $4,
-                          lock_version = lock_version + 1, updated_at = now()
-         WHERE id = $1 AND centre_id = $2",
-    )
-    .bind(case.id)
-    .bind(case.centre_id)
-    .bind(moved_on)
-    .bind(format!("Relokalisert til {destination}"))
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }
 
 /// What the police need to know, and nothing more: who moves, from where to

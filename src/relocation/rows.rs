@@ -88,7 +88,7 @@ impl Content {
             rows.add(
                 "will_hold",
                 s,
-                "Hvorfor dette stedet vil holde",
+                "Hva er annerledes nå, slik at beboeren ikke må flytte igjen",
                 &self.will_hold,
             );
         }
@@ -148,7 +148,7 @@ impl Content {
         police(
             &mut rows,
             "police_origin",
-            "Politiet der beboeren bodde",
+            "Politiet der krisesenteret ligger",
             &self.police_origin,
             "Hva som ble avtalt",
         );
@@ -157,7 +157,7 @@ impl Content {
             "police_destination",
             "Lokalt politi der det nye senteret ligger",
             &self.police_destination,
-            "Hva de skal gjøre",
+            "Hva er avtalt med politiet der",
         );
         let s = "Samtykke til deling";
         let consent = &self.consent;
@@ -177,11 +177,11 @@ impl Content {
         );
         for scope in &consent.scope {
             let mut what = Vec::new();
-            if scope.mapping {
-                what.push("kartlegging");
+            if let Some(v) = scope.mapping {
+                what.push(format!("kartlegging, versjon {v}"));
             }
-            if scope.plan {
-                what.push("sikkerhetsplan");
+            if let Some(v) = scope.plan {
+                what.push(format!("sikkerhetsplan, versjon {v}"));
             }
             rows.add(
                 format!("scope:{}", scope.person_id),

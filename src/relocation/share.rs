@@ -120,30 +120,28 @@ pub async fn deliver(
     let mut shared = Vec::new();
     for person in moving {
         let scope = content.consent.scope_of(person.id);
+        // Exactly the versions the resident consented to.
         let mapping = match scope.mapping {
-            true => versioned::newest_in::<mapping::Version>(
-                &mut *tx,
-                centre,
-                person.id,
-                MappingState::Completed,
-            )
-            .await?
-            .map(|m| SharedMapping {
-                version: m.version,
-                completed_on: oslo_day(m.completed_at),
-                content: m.content,
-            }),
-            false => None,
+            Some(n) => versioned::number::<mapping::Version>(&mut *tx, centre, person.id, n)
+                .await?
+                .filter(|m| m.state == MappingState::Completed)
+                .map(|m| SharedMapping {
+                    version: m.version,
+                    completed_on: oslo_day(m.completed_at),
+                    content: m.content,
+                }),
+            None => None,
         };
         let plan = match scope.plan {
-            true => versioned::newest_in::<Plan>(&mut *tx, centre, person.id, PlanState::Approved)
+            Some(n) => versioned::number::<Plan>(&mut *tx, centre, person.id, n)
                 .await?
+                .filter(|p| p.state == PlanState::Approved)
                 .map(|p| SharedPlan {
                     version: p.version,
                     approved_on: oslo_day(p.approved_at),
                     content: p.content,
                 }),
-            false => None,
+            None => None,
         };
         shared.push(SharedPerson {
             kind: person.kind,

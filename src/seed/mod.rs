@@ -12,6 +12,7 @@ use crate::cases::{PersonKind, ViolenceKind};
 use crate::plans::content as plan;
 
 mod records;
+mod relocations;
 use records::{PlanSeed, add_mappings, add_plans};
 
 pub struct Options {
@@ -139,6 +140,9 @@ pub async fn run(db: &PgPool, options: Options) -> Result<String, SeedError> {
         }
         report.push_str(&format!("Seeded {made} fictitious cases at \"{name}\".\n"));
     }
+    if options.centre.is_none() {
+        relocations::add(db, &targets, &mut report).await?;
+    }
     Ok(report)
 }
 
@@ -160,6 +164,9 @@ async fn new_centres(
         let number = taken + i64::from(i) + 1;
         let name = format!("Eksempelsenteret {number}");
         let centre = accounts::create_centre(db, &name, number % 2 == 1).await?;
+        let (municipality, region) =
+            relocations::PLACES[(number as usize - 1) % relocations::PLACES.len()];
+        accounts::set_centre_location(db, centre.id, municipality, region).await?;
         let mut staff = Vec::new();
         for (role, who, full_name) in [
             (Role::Admin, "admin", "Astrid Eksempelsen"),

@@ -208,6 +208,31 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
     let out = run(scan, "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     users.insert("overdue_person".into(), json!(overdue));
+
+    // § 4 c: two more centres with relocations between them in every
+    // state, as `trygg seed --centres` makes them; a staff member of the
+    // first is crawled too, and receives the journey's relocation.
+    let mut seed = trygg(cwd.path());
+    seed.env("DATABASE_URL", &url)
+        .args(["seed", "--centres", "2", "--cases", "6"]);
+    let out = run(seed, "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    let password = report
+        .split("the password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the seed prints the shared password");
+    assert!(report.contains("relocation(s) from"), "{report}");
+    for (key, email, name) in [
+        ("relocated", "ansatt1.1@eksempel.test", "Siri Prøvestad"),
+        ("destination", "ansatt2.1@eksempel.test", "Jonas Testrud"),
+    ] {
+        users.insert(
+            key.into(),
+            json!({ "email": email, "password": password, "name": name, "centre": "Eksempelsenteret 1" }),
+        );
+    }
     serde_json::Value::Object(users)
 }
 

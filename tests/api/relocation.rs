@@ -176,6 +176,11 @@ impl Setup {
 /// by the caller.
 fn decision() -> Vec<(&'static str, &'static str)> {
     vec![
+        ("offer", "accepted"),
+        ("police_origin_on", "01.11.2026"),
+        ("police_origin_district", "Oslo politidistrikt"),
+        ("police_origin_whom", "Politibetjent Hansen"),
+        ("police_origin_agreed", "Vurderer stedet sammen med oss."),
         ("necessary", "Utøveren har funnet senteret."),
         (
             "appropriate",
@@ -187,13 +192,18 @@ fn decision() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-const DIGITAL: [&str; 7] = [
+const DIGITAL: [&str; 12] = [
     "location",
     "accounts",
+    "logins",
+    "phones",
     "trackers",
     "sim",
+    "payments",
+    "post",
     "social",
     "apps",
+    "network",
     "children_devices",
 ];
 
@@ -349,11 +359,18 @@ async fn r3_a_relocation_is_decided_only_with_both_justifications_and_a_destinat
     assert!(
         refused
             .body
-            .contains("Begrunn hvorfor flyttingen er riktig"),
+            .contains("Begrunn hvorfor flytting er hensiktsmessig"),
         "{}",
         refused.body
     );
-    assert!(refused.body.contains("Vurder minst ett senter"));
+    assert!(refused.body.contains("Vurder minst ett krisesenter"));
+    // R1: an offer the resident accepted, with the police in the choice.
+    assert!(refused.body.contains("beboeren må ha takket ja"));
+    assert!(
+        refused
+            .body
+            .contains("registrer kontakten med politiet der krisesenteret ligger")
+    );
     // What was typed comes back.
     assert_eq!(
         refused.text("#necessary").unwrap(),
@@ -371,7 +388,7 @@ async fn r3_a_relocation_is_decided_only_with_both_justifications_and_a_destinat
     assert!(
         refused
             .body
-            .contains("Velg hvilket senter beboeren skal flytte til")
+            .contains("Velg hvilket krisesenter beboeren skal flytte til")
     );
     assert_eq!(s.state(&url).await, "assessing");
 
@@ -542,7 +559,7 @@ async fn r6_the_destination_sees_exactly_what_was_consented_and_the_origin_sees_
     assert!(before.body.contains("Ingen andre sentre har delt noe"));
 
     let share = format!("share_{}_mapping", s.child);
-    let moved = s.record_move(&url, &[(&share, "on")], &DIGITAL).await;
+    let moved = s.record_move(&url, &[(&share, "1")], &DIGITAL).await;
     assert_eq!(moved.status, 303, "{}", moved.body);
     let origin = s.browser.get(&url).await;
     assert!(
@@ -660,7 +677,7 @@ async fn r6_consent_withdrawn_before_the_move_shares_nothing_and_the_police_summ
         .record_move(
             &url,
             &[
-                (&share, "on"),
+                (&share, "1"),
                 ("consent_decision", "withdrawn"),
                 ("request_on", &today()),
                 ("request_whom", "Politibetjent Hansen"),
@@ -764,7 +781,7 @@ impl Setup {
     async fn record_move_after_decision(&mut self, url: &str) {
         self.decide_for_b(url).await;
         let share = format!("share_{}_mapping", self.child);
-        let moved = self.record_move(url, &[(&share, "on")], &DIGITAL).await;
+        let moved = self.record_move(url, &[(&share, "1")], &DIGITAL).await;
         assert_eq!(moved.status, 303, "{}", moved.body);
     }
 }
@@ -928,11 +945,7 @@ async fn r5_a_second_move_warns_and_needs_a_reason_why_the_place_will_hold() {
     changes.push(("chosen", &candidate));
     let refused = send_form(&mut b, &url_b, &page, &changes, &[]).await;
     assert_eq!(refused.status, 422);
-    assert!(
-        refused
-            .body
-            .contains("Begrunn hvorfor dette stedet vil holde")
-    );
+    assert!(refused.body.contains("Skriv hva som er annerledes nå"));
     changes.push(("will_hold", "Ingen kjent tilknytning til Nord-Norge."));
     let decided = send_form(&mut b, &url_b, &refused, &changes, &[]).await;
     assert_eq!(decided.status, 303, "{}", decided.body);

@@ -56,7 +56,8 @@ function slug(url) {
   return url.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_|_$/g, '') || 'root';
 }
 
-for (const role of ['staff', 'coordinator', 'admin']) {
+// `relocated` works at a centre that has relocated residents and received one.
+for (const role of ['staff', 'coordinator', 'admin', 'relocated']) {
   test(`every page reachable as ${role} passes axe and the page rules`, async ({ page, baseURL }) => {
     const errors = watchErrors(page);
     await login(page, users[role]);
