@@ -52,8 +52,8 @@ async function decide(page) {
   await origin.getByLabel('Politidistrikt').fill('Oslo politidistrikt');
   await origin.getByLabel('Hvem (navn, rolle)').fill('Politibetjent Hansen');
   await origin.getByLabel('Hva er avtalt').fill('Vurderer stedet sammen med oss.');
-  await page.getByLabel(/^Hvorfor er flytting nødvendig/).fill('Utøveren har funnet senteret.');
-  await page.getByLabel(/^Hvorfor er flytting riktig/).fill('Beboeren har familie der; barnet får skoleplass.');
+  await page.getByLabel(/^Er flytting nødvendig/).fill('Utøveren har funnet senteret.');
+  await page.getByLabel(/^Er flytting hensiktsmessig/).fill('Beboeren har familie der; barnet får skoleplass.');
   const first = page.getByRole('group', { name: 'Krisesenter 1' });
   await first.getByLabel('Krisesenter', { exact: true }).selectOption({ label: 'Eksempelsenteret 1 (Bergen, Vest politidistrikt)' });
   await first.getByRole('checkbox', { name: 'Avstand til utøverens nettverk' }).check();
