@@ -327,6 +327,16 @@ async fn page_for(
     let mut form = form.unwrap_or_else(|| {
         RelocationForm::from_content(&relocation.content, &ctx, relocation.lock_version)
     });
+    if relocation.state != RelocationState::Assessing {
+        // Fixed by the decision, and not in the form: who moves is what
+        // the consent and the children's part are asked for.
+        form.children = relocation
+            .content
+            .children
+            .iter()
+            .map(Uuid::to_string)
+            .collect();
+    }
     if editable && !relocation.is_decided() {
         // Room for one more candidate, with its id made now.
         form.candidates.push(RelocationForm::blank_candidate());

@@ -485,6 +485,15 @@ async fn r4_r7_r9_the_move_is_refused_without_police_at_both_ends_the_children_o
         "Politibetjent Hansen"
     );
 
+    // The children's part and the consent come back too, though who moves
+    // is fixed by the decision and not in the form.
+    let said = refused.text(&format!("#child_{}_said", s.child));
+    assert_eq!(said.as_deref(), Some("Vil ha med sykkelen."));
+    assert!(
+        refused.is_checked(&format!("share_{}_mapping", s.child), "1")
+            || refused.body.contains(&format!("share_{}_mapping", s.child))
+    );
+
     let refused = s.record_move(&url, &[], &DIGITAL[..6]).await;
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("sjekklisten for digital sikkerhet"));
