@@ -26,6 +26,12 @@ async function newCase(page, resident, child) {
   return page.url().split('?')[0];
 }
 
+/** A second signed-out browser, for centre B. */
+async function destinationPage(browser) {
+  const context = await browser.newContext({ baseURL: process.env.TRYGG_TEST_URL, locale: 'nb-NO', timezoneId: 'Europe/Oslo' });
+  return context.newPage();
+}
+
 /** Completes the mapping of `name`; `relocate` answers § 4 c. */
 async function completeMapping(page, casePage, name, { child, relocate }) {
   await page.goto(casePage);
@@ -117,7 +123,7 @@ test('a relocation with consent to share the child\'s mapping: B sees exactly th
   expect(await axeViolations(page), 'the moved relocation').toEqual([]);
 
   // At B: exactly the child's mapping, version 1.
-  const b = await browser.newPage();
+  const b = await destinationPage(browser);
   await login(b, users.destination);
   await b.getByRole('link', { name: 'Delt med oss' }).click();
   await b.getByRole('link', { name: 'Rita Relokalisert og 1 barn' }).click();
@@ -150,7 +156,7 @@ test('without consent nothing reaches B, and A prints the police summary', async
   await page.getByRole('button', { name: 'Registrer flyttingen' }).click();
   await expect(page.getByText('Flyttingen er registrert.')).toBeVisible();
 
-  const b = await browser.newPage();
+  const b = await destinationPage(browser);
   await login(b, users.destination);
   await b.goto('/shared');
   await expect(b.getByText('Vera Varsom')).toHaveCount(0);
