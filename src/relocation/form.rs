@@ -33,6 +33,9 @@ pub struct Context<'a> {
     pub earlier_moves: usize,
     /// The case's arrival: no move before it.
     pub arrived: Date,
+    /// What consent can name, as (person, plan rather than mapping,
+    /// version): the versions the page shows.
+    pub shareable: &'a [(Uuid, bool, i32)],
     pub today: Date,
 }
 
@@ -556,7 +559,11 @@ impl RelocationForm {
                 let mut version = |raw: &str, what: &str| match raw {
                     "" => None,
                     raw => {
-                        let v = raw.parse::<i32>().ok().filter(|v| *v > 0);
+                        let plan = what == "plan";
+                        let v = raw
+                            .parse::<i32>()
+                            .ok()
+                            .filter(|v| ctx.shareable.contains(&(s.person_id, plan, *v)));
                         if v.is_none() {
                             e.add(
                                 format!("share_{}_{what}", s.person_id),

@@ -58,6 +58,10 @@ struct Loaded {
     centre_names: Vec<(Uuid, String)>,
     own_centre: String,
     history: Vec<Move>,
+    newest: Vec<Newest>,
+    /// What consent can name: the newest finished versions, and those the
+    /// saved consent names already.
+    shareable: Vec<(Uuid, bool, i32)>,
 }
 
 impl Loaded {
@@ -76,7 +80,22 @@ impl Loaded {
             .await?
             .name;
         let history = super::history(&state.db, &case, &own_centre).await?;
+        let newest = newest_records(state, user.centre_id, &people).await?;
+        let mut shareable: Vec<(Uuid, bool, i32)> = newest
+            .iter()
+            .flat_map(|n| {
+                let mapping = n.mapping.as_ref().map(|m| (n.person_id, false, m.version));
+                let plan = n.plan.map(|v| (n.person_id, true, v));
+                mapping.into_iter().chain(plan)
+            })
+            .collect();
+        for scope in &relocation.content.consent.scope {
+            shareable.extend(scope.mapping.map(|v| (scope.person_id, false, v)));
+            shareable.extend(scope.plan.map(|v| (scope.person_id, true, v)));
+        }
         Ok(Loaded {
+            newest,
+            shareable,
             centre_names: centres.iter().map(|c| (c.id, c.name.clone())).collect(),
             case,
             relocation,
@@ -93,6 +112,7 @@ impl Loaded {
             centres: &self.centre_names,
             earlier_moves: self.earlier_moves(),
             arrived: self.case.arrival_date,
+            shareable: &self.shareable,
             today: locale::today(),
         }
     }
@@ -277,36 +297,65 @@ impl RelocationPage {
     }
 }
 
-/// The completed mapping versions a relocation can rest on: each person's
-/// newest, and those the relocation names already.
-async fn mapping_choices(
+/// Per active person: the newest completed mapping and approved plan —
+/// what a relocation can rest on, and what consent can be given to.
+struct Newest {
+    person_id: Uuid,
+    person_name: String,
+    mapping: Option<mapping::Version>,
+    plan: Option<i32>,
+}
+
+async fn newest_records(
     state: &AppState,
     centre_id: Uuid,
     people: &[Person],
-    selected: &[String],
-) -> Result<Vec<Choice>, AppError> {
-    let mut options = Vec::new();
+) -> Result<Vec<Newest>, AppError> {
+    let mut out = Vec::new();
     for person in people.iter().filter(|p| p.removed_at.is_none()) {
-        if let Some(m) = mapping::newest_completed(&state.db, centre_id, person.id).await? {
+        let plan = crate::versioned::newest_in::<crate::plans::model::Plan>(
+            &state.db,
+            centre_id,
+            person.id,
+            crate::plans::model::PlanState::Approved,
+        )
+        .await?;
+        out.push(Newest {
+            person_id: person.id,
+            person_name: person.name.clone(),
+            mapping: mapping::newest_completed(&state.db, centre_id, person.id).await?,
+            plan: plan.map(|p| p.version),
+        });
+    }
+    Ok(out)
+}
+
+/// The mapping versions to choose the basis from: each person's newest,
+/// and those the relocation names already.
+fn mapping_choices(newest: &[Newest], selected: &[String]) -> Vec<Choice> {
+    let mut options: Vec<(String, String)> = newest
+        .iter()
+        .filter_map(|n| {
+            let m = n.mapping.as_ref()?;
             let consider = match m.content.relocation {
                 Some(Consider::Consider) => " – svarer at flytting må vurderes",
                 _ => "",
             };
-            options.push((
-                format!("{}:{}", person.id, m.version),
-                format!("{}, versjon {}{consider}", person.name, m.version),
-            ));
-        }
-    }
+            Some((
+                format!("{}:{}", n.person_id, m.version),
+                format!("{}, versjon {}{consider}", n.person_name, m.version),
+            ))
+        })
+        .collect();
     for raw in selected {
         if !options.iter().any(|(v, _)| v == raw) {
             options.push((raw.clone(), format!("Tidligere valgt versjon ({raw})")));
         }
     }
-    Ok(Choice::list(
+    Choice::list(
         options.iter().map(|(v, l)| (v.as_str(), l.as_str())),
         selected,
-    ))
+    )
 }
 
 async fn page_for(
@@ -346,24 +395,12 @@ async fn page_for(
         RelocationState::Decided => sections(relocation.content.decision_rows(&loaded.names())),
         _ => sections(relocation.content.rows(&loaded.names())),
     };
-    let mapping_choices =
-        mapping_choices(state, user.centre_id, &loaded.people, &form.mappings).await?;
-    let mut offers = Vec::new();
-    for person in loaded.people.iter().filter(|p| p.removed_at.is_none()) {
-        let mapping = mapping::newest_completed(&state.db, user.centre_id, person.id).await?;
-        let plan = crate::versioned::newest_in::<crate::plans::model::Plan>(
-            &state.db,
-            user.centre_id,
-            person.id,
-            crate::plans::model::PlanState::Approved,
-        )
-        .await?;
-        offers.push((
-            person.id,
-            mapping.map(|m| m.version),
-            plan.map(|p| p.version),
-        ));
-    }
+    let mapping_choices = mapping_choices(&loaded.newest, &form.mappings);
+    let offers = loaded
+        .newest
+        .iter()
+        .map(|n| (n.person_id, n.mapping.as_ref().map(|m| m.version), n.plan))
+        .collect();
     let shared = match relocation.state {
         RelocationState::Moved => {
             let delivered: bool = sqlx::query_scalar(
@@ -453,7 +490,10 @@ pub(super) async fn view_relocation_open_post(
             let named = from
                 .as_ref()
                 .is_some_and(|f| f.person_id == person.id && f.version == m.version);
-            if named || m.content.relocation == Some(Consider::Consider) {
+            // A version received at a relocation answered for the centre before.
+            let considers =
+                m.content.relocation == Some(Consider::Consider) && m.received_from.is_none();
+            if named || considers {
                 mappings.push(MappingRef {
                     person_id: person.id,
                     version: m.version,
@@ -517,6 +557,28 @@ pub(super) async fn view_relocation_get(
     )
 }
 
+/// The button pressed, as far as the relocation's state allows it: a
+/// decision only while assessing, a move only once decided; anything else
+/// saves.
+#[derive(Clone, Copy)]
+enum Step {
+    Save,
+    Decide,
+    Move,
+    Cancel,
+}
+
+impl Step {
+    fn of(action: &str, state: RelocationState) -> Step {
+        match (action, state) {
+            ("decide", RelocationState::Assessing) => Step::Decide,
+            ("move", RelocationState::Decided) => Step::Move,
+            ("cancel", _) => Step::Cancel,
+            _ => Step::Save,
+        }
+    }
+}
+
 /// One form, four buttons: save, decide (R3), record the move (R4, R6, R7,
 /// R9), call off. Whatever is refused comes back with everything typed.
 pub(super) async fn view_relocation_post(
@@ -547,24 +609,20 @@ pub(super) async fn view_relocation_post(
         .await?;
         return render_with_status(StatusCode::CONFLICT, &page);
     }
-    let action = posted.get("action");
+    let step = Step::of(posted.get("action"), relocation.state);
     let read_at: i32 = form.lock_version.parse().unwrap_or(0);
     let parsed = form
         .parse(&ctx, &relocation.content, relocation.is_decided())
         .and_then(|parsed| {
-            let errors = match action {
-                "decide" if relocation.state == RelocationState::Assessing => {
-                    form::check_decide(&parsed.content, &ctx)
-                }
-                "move" if relocation.is_decided() => {
-                    form::check_move(&parsed.content, &ctx, parsed.moved_on)
-                }
-                "cancel" if parsed.content.cancel_reason.is_empty() => {
+            let errors = match step {
+                Step::Decide => form::check_decide(&parsed.content, &ctx),
+                Step::Move => form::check_move(&parsed.content, &ctx, parsed.moved_on),
+                Step::Cancel if parsed.content.cancel_reason.is_empty() => {
                     let mut e = FieldErrors::default();
                     e.add("cancel_reason", "Skriv hvorfor relokaliseringen avbrytes.");
                     e
                 }
-                _ => FieldErrors::default(),
+                Step::Cancel | Step::Save => FieldErrors::default(),
             };
             errors.into_result(|| parsed)
         });
@@ -575,8 +633,8 @@ pub(super) async fn view_relocation_post(
             return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let (change, kind, notice) = match action {
-        "decide" if relocation.state == RelocationState::Assessing => {
+    let (change, kind, notice) = match step {
+        Step::Decide => {
             let chosen = parsed
                 .content
                 .chosen_candidate()
@@ -594,32 +652,35 @@ pub(super) async fn view_relocation_post(
                 "relokalisering-besluttet",
             )
         }
-        "move" if relocation.is_decided() => (
+        Step::Move => (
             Change::Move(parsed.moved_on.unwrap_or_else(locale::today)),
             AuditKind::RelocationMoved,
             "relokalisering-flyttet",
         ),
-        "cancel" => (
+        Step::Cancel => (
             Change::Cancel,
             AuditKind::RelocationCancelled,
             "relokalisering-avbrutt",
         ),
-        _ => (
+        Step::Save => (
             Change::Save,
             AuditKind::RelocationSaved,
             "relokalisering-lagret",
         ),
     };
     let mut tx = state.db.begin().await?;
-    let saved = super::save(
-        &mut tx,
-        relocation,
-        read_at,
-        &parsed.content,
-        &change,
-        user.id,
-    )
-    .await?;
+    // The lock the form was read at must be the one this request checked the
+    // state against: a posted lock ahead of it is someone else's save.
+    let saved = read_at == relocation.lock_version
+        && super::save(
+            &mut tx,
+            relocation,
+            read_at,
+            &parsed.content,
+            &change,
+            user.id,
+        )
+        .await?;
     if !saved {
         tx.rollback().await?;
         // Someone else saved first: their version is the one to build on,

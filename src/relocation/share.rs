@@ -105,7 +105,7 @@ pub async fn deliver(
     moved_on: Date,
     origin_centre: &str,
     earlier_moves: Vec<Move>,
-) -> sqlx::Result<Option<Uuid>> {
+) -> Result<Option<Uuid>, AppError> {
     let content = &relocation.content;
     let Some(destination) = relocation.destination_centre_id else {
         return Ok(None);
@@ -120,27 +120,35 @@ pub async fn deliver(
     let mut shared = Vec::new();
     for person in moving {
         let scope = content.consent.scope_of(person.id);
-        // Exactly the versions the resident consented to.
+        // Exactly the versions the resident consented to; one that is gone
+        // stops the move rather than travel short.
+        let gone = || AppError::Internal("a consented version is not there".into());
         let mapping = match scope.mapping {
-            Some(n) => versioned::number::<mapping::Version>(&mut *tx, centre, person.id, n)
-                .await?
-                .filter(|m| m.state == MappingState::Completed)
-                .map(|m| SharedMapping {
+            Some(n) => {
+                let m = versioned::number::<mapping::Version>(&mut *tx, centre, person.id, n)
+                    .await?
+                    .filter(|m| m.state == MappingState::Completed)
+                    .ok_or_else(gone)?;
+                Some(SharedMapping {
                     version: m.version,
                     completed_on: oslo_day(m.completed_at),
                     content: m.content,
-                }),
+                })
+            }
             None => None,
         };
         let plan = match scope.plan {
-            Some(n) => versioned::number::<Plan>(&mut *tx, centre, person.id, n)
-                .await?
-                .filter(|p| p.state == PlanState::Approved)
-                .map(|p| SharedPlan {
+            Some(n) => {
+                let p = versioned::number::<Plan>(&mut *tx, centre, person.id, n)
+                    .await?
+                    .filter(|p| p.state == PlanState::Approved)
+                    .ok_or_else(gone)?;
+                Some(SharedPlan {
                     version: p.version,
                     approved_on: oslo_day(p.approved_at),
                     content: p.content,
-                }),
+                })
+            }
             None => None,
         };
         shared.push(SharedPerson {

@@ -151,12 +151,11 @@ async fn starting_a_new_mapping_or_plan_version_is_audited_once() {
             ("action", "complete"),
         ],
     );
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
     assert_eq!(
-        browser.post(&format!("{mapping}/edit"), &refs).await.status,
+        browser
+            .post_fields(&format!("{mapping}/edit"), &fields)
+            .await
+            .status,
         303
     );
     browser.post(&format!("{mapping}/draft"), &[]).await;
@@ -198,11 +197,9 @@ async fn a_change_whose_audit_event_cannot_be_written_does_not_happen() {
         "mapping-form",
         &[("violence", "Skal ikke lagres."), ("action", "save")],
     );
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let saved = browser.post(&format!("{mapping}/edit"), &refs).await;
+    let saved = browser
+        .post_fields(&format!("{mapping}/edit"), &fields)
+        .await;
     assert_eq!(saved.status, 500);
     let violence: String = sqlx::query_scalar("SELECT content->>'violence' FROM mappings")
         .fetch_one(&app.db)

@@ -427,6 +427,16 @@ impl Browser {
         self.post_raw(path, body).await
     }
 
+    /// Posts a form's fields as `form_fields` reads them, with the CSRF
+    /// token of the last page seen.
+    pub async fn post_fields(&mut self, path: &str, fields: &[(String, String)]) -> Response {
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post(path, &refs).await
+    }
+
     /// Posts exactly `body`, token or not.
     pub async fn post_raw(&mut self, path: &str, body: String) -> Response {
         self.post_typed(path, body, "application/x-www-form-urlencoded")

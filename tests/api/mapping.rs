@@ -10,14 +10,6 @@ fn form_with(page: &Response, changes: &[(&str, &str)]) -> Vec<(String, String)>
     form_fields(page, "mapping-form", changes)
 }
 
-async fn post_form(browser: &mut Browser, path: &str, fields: &[(String, String)]) -> Response {
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    browser.post(path, &refs).await
-}
-
 /// Everything "Fullfør" needs, for a child's mapping.
 const COMPLETE_CHILD: [(&str, &str); 6] = [
     ("participants", "child"),
@@ -129,7 +121,10 @@ async fn a_draft_saves_as_often_as_wanted_and_completes_as_version_one() {
             ("action", "save"),
         ],
     );
-    let saved = post_form(&mut s.browser, &format!("{base}/edit"), &fields).await;
+    let saved = s
+        .browser
+        .post_fields(&format!("{base}/edit"), &fields)
+        .await;
     assert_eq!(
         saved.location(),
         format!("{base}/edit?melding=kartlegging-lagret")
@@ -140,7 +135,10 @@ async fn a_draft_saves_as_often_as_wanted_and_completes_as_version_one() {
 
     // Completing needs the risks answered, an assessment, and the relocation question.
     fields = form_with(&form, &[("action", "complete")]);
-    let refused = post_form(&mut s.browser, &format!("{base}/edit"), &fields).await;
+    let refused = s
+        .browser
+        .post_fields(&format!("{base}/edit"), &fields)
+        .await;
     assert_eq!(refused.status, 422);
     for id in [
         "participants-error",
@@ -157,12 +155,10 @@ async fn a_draft_saves_as_often_as_wanted_and_completes_as_version_one() {
 
     let mut changes = COMPLETE_CHILD.to_vec();
     changes.push(("action", "complete"));
-    let done = post_form(
-        &mut s.browser,
-        &format!("{base}/edit"),
-        &form_with(&form, &changes),
-    )
-    .await;
+    let done = s
+        .browser
+        .post_fields(&format!("{base}/edit"), &form_with(&form, &changes))
+        .await;
     assert_eq!(
         done.location(),
         format!("{base}?melding=kartlegging-fullfort")
@@ -198,12 +194,10 @@ async fn completed_version_one(s: &mut Setup) -> String {
         ("fear_1_text", "At noen finner ut hvor vi bor."),
         ("action", "complete"),
     ]);
-    let done = post_form(
-        &mut s.browser,
-        &format!("{base}/edit"),
-        &form_with(&form, &changes),
-    )
-    .await;
+    let done = s
+        .browser
+        .post_fields(&format!("{base}/edit"), &form_with(&form, &changes))
+        .await;
     assert_eq!(done.status, 303);
     base
 }
@@ -237,12 +231,10 @@ async fn changing_a_completed_mapping_makes_version_two_and_version_one_stays() 
         ("fear_2_text", "At jeg må bytte skole."),
         ("action", "complete"),
     ];
-    let done = post_form(
-        &mut s.browser,
-        &format!("{base}/edit"),
-        &form_with(&form, &changes),
-    )
-    .await;
+    let done = s
+        .browser
+        .post_fields(&format!("{base}/edit"), &form_with(&form, &changes))
+        .await;
     assert_eq!(done.status, 303);
 
     let fear_ids_v2: Vec<String> = sqlx::query_scalar(
@@ -296,25 +288,26 @@ async fn a_stale_draft_save_keeps_both_texts() {
     let mut other = s.app.signed_in(&colleague).await;
     let other_form = other.get(&format!("{base}/edit")).await;
 
-    let first = post_form(
-        &mut s.browser,
-        &format!("{base}/edit"),
-        &form_with(
-            &form,
-            &[("violence", "Tekst fra den første."), ("action", "save")],
-        ),
-    )
-    .await;
+    let first = s
+        .browser
+        .post_fields(
+            &format!("{base}/edit"),
+            &form_with(
+                &form,
+                &[("violence", "Tekst fra den første."), ("action", "save")],
+            ),
+        )
+        .await;
     assert_eq!(first.status, 303);
-    let second = post_form(
-        &mut other,
-        &format!("{base}/edit"),
-        &form_with(
-            &other_form,
-            &[("violence", "Tekst fra den andre."), ("action", "save")],
-        ),
-    )
-    .await;
+    let second = other
+        .post_fields(
+            &format!("{base}/edit"),
+            &form_with(
+                &other_form,
+                &[("violence", "Tekst fra den andre."), ("action", "save")],
+            ),
+        )
+        .await;
     assert_eq!(second.status, 409);
     assert!(second.body.contains("Noen andre har lagret kartleggingen"));
     assert!(second.body.contains("Tekst fra den første."));
@@ -326,12 +319,12 @@ async fn a_stale_draft_save_keeps_both_texts() {
     assert_eq!(stored, "Tekst fra den første.");
 
     // Saving again, knowingly, replaces it.
-    let again = post_form(
-        &mut other,
-        &format!("{base}/edit"),
-        &form_with(&second, &[("action", "save")]),
-    )
-    .await;
+    let again = other
+        .post_fields(
+            &format!("{base}/edit"),
+            &form_with(&second, &[("action", "save")]),
+        )
+        .await;
     assert_eq!(again.status, 303);
 }
 
@@ -341,19 +334,20 @@ async fn a_text_beyond_the_limit_is_refused_whole_and_bad_dates_are_named() {
     let child = s.child.clone();
     let (base, form) = open_draft(&mut s, &child).await;
     let long = "å".repeat(10_001);
-    let response = post_form(
-        &mut s.browser,
-        &format!("{base}/edit"),
-        &form_with(
-            &form,
-            &[
-                ("violence", &long),
-                ("conversation_dates", "12.11.2026, i går"),
-                ("action", "save"),
-            ],
-        ),
-    )
-    .await;
+    let response = s
+        .browser
+        .post_fields(
+            &format!("{base}/edit"),
+            &form_with(
+                &form,
+                &[
+                    ("violence", &long),
+                    ("conversation_dates", "12.11.2026, i går"),
+                    ("action", "save"),
+                ],
+            ),
+        )
+        .await;
     assert_eq!(response.status, 422);
     assert!(response.body.contains("10001 tegn, mest 10000"));
     assert!(response.body.contains(&long));
@@ -425,26 +419,24 @@ async fn text_saved_after_a_colleague_completed_the_draft_is_kept_in_the_next_ve
 
     let mut changes = COMPLETE_CHILD.to_vec();
     changes.push(("action", "complete"));
-    let done = post_form(
-        &mut s.browser,
-        &format!("{base}/edit"),
-        &form_with(&form, &changes),
-    )
-    .await;
+    let done = s
+        .browser
+        .post_fields(&format!("{base}/edit"), &form_with(&form, &changes))
+        .await;
     assert_eq!(done.status, 303);
 
-    let late = post_form(
-        &mut other,
-        &format!("{base}/edit"),
-        &form_with(
-            &late_form,
-            &[
-                ("violence", "Skrevet mens den andre fullførte."),
-                ("action", "save"),
-            ],
-        ),
-    )
-    .await;
+    let late = other
+        .post_fields(
+            &format!("{base}/edit"),
+            &form_with(
+                &late_form,
+                &[
+                    ("violence", "Skrevet mens den andre fullførte."),
+                    ("action", "save"),
+                ],
+            ),
+        )
+        .await;
     assert_eq!(late.status, 409);
     assert!(
         late.body.contains("Skrevet mens den andre fullførte."),
@@ -454,12 +446,12 @@ async fn text_saved_after_a_colleague_completed_the_draft_is_kept_in_the_next_ve
         late.body.contains("Versjon 2, utkast"),
         "it goes into the next version"
     );
-    let again = post_form(
-        &mut other,
-        &format!("{base}/edit"),
-        &form_with(&late, &[("action", "save")]),
-    )
-    .await;
+    let again = other
+        .post_fields(
+            &format!("{base}/edit"),
+            &form_with(&late, &[("action", "save")]),
+        )
+        .await;
     assert_eq!(again.status, 303);
     let (v1, v2): (String, String) = sqlx::query_as(
         "SELECT (SELECT content->>'violence' FROM mappings WHERE version = 1),
@@ -492,18 +484,19 @@ async fn a_removed_childs_mapping_stays_readable_but_no_longer_changes() {
         200
     );
     assert_eq!(s.browser.get(&format!("{base}/edit")).await.status, 404);
-    let late = post_form(
-        &mut s.browser,
-        &format!("{base}/edit"),
-        &form_with(
-            &form,
-            &[
-                ("violence", "Etter at barnet er fjernet."),
-                ("action", "save"),
-            ],
-        ),
-    )
-    .await;
+    let late = s
+        .browser
+        .post_fields(
+            &format!("{base}/edit"),
+            &form_with(
+                &form,
+                &[
+                    ("violence", "Etter at barnet er fjernet."),
+                    ("action", "save"),
+                ],
+            ),
+        )
+        .await;
     assert_eq!(late.status, 404);
     assert_eq!(
         s.browser.post(&format!("{base}/draft"), &[]).await.status,

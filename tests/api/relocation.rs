@@ -28,14 +28,6 @@ fn today() -> String {
     trygg::locale::date(trygg::locale::today())
 }
 
-async fn post_fields(browser: &mut Browser, path: &str, fields: &[(String, String)]) -> Response {
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    browser.post(path, &refs).await
-}
-
 /// Completes a mapping of `person`, answering whether relocation must be
 /// considered with `relocation`.
 async fn complete_mapping(
@@ -61,7 +53,7 @@ async fn complete_mapping(
         changes.push(("risk_2_answer", "no"));
     }
     let fields = form_fields(&form, "mapping-form", &changes);
-    let done = post_fields(browser, &format!("{base}/edit"), &fields).await;
+    let done = browser.post_fields(&format!("{base}/edit"), &fields).await;
     assert_eq!(done.status, 303, "{}", done.body);
 }
 
@@ -220,7 +212,7 @@ async fn send_form(
     for (k, v) in extra {
         fields.push(((*k).to_owned(), (*v).to_owned()));
     }
-    post_fields(browser, url, &fields).await
+    browser.post_fields(url, &fields).await
 }
 
 impl Setup {
@@ -260,7 +252,7 @@ impl Setup {
         for d in digital {
             fields.push(("digital".to_owned(), (*d).to_owned()));
         }
-        post_fields(&mut self.browser, url, &fields).await
+        self.browser.post_fields(url, &fields).await
     }
 
     async fn share_id(&self) -> Option<String> {
@@ -469,6 +461,7 @@ async fn r4_r7_r9_the_move_is_refused_without_police_at_both_ends_the_children_o
             &[
                 ("police_destination_whom", ""),
                 ("police_destination_on", ""),
+                (&format!("share_{}_mapping", s.child), "1"),
             ],
             &DIGITAL,
         )
@@ -489,10 +482,28 @@ async fn r4_r7_r9_the_move_is_refused_without_police_at_both_ends_the_children_o
     // is fixed by the decision and not in the form.
     let said = refused.text(&format!("#child_{}_said", s.child));
     assert_eq!(said.as_deref(), Some("Vil ha med sykkelen."));
-    assert!(
-        refused.is_checked(&format!("share_{}_mapping", s.child), "1")
-            || refused.body.contains(&format!("share_{}_mapping", s.child))
-    );
+    assert!(refused.is_checked(&format!("share_{}_mapping", s.child), "1"));
+
+    // Consent names only a version the page shows: not an older one, not
+    // a draft, not one that does not exist.
+    sqlx::query(
+        "INSERT INTO mappings (id, person_id, centre_id, version, state, content, created_by, updated_by)
+         SELECT gen_random_uuid(), person_id, centre_id, 2, 'draft', content, created_by, updated_by
+         FROM mappings WHERE person_id = $1::uuid AND version = 1",
+    )
+    .bind(&s.child)
+    .execute(&s.app.db)
+    .await
+    .unwrap();
+    for version in ["2", "7", "-1", "99999999999"] {
+        let share = format!("share_{}_mapping", s.child);
+        let refused = s.record_move(&url, &[(&share, version)], &DIGITAL).await;
+        assert_eq!(refused.status, 422, "{version}");
+        assert!(
+            refused.body.contains("Kryss av blant det som vises."),
+            "{version}"
+        );
+    }
 
     let refused = s.record_move(&url, &[], &DIGITAL[..6]).await;
     assert_eq!(refused.status, 422);

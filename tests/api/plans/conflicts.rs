@@ -2,7 +2,7 @@
 
 use trygg::accounts::Role;
 
-use super::{plan_form, post, setup};
+use super::{plan_form, setup};
 
 #[tokio::test]
 async fn a_stale_edit_or_decision_loses_nothing() {
@@ -13,19 +13,19 @@ async fn a_stale_edit_or_decision_loses_nothing() {
     let colleague = s.app.user(&s.centre, Role::Staff).await;
     let mut other = s.app.signed_in(&colleague).await;
     let their_form = other.get(&format!("{}/edit", s.plan(&child))).await;
-    let first = post(
-        &mut other,
-        &format!("{}/edit", s.plan(&child)),
-        &plan_form(
-            &their_form,
-            &[
-                ("measure_0_text", "Kollegaens tiltak."),
-                ("measure_0_party", "centre"),
-                ("action", "save"),
-            ],
-        ),
-    )
-    .await;
+    let first = other
+        .post_fields(
+            &format!("{}/edit", s.plan(&child)),
+            &plan_form(
+                &their_form,
+                &[
+                    ("measure_0_text", "Kollegaens tiltak."),
+                    ("measure_0_party", "centre"),
+                    ("action", "save"),
+                ],
+            ),
+        )
+        .await;
     assert_eq!(first.status, 303);
     let late = s
         .save(
@@ -65,18 +65,18 @@ async fn a_stale_edit_or_decision_loses_nothing() {
     // Sent for approval by someone else while I wrote: my text comes back.
     let form = s.browser.get(&format!("{}/edit", s.plan(&child))).await;
     let their_form = other.get(&format!("{}/edit", s.plan(&child))).await;
-    post(
-        &mut other,
-        &format!("{}/edit", s.plan(&child)),
-        &plan_form(
-            &their_form,
-            &[
-                ("child_if_frightening", "Gå til læreren."),
-                ("action", "submit"),
-            ],
-        ),
-    )
-    .await;
+    other
+        .post_fields(
+            &format!("{}/edit", s.plan(&child)),
+            &plan_form(
+                &their_form,
+                &[
+                    ("child_if_frightening", "Gå til læreren."),
+                    ("action", "submit"),
+                ],
+            ),
+        )
+        .await;
     let late = s
         .save(
             &child,

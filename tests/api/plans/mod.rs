@@ -26,14 +26,6 @@ fn plan_form(page: &Response, changes: &[(&str, &str)]) -> Vec<(String, String)>
     form_fields(page, "plan-form", changes)
 }
 
-async fn post(browser: &mut Browser, path: &str, fields: &[(String, String)]) -> Response {
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    browser.post(path, &refs).await
-}
-
 /// The fears and threats a measure can answer, as (id, label) in the form:
 /// the labels of the first measure's checkboxes.
 fn links(form: &Response) -> Vec<(String, String)> {
@@ -100,7 +92,10 @@ impl Setup {
             changes.push(("risk_2_answer", "no"));
         }
         let fields = form_fields(&form, "mapping-form", &changes);
-        let done = post(&mut self.browser, &format!("{base}/edit"), &fields).await;
+        let done = self
+            .browser
+            .post_fields(&format!("{base}/edit"), &fields)
+            .await;
         assert_eq!(done.status, 303, "{}", done.body);
     }
 
@@ -117,7 +112,7 @@ impl Setup {
     async fn save(&mut self, person: &str, form: &Response, changes: &[(&str, &str)]) -> Response {
         let fields = plan_form(form, changes);
         let path = format!("{}/edit", self.plan(person));
-        post(&mut self.browser, &path, &fields).await
+        self.browser.post_fields(&path, &fields).await
     }
 
     /// The plan's state and version rows, oldest first.
@@ -162,7 +157,10 @@ impl Setup {
                 ("action", "complete"),
             ],
         );
-        let done = post(&mut self.browser, &format!("{base}/edit"), &fields).await;
+        let done = self
+            .browser
+            .post_fields(&format!("{base}/edit"), &fields)
+            .await;
         assert_eq!(done.status, 303, "{}", done.body);
     }
 }

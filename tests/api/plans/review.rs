@@ -2,7 +2,7 @@
 
 use trygg::accounts::Role;
 
-use super::{in_days, plan_form, post, setup, submitted_plan};
+use super::{in_days, plan_form, setup, submitted_plan};
 
 #[tokio::test]
 async fn a_coordinator_returns_and_approves_and_nobody_else_may() {
@@ -81,21 +81,21 @@ async fn a_coordinator_returns_and_approves_and_nobody_else_may() {
     let their_form = coordinator_writer
         .get(&format!("{}/edit", s.plan(&child)))
         .await;
-    let saved = post(
-        &mut coordinator_writer,
-        &format!("{}/edit", s.plan(&child)),
-        &plan_form(
-            &their_form,
-            &[
-                (
-                    "measure_0_text",
-                    "Går sammen med mamma eller en voksen fra senteret.",
-                ),
-                ("action", "save"),
-            ],
-        ),
-    )
-    .await;
+    let saved = coordinator_writer
+        .post_fields(
+            &format!("{}/edit", s.plan(&child)),
+            &plan_form(
+                &their_form,
+                &[
+                    (
+                        "measure_0_text",
+                        "Går sammen med mamma eller en voksen fra senteret.",
+                    ),
+                    ("action", "save"),
+                ],
+            ),
+        )
+        .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
     let form = s.browser.get(&format!("{}/edit", s.plan(&child))).await;
     let resent = s.save(&child, &form, &[("action", "submit")]).await;

@@ -52,11 +52,7 @@ async fn set_departure(s: &mut Setup, day: &str) {
     let path = format!("/cases/{}/edit", s.case_id);
     let form = s.browser.get(&path).await;
     let fields = form_fields(&form, "case-form", &[("planned_departure_date", day)]);
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let saved = s.browser.post(&path, &refs).await;
+    let saved = s.browser.post_fields(&path, &fields).await;
     assert_eq!(saved.status, 303, "{}", saved.body);
 }
 
