@@ -16,7 +16,16 @@ crate::code_enum! {
         LoginFailed = "login_failed" "Mislykket innlogging",
         LoginRefusedLocked = "login_refused_locked" "Innlogging avvist: kontoen er sperret",
         Lockout = "lockout" "Konto sperret etter mislykkede forsøk",
+        LoginRefusedAddress = "login_refused_address" "Innlogging avvist: for mange forsøk fra samme adresse",
+        LoginRefusedExpired = "login_refused_expired" "Innlogging avvist: det midlertidige passordet er utløpt",
+        SecondFactorFailed = "second_factor_failed" "Feil engangskode ved innlogging",
+        SecondFactorEnrolled = "second_factor_enrolled" "Totrinnsinnlogging satt opp",
+        SecondFactorReset = "second_factor_reset" "Totrinnsinnlogging nullstilt",
+        RecoveryCodeUsed = "recovery_code_used" "Gjenopprettingskode brukt",
+        RecoveryCodesRenewed = "recovery_codes_renewed" "Nye gjenopprettingskoder laget",
         Logout = "logout" "Utlogging",
+        SessionEnded = "session_ended" "Økt avsluttet",
+        SessionsEndedByAdmin = "sessions_ended_by_admin" "Alle økter avsluttet av en administrator",
         PasswordChanged = "password_changed" "Passord endret",
         PasswordReset = "password_reset" "Midlertidig passord satt",
         AccountCreated = "account_created" "Konto opprettet",
@@ -74,8 +83,9 @@ pub struct Event<'a> {
     actor_id: Option<Uuid>,
     subject_account_id: Option<Uuid>,
     detail: &'a str,
-    /// A login tried with an e-mail that names no account.
-    attempted_email: Option<&'a str>,
+    /// A login tried with an e-mail that names no account: a keyed hash of
+    /// what was typed (`login_key`), never the text.
+    attempted_login_key: Option<&'a str>,
     ip: Option<IpAddr>,
     /// The case read or changed, for its Tilgangslogg.
     case_id: Option<Uuid>,
@@ -89,7 +99,7 @@ impl<'a> Event<'a> {
             actor_id: None,
             subject_account_id: None,
             detail: "",
-            attempted_email: None,
+            attempted_login_key: None,
             ip,
             case_id: None,
         }
@@ -130,12 +140,12 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// A login, a refused one or a lockout: the account's, or an unknown
-    /// e-mail's when no account has it.
+    /// A login, a refused one or a lockout: the account's, or when no
+    /// account has the e-mail typed, its `login_key`.
     pub fn login(
         kind: AuditKind,
         account: Option<(Uuid, Uuid)>,
-        attempted_email: &'a str,
+        attempted_login_key: &'a str,
         ip: Option<IpAddr>,
     ) -> Self {
         let mut event = Event::new(kind, ip);
@@ -147,7 +157,7 @@ impl<'a> Event<'a> {
                     event.actor_id = Some(account_id);
                 }
             }
-            None => event.attempted_email = Some(attempted_email),
+            None => event.attempted_login_key = Some(attempted_login_key),
         }
         event
     }
@@ -204,7 +214,7 @@ impl<'a> Event<'a> {
     pub async fn record(&self, db: impl PgExecutor<'_>) -> sqlx::Result<()> {
         sqlx::query(
             "INSERT INTO audit_events
-                (centre_id, actor_id, subject_account_id, kind, detail, attempted_email, ip, case_id)
+                (centre_id, actor_id, subject_account_id, kind, detail, attempted_login_key, ip, case_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7::inet, $8)",
         )
         .bind(self.centre_id)
@@ -212,7 +222,7 @@ impl<'a> Event<'a> {
         .bind(self.subject_account_id)
         .bind(self.kind)
         .bind(self.detail)
-        .bind(self.attempted_email)
+        .bind(self.attempted_login_key)
         .bind(self.ip.map(|ip| ip.to_string()))
         .bind(self.case_id)
         .execute(db)
@@ -228,7 +238,7 @@ impl<'a> Event<'a> {
         let column = |f: fn(&Event<'_>) -> Option<Uuid>| events.iter().map(f).collect::<Vec<_>>();
         sqlx::query(
             "INSERT INTO audit_events
-                (centre_id, actor_id, subject_account_id, kind, detail, attempted_email, ip, case_id)
+                (centre_id, actor_id, subject_account_id, kind, detail, attempted_login_key, ip, case_id)
              SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
                                   $6::text[], $7::inet[], $8::uuid[])",
         )
@@ -237,7 +247,7 @@ impl<'a> Event<'a> {
         .bind(column(|e| e.subject_account_id))
         .bind(events.iter().map(|e| e.kind).collect::<Vec<_>>())
         .bind(events.iter().map(|e| e.detail).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.attempted_email).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.attempted_login_key).collect::<Vec<_>>())
         .bind(
             events
                 .iter()
@@ -251,6 +261,15 @@ impl<'a> Event<'a> {
     }
 }
 
+/// What the audit log keeps of an e-mail typed at login that names no
+/// account: 64 bits of a keyed hash, enough to group repeated attempts, of
+/// no use to read what was typed (sometimes a password in the wrong field).
+pub fn login_key(keys: &crate::auth::keys::Keys, email: &str) -> String {
+    let mut key = keys.mac_hex(crate::auth::keys::Purpose::AuditLogin, email.as_bytes());
+    key.truncate(16);
+    key
+}
+
 #[derive(Debug, FromRow)]
 pub struct Entry {
     pub id: i64,
@@ -259,7 +278,6 @@ pub struct Entry {
     pub detail: String,
     pub actor_name: Option<String>,
     pub subject_name: Option<String>,
-    pub attempted_email: Option<String>,
     pub ip: Option<String>,
 }
 
@@ -308,7 +326,7 @@ pub async fn list(
     limit: i64,
 ) -> sqlx::Result<Vec<Entry>> {
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
-        "SELECT e.id, e.at, e.kind, e.detail, e.attempted_email, host(e.ip) AS ip,
+        "SELECT e.id, e.at, e.kind, e.detail, host(e.ip) AS ip,
                 actor.full_name AS actor_name, subject.full_name AS subject_name
          FROM audit_events e
          LEFT JOIN accounts actor ON actor.id = e.actor_id
@@ -334,4 +352,80 @@ pub async fn list(
     }
     q.push(" ORDER BY e.id DESC LIMIT ").push_bind(limit);
     q.build_query_as().fetch_all(db).await
+}
+
+/// What a user is told at sign-in happened to their account since they
+/// last signed in: failed attempts, and changes to how they sign in.
+#[derive(Debug, Default)]
+pub struct SinceLastLogin {
+    pub previous_login_at: Option<OffsetDateTime>,
+    pub previous_login_ip: Option<String>,
+    pub failed_attempts: i64,
+    /// Password or second factor changed or reset, newest first.
+    pub changes: Vec<(OffsetDateTime, AuditKind)>,
+}
+
+impl SinceLastLogin {
+    pub fn previous_login(&self) -> Option<String> {
+        self.previous_login_at.map(crate::locale::date_time)
+    }
+
+    pub fn changes(&self) -> Vec<(String, &'static str)> {
+        self.changes
+            .iter()
+            .map(|(at, kind)| (crate::locale::date_time(*at), kind.label()))
+            .collect()
+    }
+}
+
+/// For the session `id_hash` of `account_id`: what happened between the
+/// previous sign-in and this one.
+pub async fn since_last_login(
+    db: &sqlx::PgPool,
+    account_id: Uuid,
+    id_hash: &[u8],
+) -> sqlx::Result<SinceLastLogin> {
+    let session: Option<(Option<OffsetDateTime>, Option<String>, OffsetDateTime)> =
+        sqlx::query_as(
+            "SELECT previous_login_at, host(previous_login_ip), created_at FROM sessions
+             WHERE id_hash = $1 AND account_id = $2",
+        )
+        .bind(id_hash)
+        .bind(account_id)
+        .fetch_optional(db)
+        .await?;
+    let Some((Some(previous), previous_ip, started)) = session else {
+        return Ok(SinceLastLogin::default());
+    };
+    let events: Vec<(OffsetDateTime, AuditKind)> = sqlx::query_as(
+        "SELECT at, kind FROM audit_events
+         WHERE subject_account_id = $1 AND at > $2 AND at <= $3 AND kind = ANY($4)
+         ORDER BY id DESC LIMIT 200",
+    )
+    .bind(account_id)
+    .bind(previous)
+    .bind(started)
+    .bind(
+        [
+            AuditKind::LoginFailed,
+            AuditKind::SecondFactorFailed,
+            AuditKind::PasswordChanged,
+            AuditKind::PasswordReset,
+            AuditKind::SecondFactorEnrolled,
+            AuditKind::SecondFactorReset,
+            AuditKind::RecoveryCodeUsed,
+            AuditKind::SessionsEndedByAdmin,
+        ]
+        .map(|k| k.code())
+        .to_vec(),
+    )
+    .fetch_all(db)
+    .await?;
+    let failed = |k: &AuditKind| matches!(k, AuditKind::LoginFailed | AuditKind::SecondFactorFailed);
+    Ok(SinceLastLogin {
+        previous_login_at: Some(previous),
+        previous_login_ip: previous_ip,
+        failed_attempts: events.iter().filter(|(_, k)| failed(k)).count() as i64,
+        changes: events.into_iter().filter(|(_, k)| !failed(k)).collect(),
+    })
 }

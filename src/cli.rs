@@ -323,6 +323,10 @@ async fn user(db: sqlx::PgPool, action: UserCommand) -> CliResult {
         centre.name,
         role.code()
     );
+    let staff_too = accounts::staff_second_factor(&db, centre.id).await?;
+    if crate::auth::second_factor::required(role, staff_too) {
+        println!("They set up two-step sign-in with an authenticator app at their first login.");
+    }
     Ok(())
 }
 

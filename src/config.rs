@@ -26,8 +26,11 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// `TRYGG_MAIL_FROM`: the digest's sender.
     pub mail_from: String,
-    /// `TRYGG_PUBLIC_URL`: Trygg's address as users reach it, for links in mail.
+    /// `TRYGG_PUBLIC_URL`: Trygg's address as users reach it, for links in
+    /// mail; when it is `https`, responses carry HSTS.
     pub public_url: String,
+    /// `TRYGG_TRUSTED_PROXIES`: the proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: crate::http::client_ip::TrustedProxies,
 }
 
 impl std::fmt::Debug for Config {
@@ -43,6 +46,7 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &hidden(self.smtp_url.is_some()))
             .field("mail_from", &self.mail_from)
             .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
@@ -63,6 +67,11 @@ pub const DEFAULT_LOG: &str = "info,sqlx::postgres::notice=warn";
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Whether Trygg is reached over HTTPS (and so sends HSTS).
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 
     /// Reads settings through `lookup`, so tests can supply their own environment.
@@ -170,6 +179,14 @@ impl Config {
             });
         }
 
+        let proxies_raw = get("TRYGG_TRUSTED_PROXIES").unwrap_or_default();
+        let trusted_proxies = crate::http::client_ip::TrustedProxies::parse(&proxies_raw)
+            .map_err(|reason| ConfigError {
+                var: "TRYGG_TRUSTED_PROXIES",
+                value: proxies_raw.clone(),
+                reason: format!("{reason}; expected addresses or CIDRs such as 10.0.0.2, 10.1.0.0/16"),
+            })?;
+
         Ok(Config {
             addr,
             database_url,
@@ -181,6 +198,7 @@ impl Config {
             smtp_url,
             mail_from,
             public_url,
+            trusted_proxies,
         })
     }
 }

@@ -1,13 +1,14 @@
 //! `GET /`: where a signed-in user starts: what needs doing at the centre
 //! (counts, for every role), and the flagged people the user is contact
-//! person for («Mine oppgaver»).
+//! person for («Mine oppgaver»), and what happened to the account since the
+//! previous sign-in.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
 use crate::AppState;
-use crate::audit::{AuditKind, Event};
+use crate::audit::{self, AuditKind, Event, SinceLastLogin};
 use crate::auth::Permission;
 use crate::auth::session::{CurrentUser, SessionState};
 use crate::error::AppError;
@@ -27,6 +28,7 @@ struct DashboardPage {
     has_pending: bool,
     counts: Vec<(FlagKind, i64)>,
     mine: Vec<Flagged>,
+    since: SinceLastLogin,
 }
 
 pub async fn view_dashboard_get(
@@ -48,11 +50,16 @@ pub async fn view_dashboard_get(
             .record(&state.db)
             .await?;
     }
+    let since = match session.active() {
+        Some(s) => audit::since_last_login(&state.db, user.id, &s.id_hash).await?,
+        None => SinceLastLogin::default(),
+    };
     render(&DashboardPage {
         page,
         user,
         has_pending: session.active().is_some_and(|s| s.has_pending),
         counts,
         mine,
+        since,
     })
 }

@@ -50,15 +50,35 @@ pub struct AppState {
     pub db: PgPool,
     /// When the review scan flags what; a change to a case re-scans it.
     pub rules: flags::Rules,
+    /// What Trygg signs and hashes with (see `auth::keys`).
+    pub keys: auth::keys::Keys,
+    /// Whose `X-Forwarded-For` is believed.
+    pub proxies: http::client_ip::TrustedProxies,
+    /// Whether responses carry HSTS (Trygg is reached over HTTPS).
+    pub hsts: bool,
 }
 
 impl AppState {
-    /// With the default rules (the tests' state).
-    pub fn new(db: PgPool) -> Self {
-        AppState {
+    /// With the database's keys and default settings (the tests' state).
+    pub async fn new(db: PgPool) -> sqlx::Result<Self> {
+        let keys = auth::keys::Keys::load(&db).await?;
+        Ok(AppState {
             db,
             rules: flags::Rules::default(),
-        }
+            keys,
+            proxies: http::client_ip::TrustedProxies::default(),
+            hsts: false,
+        })
+    }
+
+    /// With the settings of `config`.
+    pub async fn from_config(db: PgPool, config: &Config) -> sqlx::Result<Self> {
+        Ok(AppState {
+            rules: config.rules,
+            proxies: config.trusted_proxies.clone(),
+            hsts: config.https(),
+            ..AppState::new(db).await?
+        })
     }
 }
 
@@ -104,7 +124,11 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{name}", get(http::assets::serve_asset))
         .route("/favicon.ico", get(http::assets::favicon))
         .merge(pages)
-        .layer(from_fn(http::headers::security_headers))
+        .layer(from_fn_with_state(state.hsts, http::headers::security_headers))
+        .layer(from_fn_with_state(
+            state.proxies.clone(),
+            http::client_ip::resolve,
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         // Logs name the route, never the path or query: those can hold ids
         // and search words.
@@ -157,10 +181,7 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
 
     let (stop_jobs, jobs_stopped) = watch::channel(false);
     let jobs = jobs::spawn(db.pool.clone(), config.clone(), jobs_stopped);
-    let app = router(AppState {
-        db: db.pool.clone(),
-        rules: config.rules,
-    });
+    let app = router(AppState::from_config(db.pool.clone(), &config).await?);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -67,10 +67,33 @@ pub struct Account {
     pub active: bool,
     pub created_at: OffsetDateTime,
     pub last_login_at: Option<OffsetDateTime>,
+    pub last_login_ip: Option<String>,
+    pub password_set_at: OffsetDateTime,
+    /// Whether a TOTP app is enrolled.
+    pub has_second_factor: bool,
+}
+
+/// A temporary password works for this long (ASVS 2.3.1).
+pub const TEMPORARY_PASSWORD_HOURS: i64 = 72;
+
+impl Account {
+    pub fn temporary_password_expired(&self) -> bool {
+        self.must_change_password
+            && self.password_set_at
+                < OffsetDateTime::now_utc() - time::Duration::hours(TEMPORARY_PASSWORD_HOURS)
+    }
+
+    /// The sign-in before this one, for «what happened while you were away».
+    pub fn previous_login(&self) -> Option<(OffsetDateTime, Option<std::net::IpAddr>)> {
+        let ip = self.last_login_ip.as_deref().and_then(|ip| ip.parse().ok());
+        self.last_login_at.map(|at| (at, ip))
+    }
 }
 
 const ACCOUNT_COLUMNS: &str = "id, centre_id, email, full_name, role, must_change_password, \
-                               active, created_at, last_login_at";
+                               active, created_at, last_login_at, \
+                               host(last_login_ip) AS last_login_ip, password_set_at, \
+                               totp_secret IS NOT NULL AS has_second_factor";
 
 /// What a new account needs; `password_hash` comes from `auth::password::hash`.
 pub struct NewAccount<'a> {
@@ -219,6 +242,35 @@ pub async fn count_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
         .await
 }
 
+/// An account by id, for the steps of signing in after the password.
+pub async fn account_by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Whether the centre requires a second factor of its staff too.
+pub async fn staff_second_factor(db: impl PgExecutor<'_>, centre_id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT staff_second_factor FROM centres WHERE id = $1")
+        .bind(centre_id)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn set_staff_second_factor(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    required: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE centres SET staff_second_factor = $2 WHERE id = $1")
+        .bind(centre_id)
+        .bind(required)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// The one way to load an account for an administrator: only within their centre.
 pub async fn account_in_centre(
     db: impl PgExecutor<'_>,
@@ -279,7 +331,10 @@ pub async fn set_password(
     password_hash: &str,
     must_change_password: bool,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE accounts SET password_hash = $2, must_change_password = $3 WHERE id = $1")
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $2, must_change_password = $3, password_set_at = now()
+         WHERE id = $1",
+    )
         .bind(id)
         .bind(password_hash)
         .bind(must_change_password)
@@ -306,9 +361,14 @@ pub async fn set_active(db: impl PgExecutor<'_>, id: Uuid, active: bool) -> sqlx
     Ok(())
 }
 
-pub async fn record_login(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE accounts SET last_login_at = now() WHERE id = $1")
+pub async fn record_login(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    ip: Option<std::net::IpAddr>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET last_login_at = now(), last_login_ip = $2::inet WHERE id = $1")
         .bind(id)
+        .bind(ip.map(|ip| ip.to_string()))
         .execute(db)
         .await?;
     Ok(())

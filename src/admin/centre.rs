@@ -1,4 +1,5 @@
-//! The administrator's own centre: where it lies (what other centres see
+//! The administrator's own centre: whether its staff sign in with a second
+//! factor (ASVS 2.8; administrators and coordinators always do), where it lies (what other centres see
 //! when they assess it for a relocation, R2), and whether it has a
 //! shielded address (P8).
 //! At such a centre every safety plan has a section on what the shielded
@@ -34,10 +35,12 @@ pub async fn view_centre_get(
 ) -> Result<Response, AppError> {
     let centre = accounts::centre(&state.db, user.centre_id).await?;
     let (municipality, region) = accounts::centre_location(&state.db, user.centre_id).await?;
+    let staff_second_factor = accounts::staff_second_factor(&state.db, user.centre_id).await?;
     render(&CentrePage {
         page,
         form: CentreForm {
             shielded_address: centre.has_shielded_address,
+            staff_second_factor,
             municipality,
             region,
         },
@@ -49,6 +52,7 @@ pub async fn view_centre_get(
 /// The centre form as posted.
 pub struct CentreForm {
     shielded_address: bool,
+    staff_second_factor: bool,
     municipality: String,
     region: String,
 }
@@ -56,6 +60,9 @@ pub struct CentreForm {
 /// The centre settings, read.
 pub struct CentreSettings {
     pub shielded_address: bool,
+    /// Whether staff too sign in with a second factor (administrators and
+    /// coordinators always do).
+    pub staff_second_factor: bool,
     pub municipality: String,
     pub region: String,
 }
@@ -64,6 +71,7 @@ impl CentreForm {
     pub fn read(f: &FormFields) -> Self {
         CentreForm {
             shielded_address: f.checked("shielded_address"),
+            staff_second_factor: f.checked("staff_second_factor"),
             municipality: f.get("municipality").to_owned(),
             region: f.get("region").to_owned(),
         }
@@ -75,6 +83,7 @@ impl CentreForm {
         let region = optional_text(&mut errors, "region", &self.region, 100);
         errors.into_result(|| CentreSettings {
             shielded_address: self.shielded_address,
+            staff_second_factor: self.staff_second_factor,
             municipality,
             region,
         })
@@ -125,6 +134,18 @@ pub async fn view_centre_post(
             "skjermet adresse: nei → ja"
         } else {
             "skjermet adresse: ja → nei"
+        };
+        let event = Event::by(AuditKind::CentreUpdated, &user, ip).detail(detail);
+        event.record(&mut *tx).await?;
+    }
+    let staff_before = accounts::staff_second_factor(&mut *tx, user.centre_id).await?;
+    if staff_before != settings.staff_second_factor {
+        accounts::set_staff_second_factor(&mut *tx, user.centre_id, settings.staff_second_factor)
+            .await?;
+        let detail = if settings.staff_second_factor {
+            "totrinnsinnlogging for ansatte: nei → ja"
+        } else {
+            "totrinnsinnlogging for ansatte: ja → nei"
         };
         let event = Event::by(AuditKind::CentreUpdated, &user, ip).detail(detail);
         event.record(&mut *tx).await?;

@@ -35,6 +35,14 @@ pub fn routes() -> Router<AppState> {
             "/admin/users/{id}/password",
             post(users::view_user_password_post),
         )
+        .route(
+            "/admin/users/{id}/second-factor/reset",
+            post(users::view_user_second_factor_reset_post),
+        )
+        .route(
+            "/admin/users/{id}/sessions/end",
+            post(users::view_user_sessions_end_post),
+        )
         .route_layer(guard(Permission::ManageAccounts));
     let centre = Router::new()
         .route(

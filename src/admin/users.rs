@@ -11,7 +11,7 @@ use crate::accounts::{self, Account, AccountFields, CreateError, NewAccount, Rol
 use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, grant::ManageAccounts};
 use crate::auth::session::{self, CurrentUser};
-use crate::auth::{password, token};
+use crate::auth::{password, second_factor, token};
 use crate::error::AppError;
 use crate::forms::{Choice, FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
@@ -206,6 +206,7 @@ struct UserPage {
     is_self: bool,
     roles: Vec<Choice>,
     error: Option<String>,
+    sessions: usize,
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: uuid::Uuid) -> Result<Account, AppError> {
@@ -214,14 +215,33 @@ async fn load(state: &AppState, user: &CurrentUser, id: uuid::Uuid) -> Result<Ac
         .ok_or(AppError::NotFound)
 }
 
-fn user_page(page: Page, user: &CurrentUser, account: Account, error: Option<&str>) -> UserPage {
-    UserPage {
+async fn user_page(
+    state: &AppState,
+    page: Page,
+    user: &CurrentUser,
+    account: Account,
+    error: Option<&str>,
+) -> Result<UserPage, AppError> {
+    Ok(UserPage {
         page,
         is_self: account.id == user.id,
         roles: Choice::of(Role::ALL, &[account.role.code().to_owned()]),
+        sessions: session::signed_in_sessions(&state.db, account.id).await?.len(),
         view: AccountView { account },
         error: error.map(str::to_owned),
-    }
+    })
+}
+
+/// The account page again, with `error` in its alert.
+async fn refused(
+    state: &AppState,
+    page: Page,
+    user: &CurrentUser,
+    account: Account,
+    error: Option<&str>,
+) -> Result<Response, AppError> {
+    let template = user_page(state, page, user, account, error).await?;
+    render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &template)
 }
 
 pub async fn view_user_get(
@@ -231,13 +251,14 @@ pub async fn view_user_get(
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
     let account = load(&state, &user, id).await?;
-    render(&user_page(page, &user, account, None))
+    render(&user_page(&state, page, &user, account, None).await?)
 }
 
-const NOT_YOURSELF: &str = "Du kan ikke endre rollen din, deaktivere deg selv eller gi deg selv et \
-                            midlertidig passord. Be en annen administrator om å gjøre det, så \
-                            senteret aldri står uten administrator. Eget passord bytter du under \
-                            «Bytt passord».";
+const NOT_YOURSELF: &str = "Du kan ikke endre rollen din, deaktivere deg selv, gi deg selv et \
+                            midlertidig passord eller nullstille din egen totrinnsinnlogging. Be en \
+                            annen administrator om å gjøre det, så senteret aldri står uten \
+                            administrator. Eget passord bytter du under «Bytt passord», og egne \
+                            økter avslutter du under «Mine økter».";
 
 /// The role form as posted.
 pub struct RoleForm {
@@ -270,20 +291,12 @@ pub async fn view_user_role_post(
 ) -> Result<Response, AppError> {
     let account = load(&state, &user, id).await?;
     if account.id == user.id {
-        return render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &user_page(page, &user, account, Some(NOT_YOURSELF)),
-        );
+        return refused(&state, page, &user, account, Some(NOT_YOURSELF)).await;
     }
     let role = match RoleForm::read(&posted).parse() {
         Ok(role) => role,
         // The page has one alert, no field errors: the message goes there.
-        Err(errors) => {
-            return render_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &user_page(page, &user, account, errors.get("role")),
-            );
-        }
+        Err(errors) => return refused(&state, page, &user, account, errors.get("role")).await,
     };
     if role == account.role {
         // Nothing changes, so nothing is recorded.
@@ -328,10 +341,7 @@ async fn set_active(
 ) -> Result<Response, AppError> {
     let account = load(&state, &user, id).await?;
     if account.id == user.id {
-        return render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &user_page(page, &user, account, Some(NOT_YOURSELF)),
-        );
+        return refused(&state, page, &user, account, Some(NOT_YOURSELF)).await;
     }
     let notice = if active { "aktivert" } else { "deaktivert" };
     if account.active == active {
@@ -365,10 +375,7 @@ pub async fn view_user_password_post(
 ) -> Result<Response, AppError> {
     let account = load(&state, &user, id).await?;
     if account.id == user.id {
-        return render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &user_page(page, &user, account, Some(NOT_YOURSELF)),
-        );
+        return refused(&state, page, &user, account, Some(NOT_YOURSELF)).await;
     }
     let temporary_password = token::temporary_password();
     let hash = password::hash(temporary_password.clone()).await?;
@@ -385,4 +392,49 @@ pub async fn view_user_password_post(
         temporary_password,
         created: false,
     })
+}
+
+/// The account enrols its authenticator app again at its next login (a
+/// lost phone): the old secret and recovery codes stop working, and its
+/// sessions end.
+pub async fn view_user_second_factor_reset_post(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<ManageAccounts>,
+    ClientIp(ip): ClientIp,
+    RecordId(id): RecordId,
+) -> Result<Response, AppError> {
+    let account = load(&state, &user, id).await?;
+    if account.id == user.id {
+        return refused(&state, page, &user, account, Some(NOT_YOURSELF)).await;
+    }
+    let mut tx = state.db.begin().await?;
+    second_factor::reset(&mut tx, account.id).await?;
+    session::end_all_for_account(&mut *tx, account.id, None).await?;
+    Event::on_account(AuditKind::SecondFactorReset, &user, ip, account.id)
+        .record(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/users/{}?melding=totrinn-nullstilt", account.id)).into_response())
+}
+
+/// Signs the account out everywhere (a computer left signed in, a stolen phone).
+pub async fn view_user_sessions_end_post(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<ManageAccounts>,
+    ClientIp(ip): ClientIp,
+    RecordId(id): RecordId,
+) -> Result<Response, AppError> {
+    let account = load(&state, &user, id).await?;
+    if account.id == user.id {
+        return refused(&state, page, &user, account, Some(NOT_YOURSELF)).await;
+    }
+    let mut tx = state.db.begin().await?;
+    session::end_all_for_account(&mut *tx, account.id, None).await?;
+    Event::on_account(AuditKind::SessionsEndedByAdmin, &user, ip, account.id)
+        .record(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/users/{}?melding=okter-avsluttet", account.id)).into_response())
 }

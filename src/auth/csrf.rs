@@ -1,19 +1,28 @@
 //! Every state-changing request carries the session's CSRF token in the form
 //! field `csrf_token`. One middleware checks it for every route, so no
 //! handler can forget; a missing or wrong token gets 403 and changes nothing.
+//!
+//! Before there is a session (the login form), the token is a signed double
+//! submit: a random cookie, and in the form its MAC under a server key. A
+//! visit to the login page writes nothing to the database.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use axum::http::{HeaderMap, HeaderValue};
+
+use super::keys::{Keys, Purpose};
 use super::kept_forms;
-use super::session::SessionState;
-use super::token::tokens_equal;
+use super::session::{self, SessionState};
+use super::token::{is_token, random_token, tokens_equal};
 use crate::AppState;
 use crate::error::AppError;
 
 pub const FIELD: &str = "csrf_token";
+/// The random half of the signed double submit.
+pub const FORM_COOKIE: &str = "__Host-trygg_form";
 /// The largest form Trygg accepts.
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 
@@ -66,8 +75,36 @@ pub async fn verify_csrf(
         ) if tokens_equal(csrf_token, sent) => {
             kept_forms::keep(&state.db, *account_id, &path, &parts.headers, fields).await
         }
+        (SessionState::Active(_), _) => Err(AppError::Csrf),
+        (_, Some(sent)) if form_token_valid(&state.keys, &parts.headers, sent) => Ok(next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await),
         _ => Err(AppError::Csrf),
     }
+}
+
+/// The CSRF token for a form shown before there is a session, and the
+/// cookie to set when the browser has none yet.
+pub fn form_token(keys: &Keys, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    match session::cookie(headers, FORM_COOKIE).filter(|v| is_token(v)) {
+        Some(random) => (keys.mac_hex(Purpose::FormToken, random.as_bytes()), None),
+        None => {
+            let random = random_token();
+            let cookie = HeaderValue::from_str(&format!(
+                "{FORM_COOKIE}={random}; Path=/; HttpOnly; Secure; SameSite=Strict"
+            ))
+            .ok();
+            (keys.mac_hex(Purpose::FormToken, random.as_bytes()), cookie)
+        }
+    }
+}
+
+fn form_token_valid(keys: &Keys, headers: &HeaderMap, sent: &str) -> bool {
+    session::cookie(headers, FORM_COOKIE)
+        .filter(|v| is_token(v))
+        .is_some_and(|random| {
+            tokens_equal(sent, &keys.mac_hex(Purpose::FormToken, random.as_bytes()))
+        })
 }
 
 /// False when the browser says the form came from another site: by Fetch

@@ -2,6 +2,9 @@
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::{SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
@@ -36,6 +39,29 @@ pub fn ready() -> Result<(), String> {
     HASHER.as_ref().map(|_| ()).map_err(Clone::clone)
 }
 
+/// At most this many hashes at once (19 MiB each): a login storm waits
+/// here instead of taking the server's memory and every core.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Semaphore::new(cores)
+});
+/// How long an attempt waits for a turn before it is told to try again.
+const HASHING_WAIT: Duration = Duration::from_secs(3);
+
+/// Runs `work` on a blocking thread when a hashing turn is free within
+/// `HASHING_WAIT`; otherwise `AppError::Busy`.
+async fn with_turn<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _turn = tokio::time::timeout(HASHING_WAIT, HASHING.acquire())
+        .await
+        .map_err(|_| AppError::Busy)?
+        .map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing task: {e}")))
+}
+
 fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
     Ok(argon2
@@ -44,19 +70,19 @@ fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, argon2::pass
 }
 
 pub async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
+    with_turn(move || {
         let hasher = HASHER.as_ref().map_err(AppError::internal)?;
         hash_with(&hasher.argon2, &password)
             .map_err(|e| AppError::Internal(format!("hashing: {e}")))
     })
-    .await
-    .map_err(|e| AppError::Internal(format!("hashing task: {e}")))?
+    .await?
 }
 
 /// Checks `password` against `stored`, or against a dummy hash when there is
-/// no account, so both take the same time.
-pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// no account, so both take the same time. `AppError::Busy` when no
+/// hashing turn came free in time.
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    with_turn(move || {
         let Ok(hasher) = HASHER.as_ref() else {
             return false;
         };
@@ -72,7 +98,6 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
             && known
     })
     .await
-    .unwrap_or(false)
 }
 
 static COMMON: LazyLock<HashSet<&'static str>> =
@@ -117,7 +142,7 @@ mod tests {
             "{hash}"
         );
         let check = |password: &str, stored: Option<String>| {
-            runtime.block_on(verify(password.into(), stored))
+            runtime.block_on(verify(password.into(), stored)).unwrap()
         };
         assert!(check("en lang og god setning", Some(hash.clone())));
         assert!(!check("en lang og dårlig setning", Some(hash)));

@@ -3,15 +3,42 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use std::net::IpAddr;
+
 use axum::http::{HeaderMap, HeaderValue, header};
 use sqlx::{FromRow, PgPool};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::token::{hash_token, random_token};
+use super::token::{hash_token, is_token, random_token};
 use crate::accounts::Role;
 use crate::error::AppError;
 
-pub const COOKIE_NAME: &str = "trygg_session";
+/// `__Host-`: only this host over HTTPS may set it, for the whole site (ASVS 3.4.4).
+pub const COOKIE_NAME: &str = "__Host-trygg_session";
+/// A password alone opens the second-factor step for this long.
+pub const PARTIAL_TIMEOUT_SECS: f64 = 10.0 * 60.0;
+
+crate::code_enum! {
+    /// How far a session has come: a password alone opens only the
+    /// second-factor step, or enrolment when the account has none yet.
+    pub enum Stage {
+        SecondFactor = "second_factor" "Venter på kode",
+        Enrol = "enrol" "Venter på oppsett av totrinnsinnlogging",
+        SignedIn = "signed_in" "Innlogget",
+    }
+}
+
+/// A sign-in between the password and the second factor.
+#[derive(Clone, Debug)]
+pub struct PartialSignIn {
+    pub account_id: Uuid,
+    pub stage: Stage,
+    /// The trusted device the password was typed on (its nonce).
+    pub trusted_device: Option<String>,
+    /// The secret being enrolled, once the enrolment page made one.
+    pub enrol_secret: Option<Vec<u8>>,
+}
 /// A session ends after 30 minutes without a request…
 pub const IDLE_TIMEOUT_SECS: f64 = 30.0 * 60.0;
 /// …and 12 hours after login, whatever happens.
@@ -33,8 +60,11 @@ pub struct CurrentUser {
 #[derive(Clone, Debug)]
 pub struct Session {
     pub id_hash: Vec<u8>,
+    /// How the session list names it.
+    pub public_id: Uuid,
     pub csrf_token: String,
     pub user: Option<CurrentUser>,
+    pub partial: Option<PartialSignIn>,
     pub setup_allowed: bool,
     /// A form posted after the previous session expired waits in `/resume`.
     pub has_pending: bool,
@@ -88,16 +118,20 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     }
 }
 
-pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+/// The value of the cookie `name`, as the browser sent it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, COOKIE_NAME).filter(|v| is_token(v))
 }
 
 const COOKIE_ATTRIBUTES: &str = "Path=/; HttpOnly; Secure; SameSite=Strict";
@@ -116,6 +150,10 @@ fn header_value(text: &str) -> HeaderValue {
 
 #[derive(FromRow)]
 struct LoadedRow {
+    public_id: Uuid,
+    stage: Stage,
+    trusted_device: Option<String>,
+    enrol_secret: Option<Vec<u8>>,
     csrf_token: String,
     setup_allowed: bool,
     has_pending: bool,
@@ -138,9 +176,12 @@ pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error>
             WHERE id_hash = $1
               AND last_seen_at > now() - make_interval(secs => $2)
               AND created_at > now() - make_interval(secs => $3)
-            RETURNING id_hash, account_id, csrf_token, setup_allowed
+              AND (stage = 'signed_in' OR created_at > now() - make_interval(secs => $4))
+            RETURNING id_hash, public_id, stage, trusted_device, enrol_secret, account_id,
+                      csrf_token, setup_allowed
          )
-         SELECT s.csrf_token, s.setup_allowed, s.account_id,
+         SELECT s.public_id, s.stage, s.trusted_device, s.enrol_secret,
+                s.csrf_token, s.setup_allowed, s.account_id,
                 EXISTS (SELECT 1 FROM pending_submissions p WHERE p.session_id_hash = s.id_hash)
                     AS has_pending,
                 a.id AS user_id, a.centre_id, c.name AS centre_name, a.full_name, a.email,
@@ -152,12 +193,15 @@ pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error>
     .bind(&id_hash)
     .bind(IDLE_TIMEOUT_SECS)
     .bind(ABSOLUTE_TIMEOUT_SECS)
+    .bind(PARTIAL_TIMEOUT_SECS)
     .fetch_optional(db)
     .await?;
 
     let Some(row) = row else {
-        let expired: Option<(Option<Uuid>, String)> =
-            sqlx::query_as("SELECT account_id, csrf_token FROM sessions WHERE id_hash = $1")
+        // Only a signed-in session's form is kept when it has expired.
+        let expired: Option<(Option<Uuid>, String)> = sqlx::query_as(
+            "SELECT account_id, csrf_token FROM sessions WHERE id_hash = $1 AND stage = 'signed_in'",
+        )
                 .bind(&id_hash)
                 .fetch_optional(db)
                 .await?;
@@ -170,9 +214,20 @@ pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error>
         });
     };
 
+    let partial = match (row.stage, row.account_id) {
+        (Stage::SignedIn, _) => None,
+        (_, None) => return Ok(SessionState::Missing),
+        (stage, Some(account_id)) => Some(PartialSignIn {
+            account_id,
+            stage,
+            trusted_device: row.trusted_device,
+            enrol_secret: row.enrol_secret,
+        }),
+    };
     let user = match (row.account_id, row.user_id) {
         (None, _) => None,
         (Some(_), None) => return Ok(SessionState::Missing), // account deactivated
+        (Some(_), Some(_)) if partial.is_some() => None,
         (Some(_), Some(id)) => Some(CurrentUser {
             id,
             centre_id: row.centre_id.unwrap_or_default(),
@@ -189,15 +244,19 @@ pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error>
     };
     Ok(SessionState::Active(Session {
         id_hash,
+        public_id: row.public_id,
         csrf_token: row.csrf_token,
         user,
+        partial,
         setup_allowed: row.setup_allowed,
         has_pending: row.has_pending,
     }))
 }
 
-/// Starts a session without an account, for the login and setup forms; returns
-/// the cookie token and the CSRF token.
+/// Starts a session without an account: for the setup page the setup link
+/// opened, and for a form kept after its session expired (never for a mere
+/// visit: the login form needs none). Returns the cookie token and the CSRF
+/// token.
 pub async fn start_anonymous(db: &PgPool, setup_allowed: bool) -> sqlx::Result<(String, String)> {
     let token = random_token();
     let csrf = random_token();
@@ -210,22 +269,66 @@ pub async fn start_anonymous(db: &PgPool, setup_allowed: bool) -> sqlx::Result<(
     Ok((token, csrf))
 }
 
-/// The signed-in session that replaces `previous` at login: a new id (no
-/// fixation), and a form kept from an expired session of the same account
-/// comes along. Returns the cookie token and whether such a form came along.
+/// Where and how a sign-in happens: shown in the session list, and on the
+/// dashboard at the next sign-in.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub ip: Option<IpAddr>,
+    pub user_agent: String,
+    /// The trusted device the password was typed on.
+    pub trusted_device: Option<String>,
+    /// The account's sign-in before this one: when, and from where.
+    pub previous_login: Option<(OffsetDateTime, Option<IpAddr>)>,
+}
+
+impl Origin {
+    pub fn new(ip: Option<IpAddr>, headers: &HeaderMap) -> Origin {
+        let user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(300)
+            .collect();
+        Origin {
+            ip,
+            user_agent,
+            ..Origin::default()
+        }
+    }
+}
+
+/// The session that replaces `previous` at each step of signing in: a new
+/// id every time (no fixation), and a form kept from an expired session of
+/// the same account comes along. Returns the cookie token and whether such
+/// a form came along.
 pub async fn start_for_account(
     tx: &mut sqlx::PgConnection,
     previous: &SessionState,
     account_id: Uuid,
+    stage: Stage,
+    origin: &Origin,
 ) -> sqlx::Result<(String, bool)> {
     let token = random_token();
     let id_hash = hash_token(&token);
-    sqlx::query("INSERT INTO sessions (id_hash, account_id, csrf_token) VALUES ($1, $2, $3)")
-        .bind(&id_hash)
-        .bind(account_id)
-        .bind(random_token())
-        .execute(&mut *tx)
-        .await?;
+    let (previous_at, previous_ip) = origin.previous_login.unzip();
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, account_id, csrf_token, stage, trusted_device, ip,
+                               user_agent, previous_login_at, previous_login_ip)
+         VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9::inet)",
+    )
+    .bind(&id_hash)
+    .bind(account_id)
+    .bind(random_token())
+    .bind(stage)
+    .bind(&origin.trusted_device)
+    .bind(origin.ip.map(|ip| ip.to_string()))
+    .bind(&origin.user_agent)
+    .bind(previous_at)
+    .bind(previous_ip.flatten().map(|ip| ip.to_string()))
+    .execute(&mut *tx)
+    .await?;
     let mut carried = false;
     if let Some(old) = previous.active() {
         carried = sqlx::query(
@@ -253,6 +356,64 @@ pub async fn end(db: impl sqlx::PgExecutor<'_>, id_hash: &[u8]) -> sqlx::Result<
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Keeps the secret the enrolment page shows, so a reload shows the same one.
+pub async fn set_enrol_secret(
+    db: impl sqlx::PgExecutor<'_>,
+    id_hash: &[u8],
+    secret: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET enrol_secret = $2 WHERE id_hash = $1 AND stage = 'enrol'")
+        .bind(id_hash)
+        .bind(secret)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A signed-in session, as its user sees it in «Mine økter».
+#[derive(Clone, Debug, FromRow)]
+pub struct Listed {
+    pub public_id: Uuid,
+    pub ip: Option<String>,
+    pub user_agent: String,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+}
+
+/// The account's sessions that are signed in and have not expired, newest first.
+pub async fn signed_in_sessions(
+    db: impl sqlx::PgExecutor<'_>,
+    account_id: Uuid,
+) -> sqlx::Result<Vec<Listed>> {
+    sqlx::query_as(
+        "SELECT public_id, host(ip) AS ip, user_agent, created_at, last_seen_at FROM sessions
+         WHERE account_id = $1 AND stage = 'signed_in'
+           AND last_seen_at > now() - make_interval(secs => $2)
+           AND created_at > now() - make_interval(secs => $3)
+         ORDER BY last_seen_at DESC",
+    )
+    .bind(account_id)
+    .bind(IDLE_TIMEOUT_SECS)
+    .bind(ABSOLUTE_TIMEOUT_SECS)
+    .fetch_all(db)
+    .await
+}
+
+/// Ends one of the account's sessions; false when it has none by that id.
+pub async fn end_listed(
+    db: impl sqlx::PgExecutor<'_>,
+    account_id: Uuid,
+    public_id: Uuid,
+) -> sqlx::Result<bool> {
+    let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND public_id = $2")
+        .bind(account_id)
+        .bind(public_id)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(ended > 0)
 }
 
 /// Ends every session of an account but `keep` (the caller's own, after a

@@ -63,6 +63,11 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
             "Skjemaet er for stort",
             "Det du sendte var for stort. Gjør teksten kortere og prøv igjen.",
         ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "Prøv igjen om litt",
+            "Mange logger inn akkurat nå. Vent noen sekunder og prøv igjen. Det du skrev i \
+             skjemaet er ikke lagret.",
+        ),
         StatusCode::METHOD_NOT_ALLOWED => (
             "Det går ikke an her",
             "Siden finnes, men ikke for det du prøvde å gjøre.",

@@ -51,6 +51,13 @@ impl Page {
 fn notice(key: &str) -> Option<&'static str> {
     Some(match key {
         "logget-ut" => "Du er logget ut.",
+        "innlogging-utlopt" => "Innloggingen tok for lang tid. Logg inn med passordet ditt igjen.",
+        "okt-avsluttet" => "Økta er avsluttet.",
+        "andre-okter-avsluttet" => "Alle andre økter er avsluttet.",
+        "totrinn-nullstilt" => {
+            "Totrinnsinnloggingen er nullstilt. Brukeren er logget ut og setter den opp på nytt ved neste innlogging."
+        }
+        "okter-avsluttet" => "Alle øktene til brukeren er avsluttet.",
         "passord-endret" => "Passordet ditt er endret.",
         "velkommen" => "Trygg er satt opp, og du er logget inn som administrator.",
         "rolle-endret" => "Rollen er endret.",

@@ -48,7 +48,7 @@ pub fn spawn(db: PgPool, config: Config, mut shutdown: watch::Receiver<bool>) ->
 }
 
 /// Deletes what has run out: sessions a day after they expired (until then a
-/// form posted from one can still be kept), old login failures and lockouts.
+/// form posted from one can still be kept), and throttle windows that have ended.
 pub async fn purge_expired(db: &PgPool) -> sqlx::Result<u64> {
     use crate::auth::session::{ABSOLUTE_TIMEOUT_SECS, IDLE_TIMEOUT_SECS};
     const GRACE_SECS: f64 = 24.0 * 60.0 * 60.0;
@@ -62,11 +62,6 @@ pub async fn purge_expired(db: &PgPool) -> sqlx::Result<u64> {
     .execute(db)
     .await?
     .rows_affected();
-    sqlx::query("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
-        .execute(db)
-        .await?;
-    sqlx::query("DELETE FROM login_lockouts WHERE until < now()")
-        .execute(db)
-        .await?;
+    crate::auth::throttle::purge(db).await?;
     Ok(sessions)
 }

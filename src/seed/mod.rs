@@ -187,14 +187,30 @@ async fn new_centres(
                 },
             )
             .await?;
-            report.push_str(&format!("  {:<32} {}\n", email.as_str(), role.label()));
+            // Enrolled already, so a demo signs in with any authenticator app.
+            let secret = crate::auth::second_factor::new_secret();
+            sqlx::query("UPDATE accounts SET totp_secret = $2 WHERE id = $1")
+                .bind(account.id)
+                .bind(&secret)
+                .execute(db)
+                .await?;
+            report.push_str(&format!(
+                "  {:<32} {:<14} {}\n",
+                email.as_str(),
+                role.label(),
+                crate::auth::second_factor::base32(&secret)
+            ));
             staff.push(account.id);
         }
         out.push((centre.id, name, staff));
     }
     report.insert_str(
         0,
-        &format!("Made {n} centre(s); every account below has the password {password}\n"),
+        &format!(
+            "Made {n} centre(s); every account below has the password {password}\n\
+             and signs in with a code from an authenticator app set up with the key beside it\n\
+             (type it in the app as a time-based key).\n"
+        ),
     );
     Ok(out)
 }

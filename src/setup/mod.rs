@@ -15,8 +15,8 @@ use crate::AppState;
 use crate::accounts::{self, AccountFields, NewAccount, Role};
 use crate::audit::{AuditKind, Event};
 use crate::auth::password;
-use crate::auth::routes::with_cookie;
-use crate::auth::session::{self, SessionState};
+use crate::auth::session::{self, Origin, SessionState, Stage};
+use crate::auth::sign_in::with_cookie;
 use crate::auth::token::{hash_token, random_token};
 use crate::error::AppError;
 use crate::forms::{self, FieldErrors, FormFields};
@@ -155,8 +155,11 @@ async fn view_setup_get(
         return Err(AppError::NotFound);
     }
     let mut cookie = None;
-    match (query.token, session.active()) {
-        (Some(token), _) => {
+    match (session.active(), query.token) {
+        // The browser session the link first opened keeps the page: a
+        // reload (F5, a restored tab) shows it again, the link or not.
+        (Some(s), _) if s.setup_allowed => {}
+        (_, Some(token)) => {
             // The session the link opens is what may complete the setup.
             if !use_up_token(&state.db, &token).await? {
                 return Err(AppError::NotFound);
@@ -165,7 +168,6 @@ async fn view_setup_get(
             cookie = Some(token);
             page.csrf_token = csrf;
         }
-        (None, Some(s)) if s.setup_allowed => {}
         _ => return Err(AppError::NotFound),
     }
     let template = SetupPage {
@@ -181,6 +183,7 @@ async fn view_setup_post(
     page: Page,
     ClientIp(ip): ClientIp,
     session: SessionState,
+    headers: axum::http::HeaderMap,
     posted: FormFields,
 ) -> Result<Response, AppError> {
     if !session.active().is_some_and(|s| s.setup_allowed) {
@@ -220,15 +223,16 @@ async fn view_setup_post(
     .await
     .map_err(AppError::internal)?;
     delete_tokens(&mut *tx).await?;
-    for kind in [AuditKind::SetupCompleted, AuditKind::Login] {
-        Event::setup(kind, centre.id, admin.id, ip)
-            .record(&mut *tx)
-            .await?;
-    }
-    let (token, _) = session::start_for_account(&mut tx, &session, admin.id).await?;
+    Event::setup(AuditKind::SetupCompleted, centre.id, admin.id, ip)
+        .record(&mut *tx)
+        .await?;
+    // The administrator sets up the second factor before anything else.
+    let origin = Origin::new(ip, &headers);
+    let (token, _) =
+        session::start_for_account(&mut tx, &session, admin.id, Stage::Enrol, &origin).await?;
     tx.commit().await?;
     Ok(with_cookie(
-        Redirect::to("/?melding=velkommen").into_response(),
+        Redirect::to("/login/enrol?next=%2F%3Fmelding%3Dvelkommen").into_response(),
         Some(token),
     ))
 }
