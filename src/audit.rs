@@ -385,15 +385,14 @@ pub async fn since_last_login(
     account_id: Uuid,
     id_hash: &[u8],
 ) -> sqlx::Result<SinceLastLogin> {
-    let session: Option<(Option<OffsetDateTime>, Option<String>, OffsetDateTime)> =
-        sqlx::query_as(
-            "SELECT previous_login_at, host(previous_login_ip), created_at FROM sessions
+    let session: Option<(Option<OffsetDateTime>, Option<String>, OffsetDateTime)> = sqlx::query_as(
+        "SELECT previous_login_at, host(previous_login_ip), created_at FROM sessions
              WHERE id_hash = $1 AND account_id = $2",
-        )
-        .bind(id_hash)
-        .bind(account_id)
-        .fetch_optional(db)
-        .await?;
+    )
+    .bind(id_hash)
+    .bind(account_id)
+    .fetch_optional(db)
+    .await?;
     let Some((Some(previous), previous_ip, started)) = session else {
         return Ok(SinceLastLogin::default());
     };
@@ -421,7 +420,8 @@ pub async fn since_last_login(
     )
     .fetch_all(db)
     .await?;
-    let failed = |k: &AuditKind| matches!(k, AuditKind::LoginFailed | AuditKind::SecondFactorFailed);
+    let failed =
+        |k: &AuditKind| matches!(k, AuditKind::LoginFailed | AuditKind::SecondFactorFailed);
     Ok(SinceLastLogin {
         previous_login_at: Some(previous),
         previous_login_ip: previous_ip,

@@ -180,11 +180,15 @@ impl Config {
         }
 
         let proxies_raw = get("TRYGG_TRUSTED_PROXIES").unwrap_or_default();
-        let trusted_proxies = crate::http::client_ip::TrustedProxies::parse(&proxies_raw)
-            .map_err(|reason| ConfigError {
-                var: "TRYGG_TRUSTED_PROXIES",
-                value: proxies_raw.clone(),
-                reason: format!("{reason}; expected addresses or CIDRs such as 10.0.0.2, 10.1.0.0/16"),
+        let trusted_proxies =
+            crate::http::client_ip::TrustedProxies::parse(&proxies_raw).map_err(|reason| {
+                ConfigError {
+                    var: "TRYGG_TRUSTED_PROXIES",
+                    value: proxies_raw.clone(),
+                    reason: format!(
+                        "{reason}; expected addresses or CIDRs such as 10.0.0.2, 10.1.0.0/16"
+                    ),
+                }
             })?;
 
         Ok(Config {

@@ -124,7 +124,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{name}", get(http::assets::serve_asset))
         .route("/favicon.ico", get(http::assets::favicon))
         .merge(pages)
-        .layer(from_fn_with_state(state.hsts, http::headers::security_headers))
+        .layer(from_fn_with_state(
+            state.hsts,
+            http::headers::security_headers,
+        ))
         .layer(from_fn_with_state(
             state.proxies.clone(),
             http::client_ip::resolve,

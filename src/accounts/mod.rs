@@ -244,10 +244,12 @@ pub async fn count_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
 
 /// An account by id, for the steps of signing in after the password.
 pub async fn account_by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Account>> {
-    sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
 }
 
 /// Whether the centre requires a second factor of its staff too.
@@ -335,11 +337,11 @@ pub async fn set_password(
         "UPDATE accounts SET password_hash = $2, must_change_password = $3, password_set_at = now()
          WHERE id = $1",
     )
-        .bind(id)
-        .bind(password_hash)
-        .bind(must_change_password)
-        .execute(db)
-        .await?;
+    .bind(id)
+    .bind(password_hash)
+    .bind(must_change_password)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -366,10 +368,12 @@ pub async fn record_login(
     id: Uuid,
     ip: Option<std::net::IpAddr>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE accounts SET last_login_at = now(), last_login_ip = $2::inet WHERE id = $1")
-        .bind(id)
-        .bind(ip.map(|ip| ip.to_string()))
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE accounts SET last_login_at = now(), last_login_ip = $2::inet WHERE id = $1",
+    )
+    .bind(id)
+    .bind(ip.map(|ip| ip.to_string()))
+    .execute(db)
+    .await?;
     Ok(())
 }

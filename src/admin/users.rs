@@ -226,7 +226,9 @@ async fn user_page(
         page,
         is_self: account.id == user.id,
         roles: Choice::of(Role::ALL, &[account.role.code().to_owned()]),
-        sessions: session::signed_in_sessions(&state.db, account.id).await?.len(),
+        sessions: session::signed_in_sessions(&state.db, account.id)
+            .await?
+            .len(),
         view: AccountView { account },
         error: error.map(str::to_owned),
     })
@@ -415,7 +417,11 @@ pub async fn view_user_second_factor_reset_post(
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/admin/users/{}?melding=totrinn-nullstilt", account.id)).into_response())
+    Ok(Redirect::to(&format!(
+        "/admin/users/{}?melding=totrinn-nullstilt",
+        account.id
+    ))
+    .into_response())
 }
 
 /// Signs the account out everywhere (a computer left signed in, a stolen phone).
@@ -436,5 +442,9 @@ pub async fn view_user_sessions_end_post(
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/admin/users/{}?melding=okter-avsluttet", account.id)).into_response())
+    Ok(Redirect::to(&format!(
+        "/admin/users/{}?melding=okter-avsluttet",
+        account.id
+    ))
+    .into_response())
 }

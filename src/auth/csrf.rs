@@ -13,8 +13,8 @@ use axum::response::Response;
 
 use axum::http::{HeaderMap, HeaderValue};
 
-use super::keys::{Keys, Purpose};
 use super::kept_forms;
+use super::keys::{Keys, Purpose};
 use super::session::{self, SessionState};
 use super::token::{is_token, random_token, tokens_equal};
 use crate::AppState;

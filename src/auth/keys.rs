@@ -41,10 +41,12 @@ impl Purpose {
 impl Keys {
     /// The database's key, made by whichever process asks first.
     pub async fn load(db: &PgPool) -> sqlx::Result<Keys> {
-        sqlx::query("INSERT INTO server_keys (name, key) VALUES ('master', $1) ON CONFLICT DO NOTHING")
-            .bind(random_bytes::<32>().to_vec())
-            .execute(db)
-            .await?;
+        sqlx::query(
+            "INSERT INTO server_keys (name, key) VALUES ('master', $1) ON CONFLICT DO NOTHING",
+        )
+        .bind(random_bytes::<32>().to_vec())
+        .execute(db)
+        .await?;
         let key: Vec<u8> = sqlx::query_scalar("SELECT key FROM server_keys WHERE name = 'master'")
             .fetch_one(db)
             .await?;

@@ -33,7 +33,10 @@ pub fn signed_in_routes() -> Router<AppState> {
             get(view_password_get).post(view_password_post),
         )
         .route("/account/sessions", get(view_sessions_get))
-        .route("/account/sessions/end-others", post(view_sessions_end_others_post))
+        .route(
+            "/account/sessions/end-others",
+            post(view_sessions_end_others_post),
+        )
         .route("/account/sessions/{id}/end", post(view_session_end_post))
         .route("/resume", get(view_resume_get))
         .route("/resume/discard", post(view_resume_discard_post))

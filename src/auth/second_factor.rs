@@ -191,11 +191,12 @@ pub async fn use_recovery_code(
     let Some((id, _, _)) = found else {
         return Ok(false);
     };
-    let used = sqlx::query("UPDATE recovery_codes SET used_at = now() WHERE id = $1 AND used_at IS NULL")
-        .bind(id)
-        .execute(&mut *db)
-        .await?
-        .rows_affected();
+    let used =
+        sqlx::query("UPDATE recovery_codes SET used_at = now() WHERE id = $1 AND used_at IS NULL")
+            .bind(id)
+            .execute(&mut *db)
+            .await?
+            .rows_affected();
     Ok(used == 1)
 }
 
@@ -226,7 +227,10 @@ pub async fn enrol(
 }
 
 /// Ten new recovery codes in place of the old ones; shown once, stored hashed.
-pub async fn new_recovery_codes(db: &mut PgConnection, account_id: Uuid) -> sqlx::Result<Vec<String>> {
+pub async fn new_recovery_codes(
+    db: &mut PgConnection,
+    account_id: Uuid,
+) -> sqlx::Result<Vec<String>> {
     sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
         .bind(account_id)
         .execute(&mut *db)

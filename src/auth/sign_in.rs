@@ -77,7 +77,9 @@ struct NextQuery {
 
 impl NextQuery {
     fn next(&self) -> String {
-        safe_next(self.next.as_deref()).unwrap_or_default().to_owned()
+        safe_next(self.next.as_deref())
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
@@ -86,7 +88,10 @@ fn next_query(next: &str) -> String {
     if next.is_empty() {
         String::new()
     } else {
-        format!("?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())
+        format!(
+            "?{}",
+            serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+        )
     }
 }
 
@@ -217,7 +222,11 @@ async fn view_login_post(
             event(AuditKind::LoginRefusedLocked)
                 .record(&state.db)
                 .await?;
-            return again(StatusCode::TOO_MANY_REQUESTS, FieldErrors::default(), Some(LOCKED));
+            return again(
+                StatusCode::TOO_MANY_REQUESTS,
+                FieldErrors::default(),
+                Some(LOCKED),
+            );
         }
         Verdict::AddressLimited => {
             event(AuditKind::LoginRefusedAddress)
@@ -245,7 +254,11 @@ async fn view_login_post(
         _ => {
             let locked = record_failure(&state, &event, AuditKind::LoginFailed, last).await?;
             return match locked {
-                true => again(StatusCode::TOO_MANY_REQUESTS, FieldErrors::default(), Some(LOCKED)),
+                true => again(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    FieldErrors::default(),
+                    Some(LOCKED),
+                ),
                 false => again(
                     StatusCode::UNAUTHORIZED,
                     FieldErrors::default(),
@@ -285,7 +298,8 @@ async fn view_login_post(
     }
     // The password was right; the second factor decides. The slot stays
     // taken until the whole sign-in completes.
-    let (token, _) = session::start_for_account(&mut tx, &session, account.id, stage, &origin).await?;
+    let (token, _) =
+        session::start_for_account(&mut tx, &session, account.id, stage, &origin).await?;
     tx.commit().await?;
     let step = match stage {
         Stage::Enrol => "/login/enrol",
@@ -322,7 +336,13 @@ struct SignedIn {
 impl SignedIn {
     /// To the page the user was going to, with the session cookie and the
     /// device cookie that makes this browser a trusted device.
-    fn response(&self, state: &AppState, headers: &HeaderMap, account: &Account, next: &str) -> Response {
+    fn response(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        account: &Account,
+        next: &str,
+    ) -> Response {
         let target = if account.must_change_password {
             "/account/password"
         } else if self.carried_form {
@@ -332,10 +352,17 @@ impl SignedIn {
         } else {
             next
         };
-        let response = with_cookie(Redirect::to(target).into_response(), Some(self.token.clone()));
+        let response = with_cookie(
+            Redirect::to(target).into_response(),
+            Some(self.token.clone()),
+        );
         with_set_cookie(
             response,
-            Some(device::cookie_after_sign_in(&state.keys, headers, &account.email)),
+            Some(device::cookie_after_sign_in(
+                &state.keys,
+                headers,
+                &account.email,
+            )),
         )
     }
 }
@@ -354,9 +381,14 @@ async fn finish(
     accounts::record_login(&mut *tx, account.id, origin.ip).await?;
     let (token, carried_form) =
         session::start_for_account(tx, session, account.id, Stage::SignedIn, &origin).await?;
-    Event::login(AuditKind::Login, Some((account.centre_id, account.id)), "", origin.ip)
-        .record(&mut *tx)
-        .await?;
+    Event::login(
+        AuditKind::Login,
+        Some((account.centre_id, account.id)),
+        "",
+        origin.ip,
+    )
+    .record(&mut *tx)
+    .await?;
     Ok(SignedIn {
         token,
         carried_form,
@@ -402,7 +434,10 @@ async fn view_code_get(
     session: SessionState,
     Query(query): Query<NextQuery>,
 ) -> Result<Response, AppError> {
-    if partial_at(&state, &session, Stage::SecondFactor).await?.is_none() {
+    if partial_at(&state, &session, Stage::SecondFactor)
+        .await?
+        .is_none()
+    {
         return Ok(back_to_password());
     }
     render(&CodePage {
@@ -424,7 +459,9 @@ async fn view_code_post(
     let Some((partial, account)) = partial_at(&state, &session, Stage::SecondFactor).await? else {
         return Ok(back_to_password());
     };
-    let next = safe_next(Some(posted.get("next"))).unwrap_or_default().to_owned();
+    let next = safe_next(Some(posted.get("next")))
+        .unwrap_or_default()
+        .to_owned();
     let again = |status, errors, alert| {
         render_with_status(
             status,
@@ -447,7 +484,12 @@ async fn view_code_post(
     }
     let known = Some((account.centre_id, account.id));
     let event = |kind| Event::login(kind, known, "", ip);
-    let attempt = Attempt::new(&state.keys, &account.email, ip, partial.trusted_device.as_deref());
+    let attempt = Attempt::new(
+        &state.keys,
+        &account.email,
+        ip,
+        partial.trusted_device.as_deref(),
+    );
     let last = match attempt.reserve(&state.db).await? {
         Verdict::Allowed { last } => last,
         refused => {
@@ -456,7 +498,11 @@ async fn view_code_post(
                 _ => AuditKind::LoginRefusedLocked,
             };
             event(kind).record(&state.db).await?;
-            return again(StatusCode::TOO_MANY_REQUESTS, FieldErrors::default(), Some(LOCKED));
+            return again(
+                StatusCode::TOO_MANY_REQUESTS,
+                FieldErrors::default(),
+                Some(LOCKED),
+            );
         }
     };
 
@@ -483,7 +529,11 @@ async fn view_code_post(
             if let Some(s) = session.active() {
                 session::end(&state.db, &s.id_hash).await?;
             }
-            return again(StatusCode::TOO_MANY_REQUESTS, FieldErrors::default(), Some(LOCKED));
+            return again(
+                StatusCode::TOO_MANY_REQUESTS,
+                FieldErrors::default(),
+                Some(LOCKED),
+            );
         }
         return again(StatusCode::UNAUTHORIZED, code_error(WRONG_CODE), None);
     }
@@ -563,7 +613,9 @@ async fn view_enrol_post(
     let Some((partial, account)) = partial_at(&state, &session, Stage::Enrol).await? else {
         return Ok(back_to_password());
     };
-    let next = safe_next(Some(posted.get("next"))).unwrap_or_default().to_owned();
+    let next = safe_next(Some(posted.get("next")))
+        .unwrap_or_default()
+        .to_owned();
     let Some(secret) = partial.enrol_secret.clone() else {
         return Ok(Redirect::to(&format!("/login/enrol{}", next_query(&next))).into_response());
     };
@@ -598,7 +650,12 @@ async fn view_enrol_post(
     };
     let known = Some((account.centre_id, account.id));
     let event = |kind| Event::login(kind, known, "", ip);
-    let attempt = Attempt::new(&state.keys, &account.email, ip, partial.trusted_device.as_deref());
+    let attempt = Attempt::new(
+        &state.keys,
+        &account.email,
+        ip,
+        partial.trusted_device.as_deref(),
+    );
     let last = match attempt.reserve(&state.db).await? {
         Verdict::Allowed { last } => last,
         _ => {
@@ -615,7 +672,9 @@ async fn view_enrol_post(
             true => again(StatusCode::TOO_MANY_REQUESTS, None, Some(LOCKED)),
             false => again(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some("Koden stemmer ikke. Sjekk at appen er satt opp med koden over, og skriv inn koden den viser nå."),
+                Some(
+                    "Koden stemmer ikke. Sjekk at appen er satt opp med koden over, og skriv inn koden den viser nå.",
+                ),
                 None,
             ),
         };

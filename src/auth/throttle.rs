@@ -67,7 +67,8 @@ impl Attempt {
     /// An attempt for the account with `email` from a trusted device
     /// (`device`, its cookie's nonce), or from `ip`.
     pub fn new(keys: &Keys, email: &str, ip: Option<IpAddr>, device: Option<&str>) -> Attempt {
-        let key = |kind, text: String| (keys.mac(Purpose::Throttle, text.as_bytes()).to_vec(), kind);
+        let key =
+            |kind, text: String| (keys.mac(Purpose::Throttle, text.as_bytes()).to_vec(), kind);
         let mut all = Vec::new();
         match device {
             Some(nonce) => all.push(key(Kind::Device, format!("device:{nonce}"))),
@@ -126,8 +127,10 @@ impl Attempt {
     /// The sign-in completed: the account's and device's slots are free
     /// again, and the address gets its slot back.
     pub async fn succeeded(&self, db: impl PgExecutor<'_>) -> sqlx::Result<()> {
-        let (address, others): (Vec<_>, Vec<_>) =
-            self.keys.iter().partition(|(_, kind)| *kind == Kind::Address);
+        let (address, others): (Vec<_>, Vec<_>) = self
+            .keys
+            .iter()
+            .partition(|(_, kind)| *kind == Kind::Address);
         sqlx::query(
             "WITH freed AS (DELETE FROM login_throttle WHERE key = ANY($1::bytea[]))
              UPDATE login_throttle SET attempts = attempts - 1
@@ -171,10 +174,12 @@ fn address_block(ip: IpAddr) -> String {
 
 /// Deletes windows that have ended.
 pub async fn purge(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_throttle WHERE window_start < now() - make_interval(secs => $1)")
-        .bind(WINDOW_SECS)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "DELETE FROM login_throttle WHERE window_start < now() - make_interval(secs => $1)",
+    )
+    .bind(WINDOW_SECS)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

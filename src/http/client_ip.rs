@@ -78,7 +78,11 @@ fn canonical(ip: IpAddr) -> IpAddr {
 pub struct ClientIp(pub Option<IpAddr>);
 
 /// Middleware: works out the client's address once, for every handler.
-pub async fn resolve(State(proxies): State<TrustedProxies>, mut req: Request, next: Next) -> Response {
+pub async fn resolve(
+    State(proxies): State<TrustedProxies>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -115,11 +119,17 @@ mod tests {
         let proxy: IpAddr = "10.1.2.3".parse().unwrap();
         let stranger: IpAddr = "203.0.113.9".parse().unwrap();
         let h = headers("198.51.100.7, 10.9.9.9");
-        assert_eq!(proxies.client(proxy, &h), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            proxies.client(proxy, &h),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(proxies.client(stranger, &h), stranger);
         // A client's own claim to the left of the real client is ignored.
         let spoofed = headers("1.2.3.4, 198.51.100.7");
-        assert_eq!(proxies.client(proxy, &spoofed), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            proxies.client(proxy, &spoofed),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(proxies.client(proxy, &headers("garbage")), proxy);
         assert!(TrustedProxies::parse("not-a-net").is_err());
     }

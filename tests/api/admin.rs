@@ -59,9 +59,18 @@ async fn admin_creates_an_account_with_a_temporary_password_shown_once() {
     let login = newcomer.login("nina.ny@test.example", &temporary).await;
     assert_eq!(
         login.location(),
-        "/account/password",
-        "must choose own password first"
+        "/login/enrol",
+        "a coordinator sets up the second factor first"
     );
+    let (_, enrolled) = app.enrol(&mut newcomer, "/login/enrol").await;
+    assert_eq!(enrolled.status, 200);
+    assert_eq!(enrolled.count("ol.recovery-codes li"), 10);
+    assert_eq!(
+        enrolled.attr("a.ds-button", "href").as_deref(),
+        Some("/account/password"),
+        "then chooses own password"
+    );
+    assert_eq!(newcomer.get("/").await.location(), "/account/password");
     let (role, centre_id): (String, uuid::Uuid) =
         sqlx::query_as("SELECT role, centre_id FROM accounts WHERE email = 'nina.ny@test.example'")
             .fetch_one(&app.db)
@@ -242,6 +251,11 @@ async fn password_reset_gives_a_temporary_password_and_signs_the_user_out() {
     let mut again = app.browser();
     assert_eq!(
         again.login(&staff.email, &temporary).await.location(),
+        "/login/code",
+        "the second factor still holds"
+    );
+    assert_eq!(
+        app.enter_code(&mut again, &staff).await.location(),
         "/account/password"
     );
 }
@@ -340,7 +354,10 @@ async fn admin_sets_whether_the_centre_has_a_shielded_address_and_it_is_audited(
     assert!(!page.is_checked("shielded_address", "on"));
 
     let saved = browser
-        .post("/admin/centre", &[("shielded_address", "on")])
+        .post(
+            "/admin/centre",
+            &[("shielded_address", "on"), ("staff_second_factor", "on")],
+        )
         .await;
     assert_eq!(saved.location(), "/admin/centre?melding=senter-lagret");
     let page = browser.get(saved.location()).await;
@@ -356,9 +373,14 @@ async fn admin_sets_whether_the_centre_has_a_shielded_address_and_it_is_audited(
 
     // Saved again unchanged: nothing to log. Unticked: off again.
     browser
-        .post("/admin/centre", &[("shielded_address", "on")])
+        .post(
+            "/admin/centre",
+            &[("shielded_address", "on"), ("staff_second_factor", "on")],
+        )
         .await;
-    browser.post("/admin/centre", &[]).await;
+    browser
+        .post("/admin/centre", &[("staff_second_factor", "on")])
+        .await;
     assert!(!shielded(centre.id).await.unwrap());
     let details: Vec<String> = sqlx::query_scalar(
         "SELECT detail FROM audit_events WHERE kind = 'centre_updated' AND centre_id = $1

@@ -161,11 +161,17 @@ async fn operator_adds_a_centre_and_a_user_who_can_then_log_in() {
         "the password is never echoed"
     );
 
+    assert!(
+        text(&out.stdout).contains("two-step sign-in"),
+        "the operator is told the user enrols at first login"
+    );
     let mut browser = app.browser();
     let login = browser
         .login("siri@test.example", "lilla hest spiser grøt")
         .await;
-    assert_eq!(login.location(), "/");
+    assert_eq!(login.location(), "/login/enrol");
+    let (_, enrolled) = app.enrol(&mut browser, "/login/enrol").await;
+    assert_eq!(enrolled.attr("a.ds-button", "href").as_deref(), Some("/"));
     let home = browser.get("/").await;
     assert!(home.body.contains("Siri Sør"));
     assert!(home.body.contains("Koordinator"));

@@ -131,10 +131,7 @@ async fn a_form_posted_from_another_site_is_refused_even_with_a_valid_token() {
         client
             .post(format!("{}/login", app.address))
             .header("content-type", "application/x-www-form-urlencoded")
-            .header(
-                "cookie",
-                format!("trygg_session={}", browser.cookie.clone().unwrap()),
-            )
+            .header("cookie", browser.cookie_header())
             .header(header, value)
             .body(body.clone())
             .send()
@@ -162,10 +159,7 @@ async fn a_form_posted_from_another_site_is_refused_even_with_a_valid_token() {
     let same = client
         .post(format!("{own}/login"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .header(
-            "cookie",
-            format!("trygg_session={}", browser.cookie.clone().unwrap()),
-        )
+        .header("cookie", browser.cookie_header())
         .header("origin", own.as_str())
         .body(body.clone())
         .send()

@@ -143,7 +143,8 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
-    let app = trygg::router(trygg::AppState::new(db.clone()));
+    let state = trygg::AppState::new(db.clone()).await.expect("state");
+    let app = trygg::router(state);
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -164,6 +165,8 @@ pub struct TestUser {
     pub email: String,
     pub password: String,
     pub name: String,
+    /// The TOTP secret of the authenticator app the user enrolled.
+    pub secret: Vec<u8>,
 }
 
 impl TestApp {
@@ -175,6 +178,7 @@ impl TestApp {
                 .expect("client"),
             base: self.address.clone(),
             cookie: None,
+            other_cookies: std::collections::BTreeMap::new(),
             csrf: None,
         }
     }
@@ -217,20 +221,88 @@ impl TestApp {
         )
         .await
         .expect("account");
+        // Enrolled, as every account is before it can do anything.
+        let secret = trygg::auth::second_factor::new_secret();
+        sqlx::query("UPDATE accounts SET totp_secret = $2 WHERE id = $1")
+            .bind(account.id)
+            .bind(&secret)
+            .execute(&self.db)
+            .await
+            .expect("enrol");
         TestUser {
             id: account.id,
             email,
             password: PASSWORD.to_owned(),
             name: name.to_owned(),
+            secret,
         }
     }
 
-    /// A browser in which `user` has logged in.
+    /// A browser in which `user` has logged in, with password and app code.
     pub async fn signed_in(&self, user: &TestUser) -> Browser {
         let mut browser = self.browser();
         let response = browser.login(&user.email, &user.password).await;
         assert_eq!(response.status, 303, "login failed: {}", response.body);
+        assert_eq!(response.location(), "/login/code");
+        let response = self.enter_code(&mut browser, user).await;
+        assert_eq!(response.status, 303, "code refused: {}", response.body);
         browser
+    }
+
+    /// Enrols an authenticator app on the enrolment page as a user would:
+    /// types the key shown into the "app", then the code it shows. Returns
+    /// the secret and the page with the recovery codes.
+    pub async fn enrol(&self, browser: &mut Browser, path: &str) -> (Vec<u8>, Response) {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, 200, "no enrolment page: {}", page.body);
+        assert!(
+            page.count("figure svg[role=img]") == 1,
+            "a QR code drawn in the page"
+        );
+        let key: String = page
+            .text("#secret")
+            .expect("the key as text")
+            .split_whitespace()
+            .collect();
+        let secret = totp_rs::Secret::Encoded(key).to_bytes().expect("base32");
+        let code = trygg::auth::second_factor::code_at(
+            &secret,
+            trygg::auth::second_factor::current_step(),
+        );
+        let next = page.input_value("next").unwrap_or_default();
+        let done = browser
+            .post("/login/enrol", &[("code", &code), ("next", &next)])
+            .await;
+        (secret, done)
+    }
+
+    /// Types the app's code on the code page, as the user would.
+    pub async fn enter_code(&self, browser: &mut Browser, user: &TestUser) -> Response {
+        let page = browser.get("/login/code").await;
+        assert_eq!(page.status, 200, "no code page: {}", page.body);
+        let code = self.fresh_code(user.id, &user.secret).await;
+        browser.post("/login/code", &[("code", &code)]).await
+    }
+
+    /// The app's code for a time step the account has not used yet: the
+    /// server accepts each step once, so a second login within the same
+    /// 30 seconds uses the next step's code (the app would show it soon).
+    pub async fn fresh_code(&self, account: Uuid, secret: &[u8]) -> String {
+        use trygg::auth::second_factor::{code_at, current_step};
+        loop {
+            let last: Option<i64> =
+                sqlx::query_scalar("SELECT totp_last_step FROM accounts WHERE id = $1")
+                    .bind(account)
+                    .fetch_one(&self.db)
+                    .await
+                    .expect("last step");
+            let now = current_step();
+            let step = last.map_or(now, |last| now.max(last + 1));
+            if step <= now + 1 {
+                return code_at(secret, step);
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
     }
 
     /// The kinds of audit events that concern `account`, oldest first.
@@ -406,9 +478,14 @@ pub fn css_string(text: &str) -> String {
 pub struct Browser {
     client: reqwest::Client,
     base: String,
+    /// The session cookie's token.
     pub cookie: Option<String>,
+    /// The other cookies the server set (the login form's, the device's).
+    pub other_cookies: std::collections::BTreeMap<String, String>,
     pub csrf: Option<String>,
 }
+
+pub const SESSION_COOKIE: &str = "__Host-trygg_session";
 
 impl Browser {
     pub async fn get(&mut self, path: &str) -> Response {
@@ -474,20 +551,39 @@ impl Browser {
             .await
     }
 
+    /// The `Cookie` header this browser sends.
+    pub fn cookie_header(&self) -> String {
+        let mut pairs: Vec<String> = self
+            .other_cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        if let Some(token) = &self.cookie {
+            pairs.push(format!("{SESSION_COOKIE}={token}"));
+        }
+        pairs.join("; ")
+    }
+
     async fn send(&mut self, mut request: reqwest::RequestBuilder) -> Response {
-        if let Some(cookie) = &self.cookie {
-            request = request.header("cookie", format!("trygg_session={cookie}"));
+        let cookies = self.cookie_header();
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies);
         }
         let response = request.send().await.expect("request");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         for set_cookie in headers.get_all("set-cookie") {
             let text = set_cookie.to_str().expect("cookie");
-            let value = text
-                .strip_prefix("trygg_session=")
-                .and_then(|rest| rest.split(';').next())
-                .unwrap_or_default();
-            self.cookie = (!value.is_empty()).then(|| value.to_owned());
+            let (name, rest) = text.split_once('=').expect("a cookie has a name");
+            let value = rest.split(';').next().unwrap_or_default();
+            let removed = value.is_empty() || text.contains("Max-Age=0");
+            if name == SESSION_COOKIE {
+                self.cookie = (!removed).then(|| value.to_owned());
+            } else if removed {
+                self.other_cookies.remove(name);
+            } else {
+                self.other_cookies.insert(name.to_owned(), value.to_owned());
+            }
         }
         let body = response.text().await.expect("body");
         let response = Response {

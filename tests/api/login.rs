@@ -37,7 +37,8 @@ async fn staff_logs_in_and_sees_full_name_on_dashboard() {
         response.status, 303,
         "e-mail is matched without regard to case"
     );
-    assert_eq!(response.location(), "/");
+    assert_eq!(response.location(), "/login/code", "then the second factor");
+    assert_eq!(app.enter_code(&mut browser, &user).await.location(), "/");
 
     let home = browser.get("/").await;
     assert_eq!(home.status, 200);
@@ -67,6 +68,15 @@ async fn login_returns_to_the_page_asked_for_but_never_off_site() {
             ],
         )
         .await;
+    assert_eq!(response.location(), "/login/code?next=%2Fadmin%2Faudit");
+    let code_page = browser.get(response.location()).await;
+    let next = code_page
+        .input_value("next")
+        .expect("next kept in the form");
+    let code = app.fresh_code(admin.id, &admin.secret).await;
+    let response = browser
+        .post("/login/code", &[("code", &code), ("next", &next)])
+        .await;
     assert_eq!(response.location(), "/admin/audit");
 
     for hostile in [
@@ -86,7 +96,7 @@ async fn login_returns_to_the_page_asked_for_but_never_off_site() {
                 ],
             )
             .await;
-        assert_eq!(response.location(), "/", "next={hostile}");
+        assert_eq!(response.location(), "/login/code", "next={hostile}");
     }
 }
 
@@ -141,14 +151,14 @@ async fn five_failures_lock_the_account_for_fifteen_minutes_even_for_the_right_p
     }
     let fifth = browser.login(&user.email, "feil passord her").await;
     assert_eq!(fifth.status, 429);
-    assert!(fifth.body.contains("sperret i 15 minutter"));
+    assert!(fifth.body.contains("sperret i inntil 15 minutter"));
 
     let right = browser.login(&user.email, PASSWORD).await;
     assert_eq!(
         right.status, 429,
         "the right password is refused while locked"
     );
-    assert!(right.body.contains("sperret i 15 minutter"));
+    assert!(right.body.contains("sperret i inntil 15 minutter"));
 
     let kinds = app.audit_kinds_for(user.id).await;
     assert_eq!(kinds.iter().filter(|k| *k == "login_failed").count(), 5);
@@ -159,7 +169,7 @@ async fn five_failures_lock_the_account_for_fifteen_minutes_even_for_the_right_p
     );
 
     // Fifteen minutes later the lock is gone.
-    sqlx::query("UPDATE login_lockouts SET until = now() - interval '1 second'")
+    sqlx::query("UPDATE login_throttle SET window_start = window_start - interval '15 minutes'")
         .execute(&app.db)
         .await
         .unwrap();
@@ -176,7 +186,7 @@ async fn failures_older_than_fifteen_minutes_do_not_count() {
     for _ in 0..4 {
         browser.login(&user.email, "feil passord her").await;
     }
-    sqlx::query("UPDATE login_failures SET at = at - interval '16 minutes'")
+    sqlx::query("UPDATE login_throttle SET window_start = window_start - interval '16 minutes'")
         .execute(&app.db)
         .await
         .unwrap();
@@ -262,6 +272,8 @@ async fn temporary_password_must_be_changed_before_anything_else() {
 
     let mut browser = app.browser();
     let login = browser.login(&user.email, "midlertidig-abcd-efgh").await;
+    assert_eq!(login.location(), "/login/code");
+    let login = app.enter_code(&mut browser, &user).await;
     assert_eq!(login.location(), "/account/password");
     assert_eq!(browser.get("/").await.location(), "/account/password");
     let form = browser.get("/account/password").await;
@@ -373,7 +385,11 @@ trait SessionCookie {
 impl SessionCookie for crate::helpers::Response {
     /// A failed login starts no signed-in session.
     fn cookie_free_of_session(&self) -> bool {
-        self.headers.get("set-cookie").is_none()
+        !self.headers.get_all("set-cookie").iter().any(|c| {
+            c.to_str()
+                .unwrap()
+                .starts_with(crate::helpers::SESSION_COOKIE)
+        })
     }
 }
 

@@ -20,7 +20,10 @@ fn needs(method: &str, route: &str) -> Option<Need> {
     use Permission::*;
     Some(match (method, route) {
         (_, "/login" | "/setup" | "/healthz" | "/static/{}" | "/favicon.ico") => Public,
+        // The steps after the password: they need a session at that step.
+        (_, "/login/code" | "/login/enrol") => Public,
         (_, "/" | "/logout" | "/account/password" | "/resume" | "/resume/discard") => SignedIn,
+        (_, r) if r.starts_with("/account/sessions") => SignedIn,
         (_, "/cases/{}/access-log") => May(ReadAccessLog),
         ("POST", "/cases") => May(ReadCases), // the name search
         (_, r) if r.starts_with("/cases") => May(
@@ -147,6 +150,8 @@ impl Ids {
                 "users" => &self.account,
                 "relocations" => &self.relocation,
                 "shared" => &self.share,
+                // Someone else's session, or none: 404 to everyone.
+                "sessions" => "00000000-0000-0000-0000-000000000000",
                 other => panic!("no id for a parameter after {other:?} in {route}"),
             };
             out.push(value.to_owned());

@@ -13,26 +13,43 @@ async fn session_cookie_is_httponly_secure_strict_and_rotated_at_login() {
     let mut browser = app.browser();
 
     let login_page = browser.get("/login").await;
-    let before = browser
-        .cookie
-        .clone()
-        .expect("the login form has a session for its token");
+    assert_eq!(browser.cookie, None, "a visit starts no session");
     let set_cookie = login_page.header("set-cookie");
+    assert!(set_cookie.starts_with("__Host-trygg_form="), "{set_cookie}");
+
+    let response = browser
+        .post("/login", &[("email", &user.email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(response.status, 303);
+    let set_cookie = response.header("set-cookie");
+    // ASVS 3.4.4: __Host- means only this host, over HTTPS, for the whole site.
+    assert!(
+        set_cookie.starts_with("__Host-trygg_session="),
+        "{set_cookie}"
+    );
     for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         assert!(
             set_cookie.contains(attribute),
             "{attribute} in {set_cookie}"
         );
     }
+    assert!(!set_cookie.contains("Domain"), "{set_cookie}");
+    let before = browser
+        .cookie
+        .clone()
+        .expect("the password opens the code step");
+    assert_eq!(
+        browser.get("/").await.location(),
+        "/login",
+        "a password alone opens nothing"
+    );
 
-    let response = browser
-        .post("/login", &[("email", &user.email), ("password", PASSWORD)])
-        .await;
+    let response = app.enter_code(&mut browser, &user).await;
     assert_eq!(response.status, 303);
     let after = browser.cookie.clone().expect("signed-in session");
-    assert_ne!(before, after, "the session id changes at login");
+    assert_ne!(before, after, "the session id changes at each step");
 
-    // The pre-login session is gone: fixing it on a victim gains nothing.
+    // The step's session is gone: fixing it on a victim gains nothing.
     browser.cookie = Some(before);
     assert_eq!(browser.get("/").await.location(), "/login");
 }
@@ -106,6 +123,8 @@ async fn form_posted_after_session_expired_comes_back_after_login() {
     let login = browser
         .post("/login", &[("email", &admin.email), ("password", PASSWORD)])
         .await;
+    assert_eq!(login.location(), "/login/code");
+    let login = app.enter_code(&mut browser, &admin).await;
     assert_eq!(login.location(), "/resume");
 
     let resume = browser.get("/resume").await;
@@ -148,9 +167,10 @@ async fn kept_form_is_not_handed_to_another_user() {
 
     // Someone else logs in at the same computer.
     browser.get("/login").await;
-    let login = browser
+    browser
         .post("/login", &[("email", &other.email), ("password", PASSWORD)])
         .await;
+    let login = app.enter_code(&mut browser, &other).await;
     assert_eq!(login.location(), "/");
     let resume = browser.get("/resume").await;
     assert_eq!(resume.location(), "/");
@@ -167,6 +187,7 @@ async fn kept_form_can_be_discarded() {
     browser
         .post("/login", &[("email", &admin.email), ("password", PASSWORD)])
         .await;
+    app.enter_code(&mut browser, &admin).await;
     let home = browser.get("/").await;
     assert!(
         home.body.contains("/resume"),

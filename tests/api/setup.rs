@@ -25,17 +25,31 @@ async fn setup_link_creates_the_first_centre_and_administrator_once() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Sett opp Trygg"));
 
-    // The link is used up: another browser with it gets nothing.
+    // The link is used up: another browser with it gets nothing…
     let mut other = app.browser();
     assert_eq!(
         other.get(&format!("/setup?token={token}")).await.status,
         404
     );
+    // …but the browser that opened it may reload it (F5, a restored tab).
+    let reloaded = browser.get(&format!("/setup?token={token}")).await;
+    assert_eq!(reloaded.status, 200);
+    assert_eq!(browser.get("/setup").await.status, 200);
 
     let done = browser.post("/setup", &GOOD).await;
     assert_eq!(done.status, 303);
-    assert_eq!(done.location(), "/?melding=velkommen");
-    let home = browser.get("/?melding=velkommen").await;
+    // The administrator enrols a second factor before anything else (ASVS 2.8).
+    assert_eq!(
+        done.location(),
+        "/login/enrol?next=%2F%3Fmelding%3Dvelkommen"
+    );
+    assert_eq!(browser.get("/").await.location(), "/login");
+    let (_, enrolled) = app.enrol(&mut browser, done.location()).await;
+    assert_eq!(enrolled.status, 200);
+    assert_eq!(enrolled.count("ol.recovery-codes li"), 10);
+    let onward = enrolled.attr("a.ds-button", "href").unwrap();
+    assert_eq!(onward, "/?melding=velkommen");
+    let home = browser.get(&onward).await;
     assert!(home.body.contains("Hei, Kari Nordmann"));
     assert!(home.body.contains("Administrator"));
 
