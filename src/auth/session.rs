@@ -75,7 +75,7 @@ pub struct Session {
 pub enum SessionState {
     #[default]
     Missing,
-    Active(Session),
+    Active(Box<Session>),
     /// Timed out, but still known: a form posted from it can be kept.
     Expired {
         account_id: Option<Uuid>,
@@ -242,7 +242,7 @@ pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error>
             must_change_password: row.must_change_password.unwrap_or(true),
         }),
     };
-    Ok(SessionState::Active(Session {
+    Ok(SessionState::Active(Box::new(Session {
         id_hash,
         public_id: row.public_id,
         csrf_token: row.csrf_token,
@@ -250,7 +250,7 @@ pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error>
         partial,
         setup_allowed: row.setup_allowed,
         has_pending: row.has_pending,
-    }))
+    })))
 }
 
 /// Starts a session without an account: for the setup page the setup link
