@@ -133,6 +133,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// An app whose state `configure` changes first (trusted proxies, HSTS).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut trygg::AppState)) -> TestApp {
     let (db_name, options) = fresh_database().await;
     let db = sqlx::postgres::PgPoolOptions::new()
         .max_connections(5)
@@ -143,7 +148,8 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
-    let state = trygg::AppState::new(db.clone()).await.expect("state");
+    let mut state = trygg::AppState::new(db.clone()).await.expect("state");
+    configure(&mut state);
     let app = trygg::router(state);
     tokio::spawn(async move {
         axum::serve(
@@ -179,6 +185,7 @@ impl TestApp {
             base: self.address.clone(),
             cookie: None,
             other_cookies: std::collections::BTreeMap::new(),
+            headers: Vec::new(),
             csrf: None,
         }
     }
@@ -482,6 +489,8 @@ pub struct Browser {
     pub cookie: Option<String>,
     /// The other cookies the server set (the login form's, the device's).
     pub other_cookies: std::collections::BTreeMap<String, String>,
+    /// Sent with every request (`X-Forwarded-For`, `User-Agent`).
+    pub headers: Vec<(&'static str, String)>,
     pub csrf: Option<String>,
 }
 
@@ -568,6 +577,9 @@ impl Browser {
         let cookies = self.cookie_header();
         if !cookies.is_empty() {
             request = request.header("cookie", cookies);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(*name, value);
         }
         let response = request.send().await.expect("request");
         let status = response.status().as_u16();

@@ -23,3 +23,4 @@ mod plans;
 mod relocation;
 mod sessions;
 mod setup;
+mod sign_in;
