@@ -13,7 +13,15 @@ use crate::helpers::{TestApp, database_url, spawn_app};
 use crate::permissions::{route_shape, router_routes};
 
 /// GET routes the crawler cannot reach as a page, and why.
-const NOT_CRAWLED: [(&str, &str); 5] = [
+const NOT_CRAWLED: [(&str, &str); 7] = [
+    (
+        "/login/code",
+        "a step of signing in: keyboard.spec.js walks it and axe checks it",
+    ),
+    (
+        "/login/enrol",
+        "the first sign-in's step: keyboard.spec.js walks it and axe checks it",
+    ),
     (
         "/compliance.csv",
         "a download, not a page: tests/api/compliance.rs",
@@ -45,6 +53,7 @@ async fn browser_suite_passes_on_every_page_for_every_role() {
         .unwrap();
     let crawl_dir = root().join("test-results").join("crawl");
     let _ = std::fs::remove_dir_all(&crawl_dir);
+    let totp_state = open_tempdir();
 
     let status = tokio::process::Command::new("npx")
         .args(["--no-install", "playwright", "test"])
@@ -56,6 +65,10 @@ async fn browser_suite_passes_on_every_page_for_every_role() {
             format!("{}/setup?token={token}", empty.address),
         )
         .env("TRYGG_CHROMIUM", chromium)
+        .env(
+            "TRYGG_TEST_TOTP_STATE",
+            totp_state.path().join("totp.json"),
+        )
         .status()
         .await
         .expect("npx could not be started: install Node.js and npm");
@@ -162,9 +175,15 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
         ]);
         let out = run(add, &format!("{password}\n")).await;
         assert!(out.status.success(), "{}", text(&out.stderr));
+        // The keyboard users enrol their app in the suite, by keyboard;
+        // the others have one already, as after their first login.
+        let secret = match key.starts_with("keyboard_") && key != "keyboard_nojs_mapping" {
+            true => String::new(),
+            false => enrol(app, &email).await,
+        };
         users.insert(
             key.into(),
-            json!({ "email": email, "password": password, "name": name }),
+            json!({ "email": email, "password": password, "name": name, "secret": secret }),
         );
     }
     // Cases with children and mappings in every state, so every page has data.
@@ -228,12 +247,30 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
         ("relocated", "ansatt1.1@eksempel.test", "Siri Prøvestad"),
         ("destination", "ansatt2.1@eksempel.test", "Jonas Testrud"),
     ] {
+        // The seed enrols its accounts and prints each one's key beside it.
+        let secret = report
+            .lines()
+            .find(|line| line.trim_start().starts_with(email))
+            .and_then(|line| line.split_whitespace().last())
+            .expect("the seed prints each account's key");
         users.insert(
             key.into(),
-            json!({ "email": email, "password": password, "name": name, "centre": "Eksempelsenteret 1" }),
+            json!({ "email": email, "password": password, "name": name, "secret": secret, "centre": "Eksempelsenteret 1" }),
         );
     }
     serde_json::Value::Object(users)
+}
+
+/// Enrols the account with `email` with a new secret; returns it in base32.
+async fn enrol(app: &TestApp, email: &str) -> String {
+    let secret = trygg::auth::second_factor::new_secret();
+    sqlx::query("UPDATE accounts SET totp_secret = $2 WHERE email = $1")
+        .bind(email)
+        .bind(&secret)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    trygg::auth::second_factor::base32(&secret)
 }
 
 /// The routes behind the paths the crawler wrote down.
