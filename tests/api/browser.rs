@@ -65,10 +65,7 @@ async fn browser_suite_passes_on_every_page_for_every_role() {
             format!("{}/setup?token={token}", empty.address),
         )
         .env("TRYGG_CHROMIUM", chromium)
-        .env(
-            "TRYGG_TEST_TOTP_STATE",
-            totp_state.path().join("totp.json"),
-        )
+        .env("TRYGG_TEST_TOTP_STATE", totp_state.path().join("totp.json"))
         .status()
         .await
         .expect("npx could not be started: install Node.js and npm");
