@@ -210,20 +210,28 @@ pub async fn unused_recovery_codes(db: impl PgExecutor<'_>, account_id: Uuid) ->
 }
 
 /// Enrols the account with `secret`, confirmed at `step`, and replaces its
-/// recovery codes; returns the new codes, to be shown once.
+/// recovery codes; returns the new codes, to be shown once. `None` when the
+/// account has a second factor already: a password alone never replaces one.
 pub async fn enrol(
     db: &mut PgConnection,
     account_id: Uuid,
     secret: &[u8],
     step: i64,
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query("UPDATE accounts SET totp_secret = $2, totp_last_step = $3 WHERE id = $1")
-        .bind(account_id)
-        .bind(secret)
-        .bind(step)
-        .execute(&mut *db)
-        .await?;
-    new_recovery_codes(db, account_id).await
+) -> sqlx::Result<Option<Vec<String>>> {
+    let enrolled = sqlx::query(
+        "UPDATE accounts SET totp_secret = $2, totp_last_step = $3
+         WHERE id = $1 AND totp_secret IS NULL",
+    )
+    .bind(account_id)
+    .bind(secret)
+    .bind(step)
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    if enrolled == 0 {
+        return Ok(None);
+    }
+    new_recovery_codes(db, account_id).await.map(Some)
 }
 
 /// Ten new recovery codes in place of the old ones; shown once, stored hashed.

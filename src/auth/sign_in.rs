@@ -582,6 +582,9 @@ async fn view_enrol_get(
     let Some((partial, account)) = partial_at(&state, &session, Stage::Enrol).await? else {
         return Ok(back_to_password());
     };
+    if account.has_second_factor {
+        return Ok(back_to_password());
+    }
     let secret = enrol_secret(&state, &session, &partial).await?;
     let enrolment = Enrolment::new(&secret, &account.email)
         .ok_or_else(|| AppError::internal("could not draw the enrolment QR code"))?;
@@ -680,7 +683,14 @@ async fn view_enrol_post(
         };
     };
     let mut tx = state.db.begin().await?;
-    let codes = second_factor::enrol(&mut tx, account.id, &secret, step).await?;
+    let Some(codes) = second_factor::enrol(&mut tx, account.id, &secret, step).await? else {
+        // Enrolled meanwhile, elsewhere: this session's password alone opens nothing.
+        tx.rollback().await?;
+        if let Some(s) = session.active() {
+            session::end(&state.db, &s.id_hash).await?;
+        }
+        return Ok(back_to_password());
+    };
     event(AuditKind::SecondFactorEnrolled)
         .record(&mut *tx)
         .await?;

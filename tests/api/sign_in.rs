@@ -630,3 +630,40 @@ async fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
         assert_eq!(!hsts.is_empty(), std::ptr::eq(app, &behind_proxy), "{hsts}");
     }
 }
+
+/// A password alone never replaces an enrolled app: a second browser that
+/// began enrolling before the first finished gets nothing.
+#[tokio::test]
+async fn an_enrolment_begun_elsewhere_cannot_replace_the_app_enrolled_first() {
+    let app = spawn_app().await;
+    let user = unenrolled(&app, Role::Admin).await;
+    let mut first = app.browser();
+    let mut second = app.browser();
+    for browser in [&mut first, &mut second] {
+        assert_eq!(
+            browser.login(&user.email, PASSWORD).await.location(),
+            "/login/enrol"
+        );
+    }
+    let page = second.get("/login/enrol").await;
+    let key: String = page.text("#secret").unwrap().split_whitespace().collect();
+    let second_secret = totp_rs::Secret::Encoded(key).to_bytes().unwrap();
+    let (secret, _) = app.enrol(&mut first, "/login/enrol").await;
+    assert_eq!(
+        second.get("/login/enrol").await.location(),
+        "/login?melding=innlogging-utlopt"
+    );
+    let code = trygg::auth::second_factor::code_at(
+        &second_secret,
+        trygg::auth::second_factor::current_step(),
+    );
+    let refused = second.post("/login/enrol", &[("code", &code)]).await;
+    assert_eq!(refused.location(), "/login?melding=innlogging-utlopt");
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT totp_secret FROM accounts WHERE id = $1")
+        .bind(user.id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, secret);
+    assert_eq!(second.get("/").await.location(), "/login");
+}
