@@ -299,7 +299,7 @@ async fn view_sessions_end_others_post(
     let mut tx = state.db.begin().await?;
     session::end_all_for_account(&mut *tx, user.id, keep).await?;
     Event::on_account(AuditKind::SessionEnded, &user, ip, user.id)
-        .detail("alle andre")
+        .detail("alle andre nettlesere")
         .record(&mut *tx)
         .await?;
     tx.commit().await?;

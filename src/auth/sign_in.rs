@@ -35,13 +35,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 const WRONG_CREDENTIALS: &str = "Feil e-post eller passord.";
-pub const LOCKED: &str = "For mange mislykkede forsøk. Innlogging er sperret i inntil 15 minutter. \
-                          Prøv igjen senere, eller be en administrator om hjelp.";
-const ADDRESS_LIMITED: &str = "For mange mislykkede forsøk fra denne adressen. Vent et kvarter og \
-                               prøv igjen. På en datamaskin du har logget inn fra før, går det \
-                               fortsatt an å logge inn.";
-const TEMPORARY_EXPIRED: &str = "Det midlertidige passordet er utløpt: det gjelder i 72 timer. Be en \
-                                 administrator ved senteret om et nytt.";
+pub const LOCKED: &str = "For mange feil forsøk. Av sikkerhetshensyn er innloggingen sperret i inntil \
+                          15 minutter. Ingen kan oppheve sperren før tiden er ute. Vent, og begynn \
+                          da på nytt med e-post og passord. Har du glemt passordet, kan en \
+                          administrator gi deg et midlertidig passord.";
+const ADDRESS_LIMITED: &str = "For mange feil forsøk fra dette nettverket (for eksempel senterets). \
+                               Vent 15 minutter og prøv igjen. I en nettleser der du har logget inn \
+                               før, kan du fortsatt logge inn.";
+const TEMPORARY_EXPIRED: &str = "Det midlertidige passordet har gått ut. Et midlertidig passord \
+                                 virker bare i 72 timer (tre døgn). Be en administrator ved senteret \
+                                 om et nytt.";
 const WRONG_CODE: &str = "Koden stemmer ikke. Skriv inn koden appen viser nå, eller en \
                           gjenopprettingskode du ikke har brukt før.";
 const NO_CODE: &str = "Skriv inn den sekssifrede koden fra autentiseringsappen.";
@@ -415,6 +418,36 @@ async fn partial_at(
     Ok(account.map(|a| (partial, a)))
 }
 
+/// After a lock at the code or enrolment step: that step's session ends,
+/// and the password page comes back with the lock's message (its form
+/// starts again from the e-mail once the lock is over).
+async fn locked_at_step(
+    state: &AppState,
+    session: &SessionState,
+    mut page: Page,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    if let Some(s) = session.active() {
+        session::end(&state.db, &s.id_hash).await?;
+    }
+    let (token, cookie) = csrf::form_token(&state.keys, headers);
+    page.csrf_token = token;
+    page.user = None;
+    let response = render_with_status(
+        StatusCode::TOO_MANY_REQUESTS,
+        &LoginPage {
+            page,
+            email: String::new(),
+            next: String::new(),
+            errors: FieldErrors::default(),
+            alert: Some(LOCKED),
+            pending: false,
+        },
+    )?;
+    let response = with_set_cookie(response, cookie);
+    Ok(with_set_cookie(response, Some(session::clear_cookie())))
+}
+
 fn back_to_password() -> Response {
     Redirect::to("/login?melding=innlogging-utlopt").into_response()
 }
@@ -498,11 +531,7 @@ async fn view_code_post(
                 _ => AuditKind::LoginRefusedLocked,
             };
             event(kind).record(&state.db).await?;
-            return again(
-                StatusCode::TOO_MANY_REQUESTS,
-                FieldErrors::default(),
-                Some(LOCKED),
-            );
+            return locked_at_step(&state, &session, page, &headers).await;
         }
     };
 
@@ -526,14 +555,7 @@ async fn view_code_post(
         let locked = record_failure(&state, &event, AuditKind::SecondFactorFailed, last).await?;
         if locked {
             // The password alone opens nothing more: start again after the lock.
-            if let Some(s) = session.active() {
-                session::end(&state.db, &s.id_hash).await?;
-            }
-            return again(
-                StatusCode::TOO_MANY_REQUESTS,
-                FieldErrors::default(),
-                Some(LOCKED),
-            );
+            return locked_at_step(&state, &session, page, &headers).await;
         }
         return again(StatusCode::UNAUTHORIZED, code_error(WRONG_CODE), None);
     }
@@ -665,18 +687,20 @@ async fn view_enrol_post(
             event(AuditKind::LoginRefusedLocked)
                 .record(&state.db)
                 .await?;
-            return again(StatusCode::TOO_MANY_REQUESTS, None, Some(LOCKED));
+            return locked_at_step(&state, &session, page, &headers).await;
         }
     };
     let Some(step) = second_factor::matching_step(&secret, &code, second_factor::current_step())
     else {
         let locked = record_failure(&state, &event, AuditKind::SecondFactorFailed, last).await?;
         return match locked {
-            true => again(StatusCode::TOO_MANY_REQUESTS, None, Some(LOCKED)),
+            true => locked_at_step(&state, &session, page, &headers).await,
             false => again(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(
-                    "Koden stemmer ikke. Sjekk at appen er satt opp med koden over, og skriv inn koden den viser nå.",
+                    "Koden stemmer ikke. Skriv inn koden appen viser nå. Har du lagt til Trygg i \
+                     appen før, slett den gamle oppføringen og skann QR-koden over på nytt. Sjekk \
+                     også at klokka på mobilen er riktig.",
                 ),
                 None,
             ),

@@ -65,8 +65,8 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         ),
         StatusCode::SERVICE_UNAVAILABLE => (
             "Prøv igjen om litt",
-            "Mange logger inn akkurat nå. Vent noen sekunder og prøv igjen. Det du skrev i \
-             skjemaet er ikke lagret.",
+            "Mange logger inn samtidig akkurat nå. Vent noen sekunder, gå tilbake og send \
+             skjemaet på nytt. Det du sendte, ble ikke lagret.",
         ),
         StatusCode::METHOD_NOT_ALLOWED => (
             "Det går ikke an her",

@@ -51,13 +51,15 @@ impl Page {
 fn notice(key: &str) -> Option<&'static str> {
     Some(match key {
         "logget-ut" => "Du er logget ut.",
-        "innlogging-utlopt" => "Innloggingen tok for lang tid. Logg inn med passordet ditt igjen.",
-        "okt-avsluttet" => "Økta er avsluttet.",
-        "andre-okter-avsluttet" => "Alle andre økter er avsluttet.",
+        "innlogging-utlopt" => {
+            "Du må begynne innloggingen på nytt. Skriv inn e-post og passord igjen."
+        }
+        "okt-avsluttet" => "Nettleseren er logget ut.",
+        "andre-okter-avsluttet" => "Du er logget ut i alle andre nettlesere.",
         "totrinn-nullstilt" => {
             "Totrinnsinnloggingen er nullstilt. Brukeren er logget ut og setter den opp på nytt ved neste innlogging."
         }
-        "okter-avsluttet" => "Alle øktene til brukeren er avsluttet.",
+        "okter-avsluttet" => "Brukeren er logget ut overalt.",
         "passord-endret" => "Passordet ditt er endret.",
         "velkommen" => "Trygg er satt opp, og du er logget inn som administrator.",
         "rolle-endret" => "Rollen er endret.",

@@ -386,7 +386,7 @@ async fn failures_from_one_address_across_accounts_are_limited() {
     }
     let refused = app.browser().login(&user.email, PASSWORD).await;
     assert_eq!(refused.status, 429);
-    assert!(refused.body.contains("fra denne adressen"));
+    assert!(refused.body.contains("fra dette nettverket"));
     assert_eq!(audit_count(&app, user.id, "login_refused_address").await, 1);
 }
 
@@ -532,7 +532,7 @@ async fn a_temporary_password_expires_after_72_hours() {
     assert!(
         expired
             .body
-            .contains("Det midlertidige passordet er utløpt")
+            .contains("Det midlertidige passordet har gått ut")
     );
     assert_eq!(audit_count(&app, user.id, "login_refused_expired").await, 1);
 }
@@ -666,4 +666,35 @@ async fn an_enrolment_begun_elsewhere_cannot_replace_the_app_enrolled_first() {
         .unwrap();
     assert_eq!(stored, secret);
     assert_eq!(second.get("/").await.location(), "/login");
+}
+
+/// Wrong codes count toward the same lock as wrong passwords; once locked,
+/// the step's session ends and the password page says so.
+#[tokio::test]
+async fn wrong_codes_lock_the_account_and_end_the_step() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let user = app.user(&centre, Role::Coordinator).await;
+    let mut browser = app.browser();
+    browser.login(&user.email, PASSWORD).await;
+    browser.get("/login/code").await;
+    for attempt in 2..trygg::auth::throttle::ACCOUNT_LIMIT {
+        let wrong = browser.post("/login/code", &[("code", "000000")]).await;
+        assert_eq!(wrong.status, 401, "attempt {attempt}");
+    }
+    let locked = browser.post("/login/code", &[("code", "000000")]).await;
+    assert_eq!(locked.status, 429);
+    assert!(locked.body.contains("Ingen kan oppheve sperren"));
+    assert!(
+        locked.body.contains(r#"name="email""#),
+        "back at the password: {:?}",
+        locked.texts("h1, form")
+    );
+    assert_eq!(locked.count(r#"input[name="code"]"#), 0);
+    assert_eq!(browser.cookie, None, "the step's session is gone");
+    let code = app.fresh_code(user.id, &user.secret).await;
+    let too_late = browser.post("/login/code", &[("code", &code)]).await;
+    assert_eq!(too_late.location(), "/login?melding=innlogging-utlopt");
+    assert_eq!(audit_count(&app, user.id, "lockout").await, 1);
+    assert_eq!(app.browser().login(&user.email, PASSWORD).await.status, 429);
 }
