@@ -102,6 +102,13 @@ enum UserCommand {
         #[arg(long, value_enum)]
         role: RoleArg,
     },
+    /// Reset an account's two-step sign-in (a lost phone, and no other
+    /// administrator at the centre to do it): the user enrols again at the
+    /// next login, and is signed out everywhere now.
+    ResetSecondFactor {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -267,12 +274,15 @@ async fn centre(db: sqlx::PgPool, action: CentreCommand) -> CliResult {
 }
 
 async fn user(db: sqlx::PgPool, action: UserCommand) -> CliResult {
-    let UserCommand::Add {
-        centre,
-        email,
-        name,
-        role,
-    } = action;
+    let (centre, email, name, role) = match action {
+        UserCommand::Add {
+            centre,
+            email,
+            name,
+            role,
+        } => (centre, email, name, role),
+        UserCommand::ResetSecondFactor { email } => return reset_second_factor(db, &email).await,
+    };
     let Some(centre) = accounts::centre_by_name(&db, &centre).await? else {
         return Err(format!(
             "no centre is named \"{centre}\"; `trygg centre list` shows the centres"
@@ -327,6 +337,25 @@ async fn user(db: sqlx::PgPool, action: UserCommand) -> CliResult {
     if crate::auth::second_factor::required(role, staff_too) {
         println!("They set up two-step sign-in with an authenticator app at their first login.");
     }
+    Ok(())
+}
+
+async fn reset_second_factor(db: sqlx::PgPool, email: &str) -> CliResult {
+    let email = EmailAddress::parse(email).map_err(|_| "--email is not a valid e-mail address")?;
+    let Some((account, _)) = accounts::account_for_login(&db, email.as_str()).await? else {
+        return Err(format!("no account has the e-mail {}", email.as_str()).into());
+    };
+    let mut tx = db.begin().await?;
+    crate::auth::second_factor::reset(&mut tx, account.id).await?;
+    crate::auth::session::end_all_for_account(&mut *tx, account.id, None).await?;
+    Event::from_cli(AuditKind::SecondFactorReset, account.centre_id, Some(account.id))
+        .record(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    println!(
+        "Reset two-step sign-in for {} ({}); they set it up again at their next login.",
+        account.full_name, account.email
+    );
     Ok(())
 }
 

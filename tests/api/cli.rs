@@ -175,6 +175,40 @@ async fn operator_adds_a_centre_and_a_user_who_can_then_log_in() {
     let home = browser.get("/").await;
     assert!(home.body.contains("Siri Sør"));
     assert!(home.body.contains("Koordinator"));
+
+    // A lost phone and no other administrator: the operator resets it.
+    let mut reset = trygg(dir.path());
+    reset.env("DATABASE_URL", &url).args([
+        "user",
+        "reset-second-factor",
+        "--email",
+        "nobody@test.example",
+    ]);
+    let out = run(reset, "").await;
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no account"));
+    let mut reset = trygg(dir.path());
+    reset.env("DATABASE_URL", &url).args([
+        "user",
+        "reset-second-factor",
+        "--email",
+        "siri@test.example",
+    ]);
+    let out = run(reset, "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(browser.get("/").await.location(), "/login", "signed out");
+    let login = app
+        .browser()
+        .login("siri@test.example", "lilla hest spiser grøt")
+        .await;
+    assert_eq!(login.location(), "/login/enrol", "enrols again");
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_events WHERE kind = 'second_factor_reset'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(detail, "cli");
 }
 
 /// Starts `trygg serve` and returns it with the address it printed, and all
