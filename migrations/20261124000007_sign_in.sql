@@ -17,6 +17,13 @@ ALTER TABLE accounts
     ADD COLUMN totp_secret     bytea CHECK (length(totp_secret) >= 20),
     -- The last time step a code was accepted for: no code is accepted twice.
     ADD COLUMN totp_last_step  bigint,
+    -- Wrong codes in a row, whatever the lock windows: past a limit only an
+    -- administrator's reset opens the code step again (NIST 800-63B 5.2.2).
+    ADD COLUMN second_factor_failures integer NOT NULL DEFAULT 0,
+    -- Part of every device cookie's MAC: raised when the password or the
+    -- second factor changes, or the account is signed out everywhere, so
+    -- every browser trusted before is trusted no more.
+    ADD COLUMN device_epoch    integer NOT NULL DEFAULT 0,
     ADD COLUMN last_login_ip   inet;
 
 -- Administrators and coordinators always sign in with a second factor;

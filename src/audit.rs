@@ -18,7 +18,10 @@ crate::code_enum! {
         Lockout = "lockout" "Innlogging sperret i 15 minutter etter for mange feil forsøk",
         LoginRefusedAddress = "login_refused_address" "Innlogging avvist: for mange forsøk fra samme IP-adresse",
         LoginRefusedExpired = "login_refused_expired" "Innlogging avvist: det midlertidige passordet er utløpt",
+        PasswordAccepted = "password_accepted" "Riktig passord, venter på engangskode",
         SecondFactorFailed = "second_factor_failed" "Feil engangskode eller gjenopprettingskode ved innlogging",
+        SecondFactorReplayed = "second_factor_replayed" "Engangskode brukt på nytt: avvist",
+        SecondFactorBlocked = "second_factor_blocked" "Innlogging avvist: for mange feil engangskoder på rad",
         SecondFactorEnrolled = "second_factor_enrolled" "Totrinnsinnlogging satt opp",
         SecondFactorReset = "second_factor_reset" "Totrinnsinnlogging nullstilt av en administrator",
         RecoveryCodeUsed = "recovery_code_used" "Innlogging med gjenopprettingskode",
@@ -360,11 +363,18 @@ pub struct SinceLastLogin {
     pub previous_login_at: Option<OffsetDateTime>,
     pub previous_login_ip: Option<String>,
     pub failed_attempts: i64,
+    /// Of those, wrong codes after the right password: someone has it.
+    pub failed_codes: i64,
     /// Password or second factor changed or reset, newest first.
     pub changes: Vec<(OffsetDateTime, AuditKind)>,
 }
 
 impl SinceLastLogin {
+    /// Whether there is anything to tell.
+    pub fn shown(&self) -> bool {
+        self.previous_login_at.is_some() || self.failed_attempts > 0 || !self.changes.is_empty()
+    }
+
     pub fn previous_login(&self) -> Option<String> {
         self.previous_login_at.map(crate::locale::date_time)
     }
@@ -384,15 +394,22 @@ pub async fn since_last_login(
     account_id: Uuid,
     id_hash: &[u8],
 ) -> sqlx::Result<SinceLastLogin> {
-    let session: Option<(Option<OffsetDateTime>, Option<String>, OffsetDateTime)> = sqlx::query_as(
-        "SELECT previous_login_at, host(previous_login_ip), created_at FROM sessions
-             WHERE id_hash = $1 AND account_id = $2",
+    // Since the previous sign-in, or, at the first, since the account was made.
+    let session: Option<(
+        Option<OffsetDateTime>,
+        Option<String>,
+        OffsetDateTime,
+        OffsetDateTime,
+    )> = sqlx::query_as(
+        "SELECT s.previous_login_at, host(s.previous_login_ip), s.created_at, a.created_at
+             FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.id_hash = $1 AND s.account_id = $2",
     )
     .bind(id_hash)
     .bind(account_id)
     .fetch_optional(db)
     .await?;
-    let Some((Some(previous), previous_ip, started)) = session else {
+    let Some((previous, previous_ip, started, account_made)) = session else {
         return Ok(SinceLastLogin::default());
     };
     let events: Vec<(OffsetDateTime, AuditKind)> = sqlx::query_as(
@@ -401,12 +418,13 @@ pub async fn since_last_login(
          ORDER BY id DESC LIMIT 200",
     )
     .bind(account_id)
-    .bind(previous)
+    .bind(previous.unwrap_or(account_made))
     .bind(started)
     .bind(
         [
             AuditKind::LoginFailed,
             AuditKind::SecondFactorFailed,
+            AuditKind::SecondFactorReplayed,
             AuditKind::PasswordChanged,
             AuditKind::PasswordReset,
             AuditKind::SecondFactorEnrolled,
@@ -419,12 +437,18 @@ pub async fn since_last_login(
     )
     .fetch_all(db)
     .await?;
-    let failed =
-        |k: &AuditKind| matches!(k, AuditKind::LoginFailed | AuditKind::SecondFactorFailed);
+    let code = |k: &AuditKind| {
+        matches!(
+            k,
+            AuditKind::SecondFactorFailed | AuditKind::SecondFactorReplayed
+        )
+    };
+    let failed = |k: &AuditKind| *k == AuditKind::LoginFailed || code(k);
     Ok(SinceLastLogin {
-        previous_login_at: Some(previous),
+        previous_login_at: previous,
         previous_login_ip: previous_ip,
         failed_attempts: events.iter().filter(|(_, k)| failed(k)).count() as i64,
+        failed_codes: events.iter().filter(|(_, k)| code(k)).count() as i64,
         changes: events.into_iter().filter(|(_, k)| !failed(k)).collect(),
     })
 }

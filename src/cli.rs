@@ -348,9 +348,13 @@ async fn reset_second_factor(db: sqlx::PgPool, email: &str) -> CliResult {
     let mut tx = db.begin().await?;
     crate::auth::second_factor::reset(&mut tx, account.id).await?;
     crate::auth::session::end_all_for_account(&mut *tx, account.id, None).await?;
-    Event::from_cli(AuditKind::SecondFactorReset, account.centre_id, Some(account.id))
-        .record(&mut *tx)
-        .await?;
+    Event::from_cli(
+        AuditKind::SecondFactorReset,
+        account.centre_id,
+        Some(account.id),
+    )
+    .record(&mut *tx)
+    .await?;
     tx.commit().await?;
     println!(
         "Reset two-step sign-in for {} ({}); they set it up again at their next login.",

@@ -180,16 +180,28 @@ impl Config {
         }
 
         let proxies_raw = get("TRYGG_TRUSTED_PROXIES").unwrap_or_default();
-        let trusted_proxies =
-            crate::http::client_ip::TrustedProxies::parse(&proxies_raw).map_err(|reason| {
-                ConfigError {
-                    var: "TRYGG_TRUSTED_PROXIES",
-                    value: proxies_raw.clone(),
-                    reason: format!(
-                        "{reason}; expected addresses or CIDRs such as 10.0.0.2, 10.1.0.0/16"
-                    ),
-                }
-            })?;
+        let trusted_proxies = crate::http::client_ip::TrustedProxies::parse(&proxies_raw).map_err(
+            |reason| ConfigError {
+                var: "TRYGG_TRUSTED_PROXIES",
+                value: proxies_raw.clone(),
+                reason: format!(
+                    "{reason}; expected the proxies' own addresses, such as 127.0.0.1 or 10.0.0.2"
+                ),
+            },
+        )?;
+
+        // Over HTTPS Trygg sits behind a proxy (see README): without it named,
+        // every client would look like the proxy, and one shared per-address
+        // login limit would let anyone lock everyone out.
+        if public_url.starts_with("https://") && trusted_proxies.is_empty() {
+            return Err(ConfigError {
+                var: "TRYGG_TRUSTED_PROXIES",
+                value: String::new(),
+                reason: "TRYGG_PUBLIC_URL is https://, so Trygg sits behind an HTTPS proxy: name \
+                         that proxy's address here (such as 127.0.0.1 when it runs on this machine)"
+                    .into(),
+            });
+        }
 
         Ok(Config {
             addr,
@@ -285,5 +297,17 @@ mod tests {
         })
         .unwrap();
         assert!(!format!("{config:?}").contains("secret"));
+
+        // Behind HTTPS, the proxy must be named (or every client is the proxy).
+        let https = |proxies: Option<&str>| {
+            Config::from_lookup(|name| match name {
+                "TRYGG_PUBLIC_URL" => Some("https://trygg.example.no".to_owned()),
+                "TRYGG_TRUSTED_PROXIES" => proxies.map(str::to_owned),
+                _ => None,
+            })
+        };
+        let refused = https(None).err().expect("no proxy named");
+        assert_eq!(refused.var, "TRYGG_TRUSTED_PROXIES");
+        assert!(https(Some("127.0.0.1")).unwrap().https());
     }
 }

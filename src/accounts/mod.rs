@@ -71,6 +71,10 @@ pub struct Account {
     pub password_set_at: OffsetDateTime,
     /// Whether a TOTP app is enrolled.
     pub has_second_factor: bool,
+    /// Wrong codes in a row (see `second_factor::MAX_FAILURES`).
+    pub second_factor_failures: i32,
+    /// Part of the MAC of this account's device cookies.
+    pub device_epoch: i32,
 }
 
 /// A temporary password works for this long (ASVS 2.3.1).
@@ -93,7 +97,8 @@ impl Account {
 const ACCOUNT_COLUMNS: &str = "id, centre_id, email, full_name, role, must_change_password, \
                                active, created_at, last_login_at, \
                                host(last_login_ip) AS last_login_ip, password_set_at, \
-                               totp_secret IS NOT NULL AS has_second_factor";
+                               totp_secret IS NOT NULL AS has_second_factor, \
+                               second_factor_failures, device_epoch";
 
 /// What a new account needs; `password_hash` comes from `auth::password::hash`.
 pub struct NewAccount<'a> {
@@ -334,7 +339,8 @@ pub async fn set_password(
     must_change_password: bool,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE accounts SET password_hash = $2, must_change_password = $3, password_set_at = now()
+        "UPDATE accounts SET password_hash = $2, must_change_password = $3, password_set_at = now(),
+                             device_epoch = device_epoch + 1
          WHERE id = $1",
     )
     .bind(id)
@@ -342,6 +348,33 @@ pub async fn set_password(
     .bind(must_change_password)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Ends the sessions of the centre's staff who have no second factor (the
+/// centre now requires one).
+pub async fn end_sessions_without_second_factor(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM sessions WHERE account_id IN (
+             SELECT id FROM accounts
+             WHERE centre_id = $1 AND role = 'staff' AND totp_secret IS NULL)",
+    )
+    .bind(centre_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Every browser trusted for the account before is trusted no more (see
+/// `auth::device`).
+pub async fn forget_devices(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET device_epoch = device_epoch + 1 WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -369,7 +402,9 @@ pub async fn record_login(
     ip: Option<std::net::IpAddr>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE accounts SET last_login_at = now(), last_login_ip = $2::inet WHERE id = $1",
+        "UPDATE accounts SET last_login_at = now(), last_login_ip = $2::inet,
+                             second_factor_failures = 0
+         WHERE id = $1",
     )
     .bind(id)
     .bind(ip.map(|ip| ip.to_string()))

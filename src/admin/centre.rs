@@ -15,7 +15,7 @@ use crate::accounts::{self, Centre};
 use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, grant::ManageCentre};
 use crate::error::AppError;
-use crate::forms::{FieldErrors, FormFields, optional_text};
+use crate::forms::{Choice, FieldErrors, FormFields, optional_text};
 use crate::http::ClientIp;
 use crate::http::page::{Page, render, render_with_status};
 
@@ -26,6 +26,19 @@ struct CentrePage {
     centre: Centre,
     form: CentreForm,
     errors: FieldErrors,
+}
+
+impl CentrePage {
+    /// Whether staff must use two-step sign-in, as a choice of two.
+    fn staff_choices(&self) -> Vec<Choice> {
+        Choice::list(
+            [
+                ("on", "Ja, ansatte må også bruke totrinnsinnlogging"),
+                ("off", "Nei, passord er nok for ansatte"),
+            ],
+            std::slice::from_ref(&self.form.staff_second_factor),
+        )
+    }
 }
 
 pub async fn view_centre_get(
@@ -40,7 +53,7 @@ pub async fn view_centre_get(
         page,
         form: CentreForm {
             shielded_address: centre.has_shielded_address,
-            staff_second_factor,
+            staff_second_factor: if staff_second_factor { "on" } else { "off" }.to_owned(),
             municipality,
             region,
         },
@@ -52,7 +65,8 @@ pub async fn view_centre_get(
 /// The centre form as posted.
 pub struct CentreForm {
     shielded_address: bool,
-    staff_second_factor: bool,
+    /// "on" or "off": a choice, so a form without it changes nothing.
+    staff_second_factor: String,
     municipality: String,
     region: String,
 }
@@ -71,7 +85,7 @@ impl CentreForm {
     pub fn read(f: &FormFields) -> Self {
         CentreForm {
             shielded_address: f.checked("shielded_address"),
-            staff_second_factor: f.checked("staff_second_factor"),
+            staff_second_factor: f.get("staff_second_factor").to_owned(),
             municipality: f.get("municipality").to_owned(),
             region: f.get("region").to_owned(),
         }
@@ -79,11 +93,22 @@ impl CentreForm {
 
     pub fn parse(&self) -> Result<CentreSettings, FieldErrors> {
         let mut errors = FieldErrors::default();
+        let staff_second_factor = match self.staff_second_factor.as_str() {
+            "on" => true,
+            "off" => false,
+            _ => {
+                errors.add(
+                    "staff_second_factor",
+                    "Velg om de ansatte må bruke totrinnsinnlogging.",
+                );
+                true
+            }
+        };
         let municipality = optional_text(&mut errors, "municipality", &self.municipality, 100);
         let region = optional_text(&mut errors, "region", &self.region, 100);
         errors.into_result(|| CentreSettings {
             shielded_address: self.shielded_address,
-            staff_second_factor: self.staff_second_factor,
+            staff_second_factor,
             municipality,
             region,
         })
@@ -142,6 +167,10 @@ pub async fn view_centre_post(
     if staff_before != settings.staff_second_factor {
         accounts::set_staff_second_factor(&mut *tx, user.centre_id, settings.staff_second_factor)
             .await?;
+        if settings.staff_second_factor {
+            // Staff signed in with a password alone set the app up first.
+            accounts::end_sessions_without_second_factor(&mut *tx, user.centre_id).await?;
+        }
         let detail = if settings.staff_second_factor {
             "totrinnsinnlogging for ansatte: nei → ja"
         } else {

@@ -306,6 +306,11 @@ pub async fn view_user_role_post(
     }
     let mut tx = state.db.begin().await?;
     accounts::set_role(&mut *tx, account.id, role).await?;
+    if role != Role::Staff && !account.has_second_factor {
+        // Signed in with a password alone, which the new role does not allow:
+        // signed out, to set up the second factor at the next login.
+        session::end_all_for_account(&mut *tx, account.id, None).await?;
+    }
     let detail = format!("{} → {}", account.role.code(), role.code());
     let event = Event::on_account(AuditKind::RoleChanged, &user, ip, account.id);
     event.detail(&detail).record(&mut *tx).await?;
@@ -359,6 +364,7 @@ async fn set_active(
     } else {
         // A deactivated account is signed out at once, everywhere.
         session::end_all_for_account(&mut *tx, account.id, None).await?;
+        accounts::forget_devices(&mut *tx, account.id).await?;
         AuditKind::AccountDeactivated
     };
     Event::on_account(kind, &user, ip, account.id)
@@ -438,6 +444,7 @@ pub async fn view_user_sessions_end_post(
     }
     let mut tx = state.db.begin().await?;
     session::end_all_for_account(&mut *tx, account.id, None).await?;
+    accounts::forget_devices(&mut *tx, account.id).await?;
     Event::on_account(AuditKind::SessionsEndedByAdmin, &user, ip, account.id)
         .record(&mut *tx)
         .await?;

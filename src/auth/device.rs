@@ -14,9 +14,13 @@ pub const COOKIE_NAME: &str = "__Host-trygg_device";
 const MAX_ENTRIES: usize = 5;
 const MAX_AGE_DAYS: u32 = 90;
 
-/// One entry: a random nonce and a MAC binding it to an e-mail, both hex.
-fn entry_mac(keys: &Keys, email: &str, nonce: &str) -> String {
-    let mac = keys.mac(Purpose::Device, format!("{email}\n{nonce}").as_bytes());
+/// One entry: a random nonce and a MAC binding it to an e-mail and the
+/// account's device epoch (raised to forget every trusted browser), hex.
+fn entry_mac(keys: &Keys, email: &str, epoch: i32, nonce: &str) -> String {
+    let mac = keys.mac(
+        Purpose::Device,
+        format!("{email}\n{epoch}\n{nonce}").as_bytes(),
+    );
     hex(&mac[..16])
 }
 
@@ -30,21 +34,28 @@ fn entries(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The nonce of the browser's device cookie for `email`, when it has a valid one.
-pub fn trusted_for(keys: &Keys, headers: &HeaderMap, email: &str) -> Option<String> {
+/// The nonce of the browser's device cookie for `email` at `epoch`, when it
+/// has a valid one.
+pub fn trusted_for(keys: &Keys, headers: &HeaderMap, email: &str, epoch: i32) -> Option<String> {
     entries(headers)
         .into_iter()
-        .find(|(nonce, mac)| super::token::tokens_equal(mac, &entry_mac(keys, email, nonce)))
+        .find(|(nonce, mac)| super::token::tokens_equal(mac, &entry_mac(keys, email, epoch, nonce)))
         .map(|(nonce, _)| nonce)
 }
 
 /// The cookie after a completed sign-in to `email`: a new entry for it
 /// first, the other accounts' entries after.
-pub fn cookie_after_sign_in(keys: &Keys, headers: &HeaderMap, email: &str) -> HeaderValue {
+pub fn cookie_after_sign_in(
+    keys: &Keys,
+    headers: &HeaderMap,
+    email: &str,
+    epoch: i32,
+) -> HeaderValue {
     let nonce = hex(&random_bytes::<16>());
-    let mut kept = vec![format!("{nonce}{}", entry_mac(keys, email, &nonce))];
+    let mut kept = vec![format!("{nonce}{}", entry_mac(keys, email, epoch, &nonce))];
     for (nonce, mac) in entries(headers) {
-        let for_this_account = super::token::tokens_equal(&mac, &entry_mac(keys, email, &nonce));
+        let for_this_account =
+            super::token::tokens_equal(&mac, &entry_mac(keys, email, epoch, &nonce));
         if !for_this_account && kept.len() < MAX_ENTRIES {
             kept.push(format!("{nonce}{mac}"));
         }

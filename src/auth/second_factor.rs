@@ -15,6 +15,10 @@ use super::token::{random_bytes, readable_code};
 use crate::accounts::Role;
 
 pub const RECOVERY_CODES: usize = 10;
+/// Wrong codes in a row before the code step stays shut until an
+/// administrator resets the second factor: whoever types them has the
+/// password, so no number of lock windows may add up to a guess.
+pub const MAX_FAILURES: i32 = 10;
 const STEP_SECS: u64 = 30;
 const ISSUER: &str = "Trygg";
 
@@ -30,6 +34,16 @@ pub fn new_secret() -> Vec<u8> {
 }
 
 fn totp(secret: &[u8], email: &str) -> Option<TOTP> {
+    // The app names the entry «Trygg: kari.nordmann»: the e-mail's domain
+    // would tell whoever sees the phone where its owner works, and a ':'
+    // is not allowed in the name.
+    let name: String = email
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| *c != ':' && !c.is_control())
+        .collect();
     // One code a step, a step either side for clocks that drift.
     TOTP::new(
         Algorithm::SHA1,
@@ -38,7 +52,7 @@ fn totp(secret: &[u8], email: &str) -> Option<TOTP> {
         STEP_SECS,
         secret.to_vec(),
         Some(ISSUER.to_owned()),
-        email.to_owned(),
+        name,
     )
     .ok()
 }
@@ -141,17 +155,26 @@ pub async fn secret_of(db: impl PgExecutor<'_>, account_id: Uuid) -> sqlx::Resul
         .await
 }
 
-/// Accepts an app code for the account once: true when it matches and its
-/// step is later than any accepted before (atomic, so parallel replays of
-/// one code are accepted at most once).
+/// What became of a code from the app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppCode {
+    Accepted,
+    Wrong,
+    /// Right, but accepted before: seen or phished (ASVS 2.8.5).
+    Replayed,
+}
+
+/// Accepts an app code for the account once: when it matches and its step
+/// is later than any accepted before (atomic, so parallel replays of one
+/// code are accepted at most once).
 pub async fn accept_app_code(
     db: impl PgExecutor<'_>,
     account_id: Uuid,
     secret: &[u8],
     code: &str,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<AppCode> {
     let Some(step) = matching_step(secret, code, current_step()) else {
-        return Ok(false);
+        return Ok(AppCode::Wrong);
     };
     let accepted = sqlx::query(
         "UPDATE accounts SET totp_last_step = $2
@@ -162,7 +185,22 @@ pub async fn accept_app_code(
     .execute(db)
     .await?
     .rows_affected();
-    Ok(accepted == 1)
+    Ok(if accepted == 1 {
+        AppCode::Accepted
+    } else {
+        AppCode::Replayed
+    })
+}
+
+/// Counts a wrong code; returns the wrong codes in a row.
+pub async fn count_failure(db: impl PgExecutor<'_>, account_id: Uuid) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "UPDATE accounts SET second_factor_failures = second_factor_failures + 1
+         WHERE id = $1 RETURNING second_factor_failures",
+    )
+    .bind(account_id)
+    .fetch_one(db)
+    .await
 }
 
 fn recovery_hash(salt: &[u8], code: &str) -> Vec<u8> {
@@ -259,10 +297,14 @@ pub async fn new_recovery_codes(
 
 /// Forgets the account's second factor: it enrols again at its next login.
 pub async fn reset(db: &mut PgConnection, account_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1")
-        .bind(account_id)
-        .execute(&mut *db)
-        .await?;
+    sqlx::query(
+        "UPDATE accounts SET totp_secret = NULL, totp_last_step = NULL,
+                             second_factor_failures = 0, device_epoch = device_epoch + 1
+         WHERE id = $1",
+    )
+    .bind(account_id)
+    .execute(&mut *db)
+    .await?;
     sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
         .bind(account_id)
         .execute(&mut *db)
@@ -307,6 +349,8 @@ mod tests {
     fn the_enrolment_shows_an_svg_and_the_secret_in_groups() {
         let enrolment = Enrolment::new(&new_secret(), "kari@krisesenter.no").unwrap();
         assert!(enrolment.qr_svg.starts_with("<svg role=\"img\""));
+        // An address with a ':' (valid) still enrols.
+        assert!(Enrolment::new(&new_secret(), "a:b@krisesenter.no").is_some());
         assert!(!enrolment.qr_svg.contains("<?xml"));
         assert_eq!(enrolment.secret_text.split(' ').count(), 8);
     }

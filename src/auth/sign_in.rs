@@ -15,7 +15,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::guard::safe_next;
-use super::second_factor::{self, Enrolment, Typed};
+use super::second_factor::{self, AppCode, Enrolment, Typed};
 use super::session::{self, Origin, PartialSignIn, SessionState, Stage};
 use super::throttle::{Attempt, Verdict};
 use super::{csrf, device, password};
@@ -48,6 +48,11 @@ const TEMPORARY_EXPIRED: &str = "Det midlertidige passordet har gått ut. Et mid
 const WRONG_CODE: &str = "Koden stemmer ikke. Skriv inn koden appen viser nå, eller en \
                           gjenopprettingskode du ikke har brukt før.";
 const NO_CODE: &str = "Skriv inn den sekssifrede koden fra autentiseringsappen.";
+const REPLAYED_CODE: &str = "Denne koden er allerede brukt. Vent til appen viser en ny kode, og skriv \
+                             inn den.";
+const BLOCKED: &str = "For mange feil engangskoder på rad. Innloggingen for kontoen er stengt til en \
+                       administrator nullstiller totrinnsinnloggingen din. Passordet ditt kan være \
+                       kjent for andre: be også om et nytt passord.";
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -210,11 +215,12 @@ async fn view_login_post(
         Err(errors) => return again(StatusCode::UNPROCESSABLE_ENTITY, errors, None),
     };
 
-    let trusted_device = device::trusted_for(&state.keys, &headers, &email);
-    let attempt = Attempt::new(&state.keys, &email, ip, trusted_device.as_deref());
-    let verdict = attempt.reserve(&state.db).await?;
     let found = accounts::account_for_login(&state.db, &email).await?;
     let (account, hash) = found.map_or((None, None), |(a, h)| (Some(a), Some(h)));
+    let epoch = account.as_ref().map_or(0, |a| a.device_epoch);
+    let trusted_device = device::trusted_for(&state.keys, &headers, &email, epoch);
+    let attempt = Attempt::new(&state.keys, &email, ip, trusted_device.as_deref());
+    let verdict = attempt.reserve(&state.db).await?;
     let login_key = audit::login_key(&state.keys, &email);
     let known = account.as_ref().map(|a| (a.centre_id, a.id));
     let event = |kind| Event::login(kind, known, &login_key, ip);
@@ -299,10 +305,13 @@ async fn view_login_post(
         tx.commit().await?;
         return Ok(done.response(&state, &headers, &account, &next));
     }
-    // The password was right; the second factor decides. The slot stays
-    // taken until the whole sign-in completes.
+    // The password was right; the second factor decides. The account's
+    // slot stays taken until the whole sign-in completes; the address's
+    // comes back now, as the next step takes one of its own.
+    attempt.password_confirmed(&mut *tx).await?;
     let (token, _) =
         session::start_for_account(&mut tx, &session, account.id, stage, &origin).await?;
+    event(AuditKind::PasswordAccepted).record(&mut *tx).await?;
     tx.commit().await?;
     let step = match stage {
         Stage::Enrol => "/login/enrol",
@@ -365,6 +374,7 @@ impl SignedIn {
                 &state.keys,
                 headers,
                 &account.email,
+                account.device_epoch,
             )),
         )
     }
@@ -535,29 +545,60 @@ async fn view_code_post(
         }
     };
 
+    if account.second_factor_failures >= second_factor::MAX_FAILURES {
+        // Shut until an administrator resets it: nothing is compared.
+        attempt.give_back(&state.db).await?;
+        event(AuditKind::SecondFactorBlocked)
+            .record(&state.db)
+            .await?;
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            FieldErrors::default(),
+            Some(BLOCKED),
+        );
+    }
+
     let secret = second_factor::secret_of(&state.db, account.id).await?;
     let mut tx = state.db.begin().await?;
-    let accepted = match (&typed, &secret) {
+    let outcome = match (&typed, &secret) {
         (Typed::AppCode(code), Some(secret)) => {
             second_factor::accept_app_code(&mut *tx, account.id, secret, code).await?
         }
         (Typed::RecoveryCode(code), Some(_)) => {
-            let used = second_factor::use_recovery_code(&mut tx, account.id, code).await?;
-            if used {
-                event(AuditKind::RecoveryCodeUsed).record(&mut *tx).await?;
+            match second_factor::use_recovery_code(&mut tx, account.id, code).await? {
+                true => {
+                    event(AuditKind::RecoveryCodeUsed).record(&mut *tx).await?;
+                    AppCode::Accepted
+                }
+                false => AppCode::Wrong,
             }
-            used
         }
-        _ => false,
+        _ => AppCode::Wrong,
     };
-    if !accepted {
+    if outcome != AppCode::Accepted {
         tx.rollback().await?;
-        let locked = record_failure(&state, &event, AuditKind::SecondFactorFailed, last).await?;
+        let kind = match outcome {
+            AppCode::Replayed => AuditKind::SecondFactorReplayed,
+            _ => AuditKind::SecondFactorFailed,
+        };
+        let in_a_row = second_factor::count_failure(&state.db, account.id).await?;
+        let locked = record_failure(&state, &event, kind, last).await?;
         if locked {
             // The password alone opens nothing more: start again after the lock.
             return locked_at_step(&state, &session, page, &headers).await;
         }
-        return again(StatusCode::UNAUTHORIZED, code_error(WRONG_CODE), None);
+        if in_a_row >= second_factor::MAX_FAILURES {
+            return again(
+                StatusCode::TOO_MANY_REQUESTS,
+                FieldErrors::default(),
+                Some(BLOCKED),
+            );
+        }
+        let message = match outcome {
+            AppCode::Replayed => REPLAYED_CODE,
+            _ => WRONG_CODE,
+        };
+        return again(StatusCode::UNAUTHORIZED, code_error(message), None);
     }
     let origin = Origin {
         trusted_device: partial.trusted_device.clone(),
@@ -683,10 +724,12 @@ async fn view_enrol_post(
     );
     let last = match attempt.reserve(&state.db).await? {
         Verdict::Allowed { last } => last,
-        _ => {
-            event(AuditKind::LoginRefusedLocked)
-                .record(&state.db)
-                .await?;
+        refused => {
+            let kind = match refused {
+                Verdict::AddressLimited => AuditKind::LoginRefusedAddress,
+                _ => AuditKind::LoginRefusedLocked,
+            };
+            event(kind).record(&state.db).await?;
             return locked_at_step(&state, &session, page, &headers).await;
         }
     };
@@ -708,8 +751,13 @@ async fn view_enrol_post(
     };
     let mut tx = state.db.begin().await?;
     let Some(codes) = second_factor::enrol(&mut tx, account.id, &secret, step).await? else {
-        // Enrolled meanwhile, elsewhere: this session's password alone opens nothing.
+        // Enrolled meanwhile, elsewhere: this session's password alone opens
+        // nothing, and someone else has the password.
         tx.rollback().await?;
+        event(AuditKind::SecondFactorFailed)
+            .detail("satt opp i en annen nettleser")
+            .record(&state.db)
+            .await?;
         if let Some(s) = session.active() {
             session::end(&state.db, &s.id_hash).await?;
         }

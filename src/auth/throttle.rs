@@ -131,10 +131,15 @@ impl Attempt {
             .keys
             .iter()
             .partition(|(_, kind)| *kind == Kind::Address);
+        // Every row locked first, in key order, as `reserve` takes them.
         sqlx::query(
-            "WITH freed AS (DELETE FROM login_throttle WHERE key = ANY($1::bytea[]))
+            "WITH locked AS (SELECT key FROM login_throttle
+                             WHERE key = ANY($1::bytea[]) OR key = ANY($2::bytea[])
+                             ORDER BY key FOR UPDATE),
+                  freed AS (DELETE FROM login_throttle
+                            WHERE key IN (SELECT key FROM locked) AND key = ANY($1::bytea[]))
              UPDATE login_throttle SET attempts = attempts - 1
-             WHERE key = ANY($2::bytea[]) AND attempts > 0",
+             WHERE key IN (SELECT key FROM locked) AND key = ANY($2::bytea[]) AND attempts > 0",
         )
         .bind(others.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>())
         .bind(address.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>())
@@ -143,19 +148,40 @@ impl Attempt {
         Ok(())
     }
 
+    /// The password was right and a second step follows: the address gets
+    /// its slot back (that step takes its own); the account's stays taken.
+    pub async fn password_confirmed(&self, db: impl PgExecutor<'_>) -> sqlx::Result<()> {
+        let address: Vec<Vec<u8>> = self
+            .keys
+            .iter()
+            .filter(|(_, kind)| *kind == Kind::Address)
+            .map(|(k, _)| k.clone())
+            .collect();
+        give_back(db, &address).await
+    }
+
     /// Gives the slot back without freeing anything: the attempt was never
     /// checked (the server was busy), or it only confirmed a password for a
     /// signed-in user.
     pub async fn give_back(&self, db: impl PgExecutor<'_>) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE login_throttle SET attempts = attempts - 1
-             WHERE key = ANY($1::bytea[]) AND attempts > 0",
-        )
-        .bind(self.keys.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>())
-        .execute(db)
-        .await?;
-        Ok(())
+        let all: Vec<Vec<u8>> = self.keys.iter().map(|(k, _)| k.clone()).collect();
+        give_back(db, &all).await
     }
+}
+
+/// One slot back on each of `keys`, their rows locked in key order (as
+/// `reserve` takes them), so two attempts never wait on each other.
+async fn give_back(db: impl PgExecutor<'_>, keys: &[Vec<u8>]) -> sqlx::Result<()> {
+    sqlx::query(
+        "WITH locked AS (SELECT key FROM login_throttle WHERE key = ANY($1::bytea[])
+                         ORDER BY key FOR UPDATE)
+         UPDATE login_throttle SET attempts = attempts - 1
+         WHERE key IN (SELECT key FROM locked) AND attempts > 0",
+    )
+    .bind(keys)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// An IPv6 client can use a whole /64: it counts as one address.

@@ -34,6 +34,10 @@ impl TrustedProxies {
         Ok(TrustedProxies(Arc::new(nets)))
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn trusts(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         self.0.iter().any(|net| net.contains(&ip))
@@ -42,6 +46,9 @@ impl TrustedProxies {
     /// The client behind `peer`, as the trusted proxies report it.
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         if !self.trusts(peer) {
+            if headers.contains_key("x-forwarded-for") {
+                warn_once_untrusted_forwarding();
+            }
             return canonical(peer);
         }
         let hops: Vec<&str> = headers
@@ -62,6 +69,18 @@ impl TrustedProxies {
             }
         }
         client
+    }
+}
+
+/// A proxy not named in `TRYGG_TRUSTED_PROXIES` sends `X-Forwarded-For`:
+/// said once, as the operator probably forgot to name it.
+fn warn_once_untrusted_forwarding() {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!(
+            "X-Forwarded-For came from a peer not in TRYGG_TRUSTED_PROXIES and was ignored; \
+             name the HTTPS proxy there so logs and login limits see the real client"
+        );
     }
 }
 

@@ -418,7 +418,14 @@ async fn admin_of_one_centre_gets_404_for_every_route_on_another_centres_account
     let detail = browser.get(&format!("/admin/users/{}", staff_b.id)).await;
     assert_eq!(detail.status, 404);
     assert!(!detail.body.contains("Berit i B"));
-    for action in ["role", "deactivate", "reactivate", "password"] {
+    for action in [
+        "role",
+        "deactivate",
+        "reactivate",
+        "password",
+        "second-factor/reset",
+        "sessions/end",
+    ] {
         let response = browser
             .post(
                 &format!("/admin/users/{}/{action}", staff_b.id),

@@ -202,12 +202,11 @@ async fn operator_adds_a_centre_and_a_user_who_can_then_log_in() {
         .login("siri@test.example", "lilla hest spiser grøt")
         .await;
     assert_eq!(login.location(), "/login/enrol", "enrols again");
-    let detail: String = sqlx::query_scalar(
-        "SELECT detail FROM audit_events WHERE kind = 'second_factor_reset'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let detail: String =
+        sqlx::query_scalar("SELECT detail FROM audit_events WHERE kind = 'second_factor_reset'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(detail, "cli");
 }
 

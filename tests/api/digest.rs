@@ -92,6 +92,7 @@ fn config(smtp: Option<String>) -> Config {
     Config::from_lookup(|name| match name {
         "TRYGG_SMTP_URL" => smtp.clone(),
         "TRYGG_PUBLIC_URL" => Some("https://trygg.example.no".into()),
+        "TRYGG_TRUSTED_PROXIES" => Some("127.0.0.1".into()),
         "TRYGG_MAIL_FROM" => Some("trygg@example.no".into()),
         _ => None,
     })

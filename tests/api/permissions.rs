@@ -230,6 +230,32 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
 
     let mut anonymous = app.browser();
     anonymous.get("/login").await;
+    // Past the password only: at the code step, and at enrolment.
+    let mut at_code = app.browser();
+    let halfway = app.user(&centre, Role::Admin).await;
+    assert_eq!(
+        at_code
+            .login(&halfway.email, &halfway.password)
+            .await
+            .location(),
+        "/login/code"
+    );
+    at_code.get("/login/code").await;
+    let mut enrolling = app.browser();
+    let unenrolled = app.user(&centre, Role::Admin).await;
+    sqlx::query("UPDATE accounts SET totp_secret = NULL WHERE id = $1")
+        .bind(unenrolled.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        enrolling
+            .login(&unenrolled.email, &unenrolled.password)
+            .await
+            .location(),
+        "/login/enrol"
+    );
+    enrolling.get("/login/enrol").await;
     for &role in Role::ALL {
         let user = app.user(&centre, role).await;
         let mut browser = app.signed_in(&user).await;
@@ -256,13 +282,19 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
             }
             if role == Role::Staff {
                 // Nobody signed in: the login page, or a refused form.
-                let answer = send(&mut anonymous, method, &path).await;
-                assert!(
-                    answer.1.starts_with("/login") || answer.0 == 403,
-                    "anonymous {method} {path}: {} {}",
-                    answer.0,
-                    answer.1
-                );
+                for (who, browser) in [
+                    ("anonymous", &mut anonymous),
+                    ("at the code step", &mut at_code),
+                    ("enrolling", &mut enrolling),
+                ] {
+                    let answer = send(browser, method, &path).await;
+                    assert!(
+                        answer.1.starts_with("/login") || answer.0 == 403,
+                        "{who} {method} {path}: {} {}",
+                        answer.0,
+                        answer.1
+                    );
+                }
             }
         }
     }

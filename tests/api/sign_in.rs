@@ -102,8 +102,12 @@ async fn a_coordinator_enrols_an_app_then_signs_in_with_its_codes_each_accepted_
     browser.get("/login/code").await;
     let replayed = browser.post("/login/code", &[("code", &code)]).await;
     assert_eq!(replayed.status, 401);
-    // The wrong code at enrolment, the wrong one here, and the replay.
-    assert_eq!(audit_count(&app, user.id, "second_factor_failed").await, 3);
+    // The wrong code at enrolment and the wrong one here; the replay apart.
+    assert_eq!(audit_count(&app, user.id, "second_factor_failed").await, 2);
+    assert_eq!(
+        audit_count(&app, user.id, "second_factor_replayed").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -262,7 +266,15 @@ async fn the_centre_decides_whether_staff_need_a_second_factor() {
         page.is_checked("staff_second_factor", "on"),
         "on by default"
     );
-    browser.post("/admin/centre", &[]).await;
+    let missing = browser.post("/admin/centre", &[]).await;
+    assert_eq!(
+        missing.status, 422,
+        "a form without the choice changes nothing"
+    );
+    assert!(missing.body.contains("Velg om de ansatte"));
+    browser
+        .post("/admin/centre", &[("staff_second_factor", "off")])
+        .await;
     assert_eq!(
         app.browser().login(&staff.email, PASSWORD).await.location(),
         "/",
@@ -697,4 +709,188 @@ async fn wrong_codes_lock_the_account_and_end_the_step() {
     assert_eq!(too_late.location(), "/login?melding=innlogging-utlopt");
     assert_eq!(audit_count(&app, user.id, "lockout").await, 1);
     assert_eq!(app.browser().login(&user.email, PASSWORD).await.status, 429);
+}
+
+/// Each two-step sign-in gives the address its slots back: a centre's
+/// shift change, all from one address, is never refused.
+#[tokio::test]
+async fn many_sign_ins_from_one_address_use_up_nothing() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    for n in 0..=trygg::auth::throttle::ADDRESS_LIMIT {
+        let user = app.user(&centre, Role::Staff).await;
+        let mut browser = app.browser();
+        let login = browser.login(&user.email, PASSWORD).await;
+        assert_eq!(login.location(), "/login/code", "sign-in {n}");
+        assert_eq!(app.enter_code(&mut browser, &user).await.location(), "/");
+    }
+    let attempts: Vec<i32> = sqlx::query_scalar("SELECT attempts FROM login_throttle")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert!(attempts.iter().all(|a| *a == 0), "{attempts:?}");
+}
+
+/// NIST 800-63B 5.2.2: whoever types wrong codes has the password; after
+/// ten in a row, across any number of lock windows, only a reset helps.
+#[tokio::test]
+async fn ten_wrong_codes_in_a_row_shut_the_code_step_until_a_reset() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let user = app.user(&centre, Role::Staff).await;
+    let admin = app.user(&centre, Role::Admin).await;
+    for n in 1..=trygg::auth::second_factor::MAX_FAILURES {
+        // Each window's slots are free again, as after a quarter of an hour.
+        sqlx::query("DELETE FROM login_throttle")
+            .execute(&app.db)
+            .await
+            .unwrap();
+        let mut browser = app.browser();
+        browser.login(&user.email, PASSWORD).await;
+        browser.get("/login/code").await;
+        let wrong = browser.post("/login/code", &[("code", "000000")]).await;
+        let expected = if n < trygg::auth::second_factor::MAX_FAILURES {
+            401
+        } else {
+            429
+        };
+        assert_eq!(wrong.status, expected, "wrong code {n}");
+    }
+    sqlx::query("DELETE FROM login_throttle")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let mut browser = app.browser();
+    browser.login(&user.email, PASSWORD).await;
+    browser.get("/login/code").await;
+    let code = app.fresh_code(user.id, &user.secret).await;
+    let right = browser.post("/login/code", &[("code", &code)]).await;
+    assert_eq!(right.status, 429, "even the right code");
+    assert!(right.body.contains("nullstiller totrinnsinnloggingen"));
+    assert_eq!(audit_count(&app, user.id, "second_factor_blocked").await, 1);
+
+    let mut admin_browser = app.signed_in(&admin).await;
+    admin_browser
+        .get(&format!("/admin/users/{}", user.id))
+        .await;
+    admin_browser
+        .post(
+            &format!("/admin/users/{}/second-factor/reset", user.id),
+            &[],
+        )
+        .await;
+    let mut browser = app.browser();
+    assert_eq!(
+        browser.login(&user.email, PASSWORD).await.location(),
+        "/login/enrol"
+    );
+    let (_, enrolled) = app.enrol(&mut browser, "/login/enrol").await;
+    assert_eq!(enrolled.status, 200);
+    let home = browser.get("/").await;
+    assert!(
+        home.text(".since-last")
+            .unwrap()
+            .contains("riktig passord, men feil engangskode 10 ganger")
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_named_and_audited() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let user = app.user(&centre, Role::Staff).await;
+    let mut browser = app.browser();
+    browser.login(&user.email, PASSWORD).await;
+    browser.get("/login/code").await;
+    let code = app.fresh_code(user.id, &user.secret).await;
+    assert_eq!(
+        browser
+            .post("/login/code", &[("code", &code)])
+            .await
+            .location(),
+        "/"
+    );
+    let mut again = app.browser();
+    again.login(&user.email, PASSWORD).await;
+    again.get("/login/code").await;
+    let replayed = again.post("/login/code", &[("code", &code)]).await;
+    assert_eq!(replayed.status, 401);
+    assert!(replayed.body.contains("allerede brukt"));
+    assert_eq!(
+        audit_count(&app, user.id, "second_factor_replayed").await,
+        1
+    );
+}
+
+/// A browser trusted before is trusted no more once the password changes.
+#[tokio::test]
+async fn a_new_password_forgets_the_trusted_devices() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let user = app.user(&centre, Role::Staff).await;
+    let mut own = app.signed_in(&user).await;
+    logout(&mut own).await;
+    let hash = trygg::auth::password::hash(PASSWORD.into()).await.unwrap();
+    trygg::accounts::set_password(&app.db, user.id, &hash, false)
+        .await
+        .unwrap();
+    let mut attacker = app.browser();
+    for _ in 0..6 {
+        attacker.login(&user.email, "feil passord her").await;
+    }
+    assert_eq!(own.login(&user.email, PASSWORD).await.status, 429);
+}
+
+/// A role that needs a second factor, or a centre that now asks it of
+/// staff, signs out whoever is signed in with a password alone.
+#[tokio::test]
+async fn sessions_without_a_second_factor_end_when_it_becomes_required() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let admin = app.user(&centre, Role::Admin).await;
+    let promoted = app.user(&centre, Role::Staff).await;
+    let staff = app.user(&centre, Role::Staff).await;
+    sqlx::query("UPDATE accounts SET totp_secret = NULL WHERE id = ANY($1)")
+        .bind(vec![promoted.id, staff.id])
+        .execute(&app.db)
+        .await
+        .unwrap();
+    trygg::accounts::set_staff_second_factor(&app.db, centre.id, false)
+        .await
+        .unwrap();
+    let mut promoted_browser = app.browser();
+    assert_eq!(
+        promoted_browser
+            .login(&promoted.email, PASSWORD)
+            .await
+            .location(),
+        "/"
+    );
+    let mut staff_browser = app.browser();
+    assert_eq!(
+        staff_browser.login(&staff.email, PASSWORD).await.location(),
+        "/"
+    );
+
+    let mut browser = app.signed_in(&admin).await;
+    browser.get(&format!("/admin/users/{}", promoted.id)).await;
+    browser
+        .post(
+            &format!("/admin/users/{}/role", promoted.id),
+            &[("role", "coordinator")],
+        )
+        .await;
+    assert_eq!(promoted_browser.get("/").await.location(), "/login");
+    assert_eq!(staff_browser.get("/").await.status, 200);
+
+    browser.get("/admin/centre").await;
+    browser
+        .post("/admin/centre", &[("staff_second_factor", "on")])
+        .await;
+    assert_eq!(staff_browser.get("/").await.location(), "/login");
+    assert_eq!(
+        browser.get("/").await.status,
+        200,
+        "the administrator stays"
+    );
 }

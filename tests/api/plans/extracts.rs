@@ -181,7 +181,10 @@ async fn a_shielded_address_needs_its_own_section_and_the_childs_question() {
     let mut admin_browser = s.app.signed_in(&admin).await;
     admin_browser.get("/admin/centre").await;
     let set = admin_browser
-        .post("/admin/centre", &[("shielded_address", "on")])
+        .post(
+            "/admin/centre",
+            &[("shielded_address", "on"), ("staff_second_factor", "on")],
+        )
         .await;
     assert_eq!(set.status, 303);
     let form = s.browser.get(&format!("{}/edit", s.plan(&child))).await;
