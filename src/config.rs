@@ -306,7 +306,7 @@ mod tests {
                 _ => None,
             })
         };
-        let refused = https(None).err().expect("no proxy named");
+        let refused = https(None).expect_err("no proxy named");
         assert_eq!(refused.var, "TRYGG_TRUSTED_PROXIES");
         assert!(https(Some("127.0.0.1")).unwrap().https());
     }
