@@ -458,6 +458,36 @@ async fn locked_at_step(
     Ok(with_set_cookie(response, Some(session::clear_cookie())))
 }
 
+/// The throttle slot for a code typed at the code or enrolment step, and
+/// whether it is the last; `Err` holds the answer when the account (or the
+/// address) has used its slots.
+async fn reserve_for_code(
+    state: &AppState,
+    session: &SessionState,
+    page: &Page,
+    headers: &HeaderMap,
+    account: &Account,
+    partial: &PartialSignIn,
+    ip: Option<std::net::IpAddr>,
+) -> Result<Result<(Attempt, bool), Response>, AppError> {
+    let device = partial.trusted_device.as_deref();
+    let attempt = Attempt::new(&state.keys, &account.email, ip, device);
+    match attempt.reserve(&state.db).await? {
+        Verdict::Allowed { last } => Ok(Ok((attempt, last))),
+        refused => {
+            let kind = match refused {
+                Verdict::AddressLimited => AuditKind::LoginRefusedAddress,
+                _ => AuditKind::LoginRefusedLocked,
+            };
+            let known = Some((account.centre_id, account.id));
+            Event::login(kind, known, "", ip).record(&state.db).await?;
+            Ok(Err(
+                locked_at_step(state, session, page.clone(), headers).await?
+            ))
+        }
+    }
+}
+
 fn back_to_password() -> Response {
     Redirect::to("/login?melding=innlogging-utlopt").into_response()
 }
@@ -527,23 +557,11 @@ async fn view_code_post(
     }
     let known = Some((account.centre_id, account.id));
     let event = |kind| Event::login(kind, known, "", ip);
-    let attempt = Attempt::new(
-        &state.keys,
-        &account.email,
-        ip,
-        partial.trusted_device.as_deref(),
-    );
-    let last = match attempt.reserve(&state.db).await? {
-        Verdict::Allowed { last } => last,
-        refused => {
-            let kind = match refused {
-                Verdict::AddressLimited => AuditKind::LoginRefusedAddress,
-                _ => AuditKind::LoginRefusedLocked,
-            };
-            event(kind).record(&state.db).await?;
-            return locked_at_step(&state, &session, page, &headers).await;
-        }
-    };
+    let (attempt, last) =
+        match reserve_for_code(&state, &session, &page, &headers, &account, &partial, ip).await? {
+            Ok(slot) => slot,
+            Err(locked) => return Ok(locked),
+        };
 
     if account.second_factor_failures >= second_factor::MAX_FAILURES {
         // Shut until an administrator resets it: nothing is compared.
@@ -716,23 +734,11 @@ async fn view_enrol_post(
     };
     let known = Some((account.centre_id, account.id));
     let event = |kind| Event::login(kind, known, "", ip);
-    let attempt = Attempt::new(
-        &state.keys,
-        &account.email,
-        ip,
-        partial.trusted_device.as_deref(),
-    );
-    let last = match attempt.reserve(&state.db).await? {
-        Verdict::Allowed { last } => last,
-        refused => {
-            let kind = match refused {
-                Verdict::AddressLimited => AuditKind::LoginRefusedAddress,
-                _ => AuditKind::LoginRefusedLocked,
-            };
-            event(kind).record(&state.db).await?;
-            return locked_at_step(&state, &session, page, &headers).await;
-        }
-    };
+    let (attempt, last) =
+        match reserve_for_code(&state, &session, &page, &headers, &account, &partial, ip).await? {
+            Ok(slot) => slot,
+            Err(locked) => return Ok(locked),
+        };
     let Some(step) = second_factor::matching_step(&secret, &code, second_factor::current_step())
     else {
         let locked = record_failure(&state, &event, AuditKind::SecondFactorFailed, last).await?;
