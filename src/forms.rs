@@ -2,6 +2,7 @@
 //! the field and in the summary at the top of the form.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::codes::Code;
 
@@ -117,14 +118,31 @@ impl Choice {
 }
 
 /// A posted form as name–value pairs, for forms with repeated fields
-/// (checkbox groups) or numbered rows (fears, risks).
+/// (checkbox groups) or numbered rows (fears, risks). Indexed by name once,
+/// so reading a field costs the same however many a hostile form sends.
 #[derive(Debug, Default, Clone)]
-pub struct FormFields(pub Vec<(String, String)>);
+pub struct FormFields {
+    pairs: Vec<(String, String)>,
+    /// Each name's positions in `pairs`, in order.
+    index: HashMap<String, Vec<usize>>,
+}
+
+/// The most fields a form may have: the largest real form (a plan with its
+/// most measures) has a few thousand.
+pub const MAX_FIELDS: usize = 10_000;
 
 impl FormFields {
+    pub fn new(pairs: Vec<(String, String)>) -> Self {
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (name, _)) in pairs.iter().enumerate() {
+            index.entry(name.clone()).or_default().push(i);
+        }
+        FormFields { pairs, index }
+    }
+
     /// A form as a browser would post these pairs (for tests and the CLI).
     pub fn of(pairs: &[(&str, &str)]) -> Self {
-        FormFields(
+        FormFields::new(
             pairs
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -134,10 +152,10 @@ impl FormFields {
 
     /// The first value of `name`, or "".
     pub fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
+        self.index
+            .get(name)
+            .and_then(|at| at.first())
+            .map_or("", |i| self.pairs[*i].1.as_str())
     }
 
     /// Whether the checkbox `name` was ticked: it sends its value only then.
@@ -148,9 +166,9 @@ impl FormFields {
     /// How many numbered rows `{prefix}_{i}_…` the form sent (the highest
     /// number plus one), reading no row at or beyond `max`.
     pub fn rows(&self, prefix: &str, max: usize) -> usize {
-        self.0
-            .iter()
-            .filter_map(|(name, _)| {
+        self.index
+            .keys()
+            .filter_map(|name| {
                 let rest = name.strip_prefix(prefix)?.strip_prefix('_')?;
                 rest.split('_').next()?.parse::<usize>().ok()
             })
@@ -161,26 +179,29 @@ impl FormFields {
 
     /// Every value of `name`, in order.
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
+        self.index.get(name).map_or_else(Vec::new, |at| {
+            at.iter().map(|i| self.pairs[*i].1.clone()).collect()
+        })
     }
 }
 
 impl<S: Send + Sync> axum::extract::FromRequest<S> for FormFields {
-    type Rejection = axum::extract::rejection::FormRejection;
+    type Rejection = axum::response::Response;
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Form(pairs) =
-            axum::Form::<Vec<(String, String)>>::from_request(req, state).await?;
+        use axum::response::IntoResponse;
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if pairs.len() > MAX_FIELDS {
+            return Err(crate::error::AppError::TooLarge.into_response());
+        }
         // PostgreSQL stores no NUL character, in text or in JSON; nobody
         // types one, so it is dropped here, once, for every form.
         let pairs = pairs
             .into_iter()
             .map(|(name, value)| (name, value.replace('\0', "")))
             .collect();
-        Ok(FormFields(pairs))
+        Ok(FormFields::new(pairs))
     }
 }
 

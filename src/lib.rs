@@ -28,7 +28,7 @@ pub mod seed;
 pub mod setup;
 pub mod versioned;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use axum::Router;
@@ -128,6 +128,11 @@ pub fn router(state: AppState) -> Router {
             state.hsts,
             http::headers::security_headers,
         ))
+        // A body must arrive within this; headers have their own timeout
+        // (`http::server`).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            Duration::from_secs(30),
+        ))
         .layer(from_fn_with_state(
             state.proxies.clone(),
             http::client_ip::resolve,
@@ -185,12 +190,13 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let (stop_jobs, jobs_stopped) = watch::channel(false);
     let jobs = jobs::spawn(db.pool.clone(), config.clone(), jobs_stopped);
     let app = router(AppState::from_config(db.pool.clone(), &config).await?);
-    axum::serve(
+    http::server::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app,
+        http::server::Limits::default(),
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .await;
 
     tracing::info!("stopping");
     let _ = stop_jobs.send(true);

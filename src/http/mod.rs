@@ -6,6 +6,7 @@ pub mod client_ip;
 pub mod error_pages;
 pub mod headers;
 pub mod page;
+pub mod server;
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;

@@ -3,7 +3,6 @@
 //! port. `Browser` speaks HTTP as a browser does: it keeps the session cookie
 //! and sends the CSRF token of the last page it saw.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -138,6 +137,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// An app whose state `configure` changes first (trusted proxies, HSTS).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut trygg::AppState)) -> TestApp {
+    spawn_server(configure, trygg::http::server::Limits::default()).await
+}
+
+/// An app served within `limits` (a short header timeout, say).
+pub async fn spawn_server(
+    configure: impl FnOnce(&mut trygg::AppState),
+    limits: trygg::http::server::Limits,
+) -> TestApp {
     let (db_name, options) = fresh_database().await;
     let db = sqlx::postgres::PgPoolOptions::new()
         .max_connections(5)
@@ -151,14 +158,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut trygg::AppState)) -> Tes
     let mut state = trygg::AppState::new(db.clone()).await.expect("state");
     configure(&mut state);
     let app = trygg::router(state);
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("server");
-    });
+    // The server's own loop, with its limits, as in production.
+    tokio::spawn(trygg::http::server::serve(
+        listener,
+        app,
+        limits,
+        std::future::pending(),
+    ));
     TestApp {
         address,
         db,

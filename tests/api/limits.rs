@@ -1,0 +1,106 @@
+//! Limits against hostile load: slow clients, too many connections, and
+//! forms with more fields than any real form has.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use trygg::accounts::Role;
+use trygg::http::server::Limits;
+
+use crate::helpers::{spawn_app, spawn_server};
+
+fn host(app: &crate::helpers::TestApp) -> String {
+    app.address.trim_start_matches("http://").to_owned()
+}
+
+/// Opens a connection that sends half a request and then nothing.
+async fn slow_client(address: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    stream
+        .write_all(b"GET /login HTTP/1.1\r\nHost: trygg\r\n")
+        .await
+        .expect("half a request");
+    stream
+}
+
+#[tokio::test]
+async fn five_hundred_slow_connections_do_not_stop_the_server_answering_others() {
+    let app = spawn_app().await;
+    let mut slow = Vec::new();
+    for _ in 0..500 {
+        slow.push(slow_client(&host(&app)).await);
+    }
+    let started = Instant::now();
+    let answer = app.browser().get("/login").await;
+    assert_eq!(answer.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(slow);
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    let app = spawn_server(
+        |_| {},
+        Limits {
+            header_read_timeout: Duration::from_millis(500),
+            ..Limits::default()
+        },
+    )
+    .await;
+    let mut stream = slow_client(&host(&app)).await;
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "the connection is still open after 5 s");
+}
+
+#[tokio::test]
+async fn beyond_the_connection_cap_clients_wait_their_turn() {
+    let app = spawn_server(
+        |_| {},
+        Limits {
+            header_read_timeout: Duration::from_secs(1),
+            max_connections: 4,
+        },
+    )
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(slow_client(&host(&app)).await);
+    }
+    // The fifth waits until the slow ones are cut off, then gets its page.
+    let started = Instant::now();
+    let answer = app.browser().get("/login").await;
+    assert_eq!(answer.status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(held);
+}
+
+#[tokio::test]
+async fn a_form_with_more_fields_than_any_real_form_gets_a_413_page() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let user = app.user(&centre, Role::Staff).await;
+    let mut browser = app.signed_in(&user).await;
+    browser.get("/cases/new").await;
+    let csrf = browser.csrf.clone().unwrap();
+    // About 1 MiB of tiny fields, as a hostile client sends them.
+    let mut body = format!("csrf_token={csrf}");
+    while body.len() < 1024 * 1024 - 8 {
+        body.push_str("&a=b");
+    }
+    let started = Instant::now();
+    let answer = browser.post_raw("/cases/new", body).await;
+    assert_eq!(answer.status, 413);
+    assert!(answer.body.contains("Skjemaet er for stort"));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(app.count("cases").await, 0);
+}
