@@ -39,6 +39,38 @@ impl AppError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     Csrf,
+    /// Too many sign-ins at once.
+    Busy,
+    /// PostgreSQL cannot be reached: nothing was saved; try again shortly.
+    DatabaseDown,
+}
+
+/// Whether `e` means the database cannot be reached (down, restarting, the
+/// network gone), rather than that a query was wrong: the pool reconnects by
+/// itself once it is back, so the user is asked to try again shortly.
+fn database_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // Class 08: connection exceptions; 57P01–57P03: shutting down or starting.
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
+fn unavailable(kind: ErrorKind, retry_after: &'static str) -> Response {
+    let mut response = StatusCode::SERVICE_UNAVAILABLE.into_response();
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static(retry_after),
+    );
+    response.extensions_mut().insert(kind);
+    response
 }
 
 impl IntoResponse for AppError {
@@ -50,12 +82,11 @@ impl IntoResponse for AppError {
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Busy => {
                 tracing::warn!("refused a sign-in: every hashing turn was taken");
-                let mut response = StatusCode::SERVICE_UNAVAILABLE.into_response();
-                response.headers_mut().insert(
-                    axum::http::header::RETRY_AFTER,
-                    axum::http::HeaderValue::from_static("5"),
-                );
-                return response;
+                return unavailable(ErrorKind::Busy, "5");
+            }
+            AppError::Database(e) if database_unreachable(e) => {
+                tracing::error!(error = %e, "the database cannot be reached");
+                return unavailable(ErrorKind::DatabaseDown, "10");
             }
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");

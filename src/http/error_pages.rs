@@ -39,7 +39,8 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         return response;
     }
 
-    let csrf = response.extensions().get::<ErrorKind>() == Some(&ErrorKind::Csrf);
+    let kind = response.extensions().get::<ErrorKind>().copied();
+    let csrf = kind == Some(ErrorKind::Csrf);
     // The session layer hands over what it found; it is missing when the
     // database failed.
     let session = response
@@ -62,6 +63,12 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Skjemaet er for stort",
             "Det du sendte var for stort. Gjør teksten kortere og prøv igjen.",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE if kind == Some(ErrorKind::DatabaseDown) => (
+            "Trygg får ikke kontakt med databasen",
+            "Det er et midlertidig problem hos oss, og det du sendte nå ble ikke lagret. Vent et \
+             minutt, gå tilbake og send skjemaet på nytt, eller last inn siden igjen. Det som var \
+             lagret fra før, er trygt. Varer feilen, si fra til den som drifter Trygg.",
         ),
         StatusCode::SERVICE_UNAVAILABLE => (
             "Prøv igjen om litt",

@@ -19,6 +19,7 @@ mod limits;
 mod login;
 mod mapping;
 mod migrations;
+mod outage;
 mod permissions;
 mod plans;
 mod relocation;
