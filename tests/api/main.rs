@@ -15,6 +15,7 @@ mod csrf;
 mod digest;
 mod headers;
 mod helpers;
+mod hostile;
 mod limits;
 mod login;
 mod mapping;

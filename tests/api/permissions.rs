@@ -15,7 +15,7 @@ use crate::helpers::{Browser, spawn_app};
 /// What a route needs, by its shape (every parameter as `{}`). A route the
 /// scan finds and this does not name fails the test: a new route must say
 /// who may call it.
-fn needs(method: &str, route: &str) -> Option<Need> {
+pub(crate) fn needs(method: &str, route: &str) -> Option<Need> {
     use Need::*;
     use Permission::*;
     Some(match (method, route) {
@@ -48,7 +48,7 @@ fn needs(method: &str, route: &str) -> Option<Need> {
 }
 
 #[derive(Clone, Copy, Debug)]
-enum Need {
+pub(crate) enum Need {
     Public,
     SignedIn,
     May(Permission),
@@ -121,7 +121,7 @@ pub fn route_shape(path: &str) -> String {
 }
 
 /// The records a route's parameters name: all of the asker's own centre.
-struct Ids {
+pub(crate) struct Ids {
     case: String,
     child: String,
     /// Removed by the route that removes a child, so the others keep theirs.
@@ -133,7 +133,7 @@ struct Ids {
 }
 
 impl Ids {
-    fn path(&self, route: &str) -> String {
+    pub(crate) fn path(&self, route: &str) -> String {
         let segments: Vec<&str> = route.split('/').collect();
         let mut out = Vec::new();
         for (i, part) in segments.iter().enumerate() {
@@ -165,9 +165,9 @@ impl Ids {
     }
 }
 
-#[tokio::test]
-async fn every_route_answers_every_role_as_the_permission_table_says() {
-    let app = spawn_app().await;
+/// A centre with seeded cases, plans in every state, a relocation and a
+/// share, and the ids the routes' paths take.
+pub(crate) async fn fixture(app: &crate::helpers::TestApp) -> (trygg::accounts::Centre, Ids) {
     let centre = app.centre("Senteret").await;
     // The seeded plans' authors and approver: none of the accounts asking
     // below, so the coordinator may decide on every submitted plan.
@@ -207,7 +207,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
             .await
             .unwrap();
     let target = app.user(&centre, Role::Staff).await;
-    let (relocation, share) = relocation_and_share(&app, &centre, case, target.id).await;
+    let (relocation, share) = relocation_and_share(app, &centre, case, target.id).await;
     let ids = Ids {
         relocation: relocation.to_string(),
         share: share.to_string(),
@@ -217,6 +217,13 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         review: review.to_string(),
         account: target.id.to_string(),
     };
+    (centre, ids)
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_permission_table_says() {
+    let app = spawn_app().await;
+    let (centre, ids) = fixture(&app).await;
 
     let routes = router_routes();
     let unclassified: Vec<_> = routes
