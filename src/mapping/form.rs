@@ -17,8 +17,15 @@ pub const LONG_TEXT_MAX: usize = 10_000;
 pub const ITEM_TEXT_MAX: usize = 2_000;
 /// Empty rows offered for new fears and threats (more after each save).
 pub const BLANK_ROWS: usize = 2;
+
+/// The rows, and blank ones, up to the limit (or all typed, past it).
+fn rows_to_show(filled: usize) -> usize {
+    (filled + BLANK_ROWS).min(MAX_ROWS.max(filled))
+}
 /// Rows beyond this are not read: no mapping has so many fears or threats.
-pub const MAX_ROWS: usize = 200;
+/// Fears, and threats, in one mapping: far more than any real one has. The
+/// plan page offers each as an answer on each measure, so this bounds it.
+pub const MAX_ROWS: usize = 60;
 
 /// Everything the mapping form holds, as typed.
 #[derive(Clone, Debug, Default)]
@@ -103,7 +110,9 @@ impl MappingForm {
         let text = |name: &str| f.get(name).trim().to_owned();
         // Every row the form sent: a form shown again after an error
         // offers more rows than the version being written has.
-        let fears = (0..f.rows("fear", MAX_ROWS))
+        // One row past the limit is read, so `parse` can say so and the
+        // form comes back with everything typed.
+        let fears = (0..f.rows("fear", MAX_ROWS + 1))
             .filter(|i| !f.checked(&format!("fear_{i}_remove")))
             .map(|i| FearFields {
                 id: text(&format!("fear_{i}_id")),
@@ -113,7 +122,7 @@ impl MappingForm {
             .filter(|fear| !fear.text.is_empty())
             .collect();
         let mut risks = Vec::new();
-        for i in 0..f.rows("risk", MAX_ROWS) {
+        for i in 0..f.rows("risk", MAX_ROWS + 1) {
             let known = previous
                 .risks
                 .iter()
@@ -164,6 +173,18 @@ impl MappingForm {
     /// and threats are kept only when `previous` has them.
     pub fn parse(&self, previous: &Content) -> Result<Content, FieldErrors> {
         let mut errors = FieldErrors::default();
+        if self.fears.len() > MAX_ROWS {
+            errors.add(
+                "fear_0_text",
+                format!("Høyst {MAX_ROWS} frykter i én kartlegging. Slå sammen noen av dem."),
+            );
+        }
+        if self.risks.len() > MAX_ROWS {
+            errors.add(
+                "risk_0_label",
+                format!("Høyst {MAX_ROWS} trusler i én kartlegging. Slå sammen noen av dem."),
+            );
+        }
         let options = Participant::options(self.child);
         let participants: Vec<Participant> = self
             .participants
@@ -316,7 +337,7 @@ impl MappingForm {
     /// The fear rows of the form: the fears, then blank rows.
     pub fn fear_rows(&self) -> Vec<FearRow> {
         let owners = Whose::options(self.child);
-        (0..self.fears.len() + BLANK_ROWS)
+        (0..rows_to_show(self.fears.len()))
             .map(|i| {
                 let fear = self.fears.get(i);
                 let whose = fear.map_or(owners[0].code(), |f| f.whose.as_str());
@@ -334,7 +355,7 @@ impl MappingForm {
 
     /// The risk rows of the form: the risks, then blank rows for named threats.
     pub fn risk_rows(&self) -> Vec<RiskRow> {
-        (0..self.risks.len() + BLANK_ROWS)
+        (0..rows_to_show(self.risks.len()))
             .map(|i| {
                 let risk = self.risks.get(i);
                 RiskRow {

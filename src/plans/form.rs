@@ -15,7 +15,10 @@ pub const CHILD_TEXT_MAX: usize = 250;
 /// Empty measure rows offered (more after each save).
 pub const BLANK_ROWS: usize = 3;
 /// Rows beyond this are not read: no plan has so many measures.
-pub const MAX_MEASURES: usize = 200;
+pub const MAX_MEASURES: usize = 100;
+/// An answer's label on a measure: the fear's or threat's start; the
+/// mapping has the whole text. Bounds the page, measures × answers.
+const ANSWER_LABEL_CHARS: usize = 80;
 
 /// Everything the plan form holds, as typed.
 #[derive(Clone, Debug, Default)]
@@ -108,7 +111,8 @@ impl PlanForm {
     /// less blank rows and rows ticked for removal.
     pub fn read(child: bool, f: &FormFields) -> Self {
         let text = |name: &str| f.get(name).trim().to_owned();
-        let measures = (0..f.rows("measure", MAX_MEASURES))
+        // One row past the limit is read, so `read_typed` can say so.
+        let measures = (0..f.rows("measure", MAX_MEASURES + 1))
             .filter(|i| !f.checked(&format!("measure_{i}_remove")))
             .map(|i| {
                 let field = |name: &str| text(&format!("measure_{i}_{name}"));
@@ -185,6 +189,12 @@ impl PlanForm {
 
     fn read_typed(&self, previous: &Content, links: &[Link]) -> (Content, FieldErrors) {
         let mut errors = FieldErrors::default();
+        if self.measures.len() > MAX_MEASURES {
+            errors.add(
+                "measure_0_text",
+                format!("Høyst {MAX_MEASURES} tiltak i én plan. Slå sammen noen av dem."),
+            );
+        }
         let text = |errors: &mut FieldErrors, field: &'static str, raw: &str| {
             forms::optional_text(errors, field, raw, TEXT_MAX)
         };
@@ -275,7 +285,8 @@ impl PlanForm {
     /// The measure rows of the form: the measures, then blank rows.
     pub fn measure_rows(&self, links: &[Link], errors: &FieldErrors) -> Vec<MeasureRow> {
         let parties = Party::options(self.child);
-        (0..self.measures.len() + BLANK_ROWS)
+        let shown = (self.measures.len() + BLANK_ROWS).min(MAX_MEASURES.max(self.measures.len()));
+        (0..shown)
             .map(|i| {
                 let m = self.measures.get(i);
                 let prefix = format!("measure_{i}");
@@ -293,7 +304,7 @@ impl PlanForm {
                         .iter()
                         .map(|l| Choice {
                             value: l.id.to_string(),
-                            label: l.label.clone(),
+                            label: shortened(&l.label, ANSWER_LABEL_CHARS),
                             checked: answered(l),
                         })
                         .collect(),
@@ -419,6 +430,14 @@ pub struct MeasureRow {
     pub until_error: Option<String>,
 }
 
+/// `text` cut at `max` characters, with an ellipsis when cut.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", text[..at].trim_end()),
+        None => text.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,6 +489,30 @@ mod tests {
             PlanForm::from_content(&content).measures[0].from,
             "01.12.2026"
         );
+    }
+
+    #[test]
+    fn a_plan_holds_at_most_a_hundred_measures_and_says_so() {
+        let pairs = (0..=MAX_MEASURES)
+            .flat_map(|i| {
+                [
+                    (format!("measure_{i}_text"), format!("Tiltak {i}")),
+                    (format!("measure_{i}_party"), "resident".to_owned()),
+                ]
+            })
+            .collect();
+        let form = PlanForm::read(false, &FormFields::new(pairs));
+        assert_eq!(form.measures.len(), MAX_MEASURES + 1, "all typed is kept");
+        let errors = form.parse(&Content::empty(false), &[]).unwrap_err();
+        let message = errors.get("measure_0_text").unwrap_or_default();
+        assert!(message.contains("Høyst 100 tiltak"), "{message}");
+    }
+
+    #[test]
+    fn an_answer_label_is_cut_with_an_ellipsis() {
+        assert_eq!(shortened("frykt", 10), "frykt");
+        assert_eq!(shortened("at pappa kommer", 8), "at pappa…");
+        assert_eq!(shortened("ææææ", 2), "ææ…");
     }
 
     #[test]

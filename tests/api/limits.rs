@@ -104,3 +104,41 @@ async fn a_form_with_more_fields_than_any_real_form_gets_a_413_page() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(app.count("cases").await, 0);
 }
+
+/// A mapping holds at most 60 fears (the plan page offers each on every
+/// measure): the 61st is refused with a message, and all typed comes back.
+#[tokio::test]
+async fn a_mapping_holds_at_most_sixty_fears_and_says_so() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let staff = app.user(&centre, Role::Staff).await;
+    let mut browser = app.signed_in(&staff).await;
+    let case = crate::cases::new_case(&mut browser, &staff, "Kari Eksempel").await;
+    let page = browser.get(&format!("/cases/{case}")).await;
+    let resident = crate::cases::person_ids(&page.body, &case)[0].clone();
+    let mapping = format!("/cases/{case}/people/{resident}/mapping");
+    browser.post(&format!("{mapping}/draft"), &[]).await;
+    let form = browser.get(&format!("{mapping}/edit")).await;
+    let whose = form.input_value("fear_0_whose").unwrap_or_default();
+    let mut fields = crate::helpers::form_fields(&form, "mapping-form", &[("action", "save")]);
+    fields.retain(|(name, _)| !name.starts_with("fear_"));
+    for i in 0..=trygg::mapping::form::MAX_ROWS {
+        fields.push((format!("fear_{i}_text"), format!("Frykt nummer {i}")));
+        fields.push((format!("fear_{i}_whose"), whose.clone()));
+    }
+    let refused = browser
+        .post_fields(&format!("{mapping}/edit"), &fields)
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Høyst 60 frykter"));
+    assert!(
+        refused.body.contains("Frykt nummer 60"),
+        "nothing typed is lost"
+    );
+
+    fields.retain(|(name, _)| !name.starts_with("fear_60_"));
+    let saved = browser
+        .post_fields(&format!("{mapping}/edit"), &fields)
+        .await;
+    assert_eq!(saved.status, 303, "sixty are fine");
+}
