@@ -46,6 +46,15 @@ enum Command {
         #[command(subcommand)]
         action: ReviewsCommand,
     },
+    /// Write a consistent backup of the whole database to a new file
+    /// (PostgreSQL's custom format; readable by its owner only).
+    Backup {
+        /// The file to write; it must not exist.
+        file: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty database (a new TRYGG_DATA_DIR, or an
+    /// empty DATABASE_URL); refuses one that holds any centre or account.
+    Restore { file: std::path::PathBuf },
     /// Fill the database with fictitious cases, for a demo or a benchmark.
     Seed {
         /// Make this many new centres, each with four accounts (the default: 1).
@@ -165,6 +174,25 @@ pub fn main() -> ExitCode {
             Command::User { action } => with_database(&config, |db| user(db, action)).await,
             Command::Reviews { action } => {
                 with_database(&config, |db| reviews(db, &config, action)).await
+            }
+            Command::Backup { file } => {
+                let db = Database::open(&config).await?;
+                let result = crate::db::backup::backup(&db, &file).await;
+                db.close().await;
+                let bytes = result?;
+                println!("Wrote {} ({} KiB).", file.display(), bytes / 1024);
+                Ok(())
+            }
+            Command::Restore { file } => {
+                let db = Database::open(&config).await?;
+                let result = crate::db::backup::restore(&db, &file).await;
+                db.close().await;
+                let restored = result?;
+                println!(
+                    "Restored {} centre(s), {} account(s) and {} case(s).",
+                    restored.centres, restored.accounts, restored.cases
+                );
+                Ok(())
             }
             Command::Seed {
                 centres,

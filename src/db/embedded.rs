@@ -157,6 +157,14 @@ impl EmbeddedCluster {
         Ok(cluster)
     }
 
+    /// Trygg's own role and database as libpq takes them (for pg_dump).
+    pub fn conninfo(&self) -> String {
+        format!(
+            "host={} port={PORT} user={APP_ROLE} dbname={APP_DATABASE}",
+            self.socket_dir.display()
+        )
+    }
+
     /// Connection options for Trygg's own role and database.
     pub fn app_options(&self) -> PgConnectOptions {
         self.options(APP_ROLE, APP_DATABASE)
@@ -266,7 +274,7 @@ impl Drop for EmbeddedCluster {
 }
 
 /// The folder holding `initdb` and `postgres`, of the same installation.
-fn find_binaries() -> Result<PathBuf, ClusterError> {
+pub(crate) fn find_binaries() -> Result<PathBuf, ClusterError> {
     let usable = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {

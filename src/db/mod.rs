@@ -1,6 +1,7 @@
 //! The connection pool, the embedded cluster when no `DATABASE_URL` is set,
 //! and the migrations that run at every start.
 
+pub mod backup;
 pub mod embedded;
 
 use std::path::Path;
@@ -36,19 +37,24 @@ pub enum DbError {
 pub struct Database {
     pub pool: PgPool,
     cluster: Option<EmbeddedCluster>,
+    /// The same database as libpq's tools take it: `DATABASE_URL`, or the
+    /// embedded cluster's socket.
+    conninfo: String,
 }
 
 impl Database {
     /// Connects (starting the embedded cluster if needed) and migrates.
     pub async fn open(config: &Config) -> Result<Self, DbError> {
-        let (options, cluster) = match &config.database_url {
+        let (options, cluster, conninfo) = match &config.database_url {
             Some(url) => (
                 PgConnectOptions::from_str(url).map_err(DbError::BadUrl)?,
                 None,
+                url.clone(),
             ),
             None => {
                 let cluster = start_cluster(config).await?;
-                (cluster.app_options(), Some(cluster))
+                let conninfo = cluster.conninfo();
+                (cluster.app_options(), Some(cluster), conninfo)
             }
         };
         let pool = pool_options(config.db_max_connections)
@@ -56,7 +62,16 @@ impl Database {
             .await
             .map_err(DbError::Connect)?;
         MIGRATOR.run(&pool).await?;
-        Ok(Database { pool, cluster })
+        Ok(Database {
+            pool,
+            cluster,
+            conninfo,
+        })
+    }
+
+    /// The database as libpq's tools (pg_dump, pg_restore) take it.
+    pub fn conninfo(&self) -> &str {
+        &self.conninfo
     }
 
     /// Closes the pool, then stops the embedded cluster if this process started it.

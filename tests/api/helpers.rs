@@ -146,6 +146,16 @@ pub async fn spawn_server(
     limits: trygg::http::server::Limits,
 ) -> TestApp {
     let (db_name, options) = fresh_database().await;
+    serve_database(db_name, options, configure, limits).await
+}
+
+/// A server on the test cluster's database `db_name`.
+pub async fn serve_database(
+    db_name: String,
+    options: PgConnectOptions,
+    configure: impl FnOnce(&mut trygg::AppState),
+    limits: trygg::http::server::Limits,
+) -> TestApp {
     let db = sqlx::postgres::PgPoolOptions::new()
         .max_connections(5)
         .connect_with(options)
