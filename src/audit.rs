@@ -452,3 +452,46 @@ pub async fn since_last_login(
         changes: events.into_iter().filter(|(_, k)| !failed(k)).collect(),
     })
 }
+
+/// What `trygg audit verify` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// Every row links to the one before it: how many, and the last link
+    /// (worth writing down elsewhere: a chain cut short at its end, or
+    /// rewritten whole, is only seen against such a note).
+    Holds {
+        rows: i64,
+        last_hash: Option<String>,
+    },
+    /// The first row that does not link: its id and place in the chain.
+    BrokenAt { id: i64, chain_seq: i64 },
+}
+
+/// Recomputes the audit log's chain (see the migration `…_audit_chain`).
+pub async fn verify_chain(db: impl PgExecutor<'_> + Copy) -> sqlx::Result<ChainCheck> {
+    let broken: Option<(i64, i64)> = sqlx::query_as(
+        "WITH chain AS (
+             SELECT e.id, e.chain_seq, e.row_hash, audit_row_text(e) AS body,
+                    lag(e.row_hash) OVER (ORDER BY e.chain_seq) AS previous_hash,
+                    lag(e.chain_seq) OVER (ORDER BY e.chain_seq) AS previous_seq
+             FROM audit_events e)
+         SELECT id, chain_seq FROM chain
+         WHERE chain_seq <> coalesce(previous_seq, 0) + 1
+            OR row_hash IS DISTINCT FROM
+               sha256(coalesce(previous_hash, ''::bytea) || convert_to(body, 'UTF8'))
+         ORDER BY chain_seq LIMIT 1",
+    )
+    .fetch_optional(db)
+    .await?;
+    if let Some((id, chain_seq)) = broken {
+        return Ok(ChainCheck::BrokenAt { id, chain_seq });
+    }
+    let (rows, last_hash): (i64, Option<String>) = sqlx::query_as(
+        "SELECT count(*), (SELECT encode(row_hash, 'hex') FROM audit_events
+                           ORDER BY chain_seq DESC LIMIT 1)
+         FROM audit_events",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(ChainCheck::Holds { rows, last_hash })
+}

@@ -46,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         action: ReviewsCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
     /// Write a consistent backup of the whole database to a new file
     /// (PostgreSQL's custom format; readable by its owner only).
     Backup {
@@ -70,6 +75,13 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the chain through the audit log; name the first row that
+    /// was changed, added or removed afterwards (exit status 1).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -174,6 +186,27 @@ pub fn main() -> ExitCode {
             Command::User { action } => with_database(&config, |db| user(db, action)).await,
             Command::Reviews { action } => {
                 with_database(&config, |db| reviews(db, &config, action)).await
+            }
+            Command::Audit {
+                action: AuditCommand::Verify,
+            } => {
+                with_database(&config, |db| async move {
+                    match crate::audit::verify_chain(&db).await? {
+                        crate::audit::ChainCheck::Holds { rows, last_hash } => {
+                            println!(
+                                "The audit log's chain holds: {rows} row(s); the last link is {}.",
+                                last_hash.as_deref().unwrap_or("(none yet)")
+                            );
+                            Ok(())
+                        }
+                        crate::audit::ChainCheck::BrokenAt { id, chain_seq } => Err(format!(
+                            "the audit log's chain is broken at row id {id} (link {chain_seq}): \
+                             it, or the row before it, was changed, added or removed afterwards"
+                        )
+                        .into()),
+                    }
+                })
+                .await
             }
             Command::Backup { file } => {
                 let db = Database::open(&config).await?;

@@ -276,3 +276,66 @@ async fn the_audit_log_records_changes_that_happened_and_failed_password_checks(
     let kinds = app.audit_kinds_for(admin.id).await;
     assert!(kinds.iter().any(|k| k == "login_failed"), "{kinds:?}");
 }
+
+/// Each row links to the one before it; a row changed behind the triggers,
+/// as a superuser can, breaks the chain, and `trygg audit verify` names it.
+#[tokio::test]
+async fn the_audit_chain_holds_under_parallel_writes_and_names_a_forged_row() {
+    use sqlx::Executor;
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let admin = app.user(&centre, Role::Admin).await;
+    app.signed_in(&admin).await;
+    // Many writers at once: the chain still has one order.
+    let writers: Vec<_> = (0..20)
+        .map(|_| {
+            let db = app.db.clone();
+            let centre = centre.id;
+            tokio::spawn(async move {
+                trygg::audit::Event::from_cli(trygg::audit::AuditKind::CentreUpdated, centre, None)
+                    .record(&db)
+                    .await
+                    .unwrap();
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let dir = crate::cli::open_tempdir();
+    let verify = || {
+        let mut cmd = crate::cli::trygg(dir.path());
+        cmd.env("DATABASE_URL", crate::helpers::database_url(&app.db_name))
+            .args(["audit", "verify"]);
+        cmd
+    };
+    let out = crate::cli::run(verify(), "").await;
+    assert!(out.status.success(), "{}", crate::cli::text(&out.stderr));
+    let rows = app.count("audit_events").await;
+    assert!(crate::cli::text(&out.stdout).contains(&format!("holds: {rows} row(s)")));
+
+    let forged: i64 =
+        sqlx::query_scalar("SELECT id FROM audit_events ORDER BY chain_seq OFFSET 5 LIMIT 1")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let mut superuser = crate::helpers::superuser_connection(&app.db_name).await;
+    superuser
+        .execute(
+            format!(
+                "ALTER TABLE audit_events DISABLE TRIGGER USER;
+                 UPDATE audit_events SET detail = 'ingenting skjedde' WHERE id = {forged};
+                 ALTER TABLE audit_events ENABLE TRIGGER USER;"
+            )
+            .as_str(),
+        )
+        .await
+        .unwrap();
+    let out = crate::cli::run(verify(), "").await;
+    assert!(!out.status.success());
+    assert!(
+        crate::cli::text(&out.stderr).contains(&format!("row id {forged}")),
+        "{}",
+        crate::cli::text(&out.stderr)
+    );
+}

@@ -103,6 +103,14 @@ pub async fn fresh_database() -> (String, PgConnectOptions) {
     (name, options)
 }
 
+/// A connection to the test database `name` as PostgreSQL's superuser:
+/// what someone with the machine could do.
+pub async fn superuser_connection(name: &str) -> PgConnection {
+    PgConnection::connect_with(&cluster().superuser.clone().database(name))
+        .await
+        .expect("superuser connection")
+}
+
 /// A database of the test cluster with no migration run yet.
 pub async fn empty_database() -> PgConnectOptions {
     let cluster = cluster();
