@@ -1,71 +1,71 @@
--- A chain through the audit log: each row carries a hash of itself and of
--- the row before it, in the order they were written. A row changed, added
--- or removed afterwards, even by a superuser who can get past the
--- append-only triggers, breaks the chain, and `trygg audit verify` names
--- the first broken row.
+-- A chain through the audit log: each event gets a link, made as its
+-- transaction commits, holding a hash of the event and of the link before
+-- it. An event changed, added or removed afterwards behind the triggers
+-- breaks the chain, and `trygg audit verify` names the first such event,
+-- unless every link after it was recomputed too: so `verify` prints the
+-- last link, to be noted somewhere else, and `--expect` checks such a note.
+--
+-- The links live in their own table and are made at commit, by a deferred
+-- trigger: the lock that gives the chain one order is taken last in every
+-- transaction, after every row lock, so it never forms a cycle with them.
 
-ALTER TABLE audit_events
-    ADD COLUMN chain_seq bigint,
-    ADD COLUMN row_hash  bytea;
+-- No foreign key to the events: its check would lock their rows, which
+-- needs the UPDATE right that nobody has on them. Verification matches them.
+CREATE TABLE audit_chain (
+    event_id bigint PRIMARY KEY,
+    seq      bigint NOT NULL UNIQUE,
+    row_hash bytea NOT NULL
+);
 
--- A row as text, always the same way: no session setting (time zone, date
--- style) changes it. Verification recomputes it exactly like this.
-CREATE FUNCTION audit_row_text(e audit_events) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT concat_ws(E'\x1f',
-        e.chain_seq::text,
-        e.id::text,
-        (extract(epoch FROM e.at) * 1000000)::bigint::text,
-        coalesce(e.centre_id::text, ''),
-        coalesce(e.actor_id::text, ''),
-        coalesce(e.subject_account_id::text, ''),
-        e.kind,
-        e.detail,
-        coalesce(e.attempted_login_key, ''),
-        coalesce(host(e.ip), ''),
-        coalesce(e.case_id::text, ''))
+-- An event and its place as text, always the same way: no session setting
+-- (time zone, date style) changes it, and no value can pass for another.
+CREATE FUNCTION audit_row_text(e audit_events, seq bigint) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
+    SELECT jsonb_build_array(
+        seq, e.id, (extract(epoch FROM e.at) * 1000000)::bigint,
+        e.centre_id, e.actor_id, e.subject_account_id, e.kind, e.detail,
+        e.attempted_login_key, host(e.ip), e.case_id)::text
 $$;
 
--- The rows written so far, chained in the order of their ids.
-GRANT UPDATE ON audit_events TO CURRENT_USER;
-ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change;
-DO $$
-DECLARE
-    e audit_events%ROWTYPE;
-    seq bigint := 0;
-    previous bytea := ''::bytea;
-BEGIN
-    FOR e IN SELECT * FROM audit_events ORDER BY id LOOP
-        seq := seq + 1;
-        e.chain_seq := seq;
-        previous := sha256(previous || convert_to(audit_row_text(e), 'UTF8'));
-        UPDATE audit_events SET chain_seq = seq, row_hash = previous WHERE id = e.id;
-    END LOOP;
-END
-$$;
-ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change;
-REVOKE UPDATE ON audit_events FROM CURRENT_USER;
+-- The events written so far, linked in the order of their ids.
+INSERT INTO audit_chain (event_id, seq, row_hash)
+WITH RECURSIVE ordered AS (
+    SELECT e, row_number() OVER (ORDER BY e.id) AS seq FROM audit_events e
+), linked AS (
+    SELECT (o.e).id AS event_id, o.seq,
+           sha256(convert_to(audit_row_text(o.e, o.seq), 'UTF8')) AS row_hash
+    FROM ordered o WHERE o.seq = 1
+    UNION ALL
+    SELECT (o.e).id, o.seq,
+           sha256(l.row_hash || convert_to(audit_row_text(o.e, o.seq), 'UTF8'))
+    FROM linked l JOIN ordered o ON o.seq = l.seq + 1
+)
+SELECT event_id, seq, row_hash FROM linked;
 
-ALTER TABLE audit_events
-    ALTER COLUMN chain_seq SET NOT NULL,
-    ALTER COLUMN row_hash SET NOT NULL;
-CREATE UNIQUE INDEX audit_events_chain_idx ON audit_events (chain_seq);
-
--- Each new row links to the last one. One writer at a time, until its
--- transaction ends, so the chain has one order; the rows of one statement
--- see each other.
-CREATE FUNCTION audit_events_chain() RETURNS trigger
-LANGUAGE plpgsql AS $$
+CREATE FUNCTION audit_chain_link() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 DECLARE
-    last audit_events%ROWTYPE;
+    last audit_chain%ROWTYPE;
+    next_seq bigint;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('trygg-audit-chain'));
-    SELECT * INTO last FROM audit_events ORDER BY chain_seq DESC LIMIT 1;
-    NEW.chain_seq := coalesce(last.chain_seq, 0) + 1;
-    NEW.row_hash := sha256(coalesce(last.row_hash, ''::bytea)
-                           || convert_to(audit_row_text(NEW), 'UTF8'));
-    RETURN NEW;
+    SELECT * INTO last FROM audit_chain ORDER BY seq DESC LIMIT 1;
+    next_seq := coalesce(last.seq, 0) + 1;
+    INSERT INTO audit_chain (event_id, seq, row_hash)
+    VALUES (NEW.id, next_seq,
+            sha256(coalesce(last.row_hash, ''::bytea)
+                   || convert_to(audit_row_text(NEW, next_seq), 'UTF8')));
+    RETURN NULL;
 END
 $$;
-CREATE TRIGGER audit_events_chain BEFORE INSERT ON audit_events
-    FOR EACH ROW EXECUTE FUNCTION audit_events_chain();
+CREATE CONSTRAINT TRIGGER audit_events_chain AFTER INSERT ON audit_events
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION audit_chain_link();
+
+-- Append-only, like the events.
+CREATE TRIGGER audit_chain_no_change BEFORE UPDATE OR DELETE ON audit_chain
+    FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON audit_chain
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_chain FROM PUBLIC;
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_chain FROM CURRENT_USER;

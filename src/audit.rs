@@ -456,42 +456,77 @@ pub async fn since_last_login(
 /// What `trygg audit verify` found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChainCheck {
-    /// Every row links to the one before it: how many, and the last link
-    /// (worth writing down elsewhere: a chain cut short at its end, or
-    /// rewritten whole, is only seen against such a note).
+    /// Every event links to the one before it: how many, and the last link
+    /// as `seq:hash` (worth noting elsewhere: a chain cut short at its end,
+    /// or recomputed whole, is only seen against such a note).
     Holds {
         rows: i64,
-        last_hash: Option<String>,
+        last_link: Option<String>,
     },
-    /// The first row that does not link: its id and place in the chain.
-    BrokenAt { id: i64, chain_seq: i64 },
+    /// The first event that does not link (changed, added or removed
+    /// behind the triggers): its id, and its place in the chain if it has one.
+    BrokenAt { id: i64, seq: Option<i64> },
+    /// The link noted earlier (`--expect`) is not in the chain.
+    LinkMissing { expected: String },
 }
 
-/// Recomputes the audit log's chain (see the migration `…_audit_chain`).
-pub async fn verify_chain(db: impl PgExecutor<'_> + Copy) -> sqlx::Result<ChainCheck> {
-    let broken: Option<(i64, i64)> = sqlx::query_as(
+/// Recomputes the chain through the audit log (see the migration
+/// `…_audit_chain`), in one snapshot; with `expected`, also checks that a
+/// link noted earlier (`seq:hash`) is still there.
+pub async fn verify_chain(db: &sqlx::PgPool, expected: Option<&str>) -> sqlx::Result<ChainCheck> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let broken: Option<(i64, Option<i64>)> = sqlx::query_as(
         "WITH chain AS (
-             SELECT e.id, e.chain_seq, e.row_hash, audit_row_text(e) AS body,
-                    lag(e.row_hash) OVER (ORDER BY e.chain_seq) AS previous_hash,
-                    lag(e.chain_seq) OVER (ORDER BY e.chain_seq) AS previous_seq
-             FROM audit_events e)
-         SELECT id, chain_seq FROM chain
-         WHERE chain_seq <> coalesce(previous_seq, 0) + 1
+             SELECT e.id, c.seq, c.row_hash, audit_row_text(e, c.seq) AS body,
+                    lag(c.row_hash) OVER (ORDER BY c.seq NULLS LAST, e.id) AS previous_hash,
+                    lag(c.seq) OVER (ORDER BY c.seq NULLS LAST, e.id) AS previous_seq
+             FROM audit_events e LEFT JOIN audit_chain c ON c.event_id = e.id)
+         SELECT id, seq FROM chain
+         WHERE seq IS NULL
+            OR seq <> coalesce(previous_seq, 0) + 1
             OR row_hash IS DISTINCT FROM
                sha256(coalesce(previous_hash, ''::bytea) || convert_to(body, 'UTF8'))
-         ORDER BY chain_seq LIMIT 1",
+         ORDER BY seq NULLS LAST, id LIMIT 1",
     )
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?;
-    if let Some((id, chain_seq)) = broken {
-        return Ok(ChainCheck::BrokenAt { id, chain_seq });
+    if let Some((id, seq)) = broken {
+        return Ok(ChainCheck::BrokenAt { id, seq });
     }
-    let (rows, last_hash): (i64, Option<String>) = sqlx::query_as(
-        "SELECT count(*), (SELECT encode(row_hash, 'hex') FROM audit_events
-                           ORDER BY chain_seq DESC LIMIT 1)
-         FROM audit_events",
+    // A link whose event is gone: the event was removed.
+    let orphan: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT c.event_id, c.seq FROM audit_chain c
+         WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.id = c.event_id)
+         ORDER BY c.seq LIMIT 1",
     )
-    .fetch_one(db)
+    .fetch_optional(&mut *tx)
     .await?;
-    Ok(ChainCheck::Holds { rows, last_hash })
+    if let Some((id, seq)) = orphan {
+        return Ok(ChainCheck::BrokenAt { id, seq: Some(seq) });
+    }
+    if let Some(expected) = expected {
+        let found: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM audit_chain
+                            WHERE seq::text || ':' || encode(row_hash, 'hex') = $1)",
+        )
+        .bind(expected.trim())
+        .fetch_one(&mut *tx)
+        .await?;
+        if !found {
+            return Ok(ChainCheck::LinkMissing {
+                expected: expected.trim().to_owned(),
+            });
+        }
+    }
+    let (rows, last_link): (i64, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM audit_events),
+                (SELECT seq::text || ':' || encode(row_hash, 'hex') FROM audit_chain
+                 ORDER BY seq DESC LIMIT 1)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(ChainCheck::Holds { rows, last_link })
 }

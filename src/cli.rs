@@ -79,9 +79,13 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the chain through the audit log; name the first row that
+    /// Recompute the chain through the audit log; name the first event that
     /// was changed, added or removed afterwards (exit status 1).
-    Verify,
+    Verify {
+        /// A link printed earlier (`seq:hash`), which must still be in the chain.
+        #[arg(long)]
+        expect: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -188,41 +192,36 @@ pub fn main() -> ExitCode {
                 with_database(&config, |db| reviews(db, &config, action)).await
             }
             Command::Audit {
-                action: AuditCommand::Verify,
+                action: AuditCommand::Verify { expect },
             } => {
-                with_database(&config, |db| async move {
-                    match crate::audit::verify_chain(&db).await? {
-                        crate::audit::ChainCheck::Holds { rows, last_hash } => {
-                            println!(
-                                "The audit log's chain holds: {rows} row(s); the last link is {}.",
-                                last_hash.as_deref().unwrap_or("(none yet)")
-                            );
-                            Ok(())
-                        }
-                        crate::audit::ChainCheck::BrokenAt { id, chain_seq } => Err(format!(
-                            "the audit log's chain is broken at row id {id} (link {chain_seq}): \
-                             it, or the row before it, was changed, added or removed afterwards"
-                        )
-                        .into()),
-                    }
-                })
-                .await
+                let db = Database::open_existing(&config).await?;
+                let result = audit_verify(&db, expect.as_deref()).await;
+                db.close().await;
+                result
             }
             Command::Backup { file } => {
-                let db = Database::open(&config).await?;
+                let db = Database::open_existing(&config).await?;
                 let result = crate::db::backup::backup(&db, &file).await;
                 db.close().await;
-                let bytes = result?;
-                println!("Wrote {} ({} KiB).", file.display(), bytes / 1024);
+                let backup = result?;
+                println!(
+                    "Wrote {} ({} KiB, {} centre(s)). The audit log's last link: {} (note it \
+                     elsewhere; `trygg audit verify --expect` checks it later).",
+                    file.display(),
+                    backup.bytes / 1024,
+                    backup.centres,
+                    backup.last_link.as_deref().unwrap_or("(none)")
+                );
                 Ok(())
             }
             Command::Restore { file } => {
-                let db = Database::open(&config).await?;
+                let db = Database::open_unmigrated(&config).await?;
                 let result = crate::db::backup::restore(&db, &file).await;
                 db.close().await;
                 let restored = result?;
                 println!(
-                    "Restored {} centre(s), {} account(s) and {} case(s).",
+                    "Restored {} centre(s), {} account(s) and {} case(s); the audit log's chain \
+                     holds. Everyone signs in again.",
                     restored.centres, restored.accounts, restored.cases
                 );
                 Ok(())
@@ -257,6 +256,29 @@ pub fn main() -> ExitCode {
 }
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn audit_verify(db: &Database, expect: Option<&str>) -> CliResult {
+    use crate::audit::ChainCheck;
+    match crate::audit::verify_chain(&db.pool, expect).await? {
+        ChainCheck::Holds { rows, last_link } => {
+            println!(
+                "The audit log's chain holds: {rows} event(s); the last link is {}.",
+                last_link.as_deref().unwrap_or("(none yet)")
+            );
+            Ok(())
+        }
+        ChainCheck::BrokenAt { id, seq } => Err(format!(
+            "the audit log's chain is broken at event id {id}{}: it was changed, added or \
+             removed afterwards, or the one before it was",
+            seq.map(|s| format!(" (link {s})")).unwrap_or_default()
+        )
+        .into()),
+        ChainCheck::LinkMissing { expected } => Err(format!(
+            "the link {expected} is no longer in the audit log's chain: it was rewritten"
+        )
+        .into()),
+    }
+}
 
 /// Loads `.env` from the working folder, if there is one; the environment wins.
 fn dotenv_if_present() -> Result<(), String> {

@@ -18,6 +18,12 @@ pub enum AppError {
     SignInRequired,
     #[error("request body too large")]
     TooLarge,
+    /// The body did not arrive within its deadline.
+    #[error("request body too slow")]
+    Timeout,
+    /// The body could not be read (the client went away, say).
+    #[error("request body unreadable")]
+    BadRequest,
     /// Too many sign-ins at once: try again in a moment.
     #[error("busy")]
     Busy,
@@ -55,10 +61,11 @@ fn database_unreachable(e: &sqlx::Error) -> bool {
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::WorkerCrashed => true,
-        // Class 08: connection exceptions; 57P01–57P03: shutting down or starting.
-        sqlx::Error::Database(db) => db
-            .code()
-            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        // Class 08: connection exceptions (but 08P01, a protocol violation,
+        // is a bug of ours); 57P01–57P03: shutting down or starting.
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            (code.starts_with("08") && code != "08P01") || code.starts_with("57P")
+        }),
         _ => false,
     }
 }
@@ -80,9 +87,17 @@ impl IntoResponse for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::BadRequest => StatusCode::BAD_REQUEST,
             AppError::Busy => {
                 tracing::warn!("refused a sign-in: every hashing turn was taken");
                 return unavailable(ErrorKind::Busy, "5");
+            }
+            AppError::Database(sqlx::Error::PoolTimedOut) => {
+                // Every connection in use for too long: the database down,
+                // or queries piling up. Either way, try again shortly.
+                tracing::error!("no database connection came free in time");
+                return unavailable(ErrorKind::DatabaseDown, "10");
             }
             AppError::Database(e) if database_unreachable(e) => {
                 tracing::error!(error = %e, "the database cannot be reached");

@@ -127,9 +127,10 @@ pub struct FormFields {
     index: HashMap<String, Vec<usize>>,
 }
 
-/// The most fields a form may have: the largest real form (a plan with its
-/// most measures) has a few thousand.
-pub const MAX_FIELDS: usize = 10_000;
+/// The most fields a form may have: above the largest real form, a plan
+/// with its most measures each offering every fear and threat (about
+/// 13 000; see the test in `plans::form`).
+pub const MAX_FIELDS: usize = 20_000;
 
 impl FormFields {
     pub fn new(pairs: Vec<(String, String)>) -> Self {

@@ -25,6 +25,8 @@ pub const FIELD: &str = "csrf_token";
 pub const FORM_COOKIE: &str = "__Host-trygg_form";
 /// The largest form Trygg accepts.
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// How long a form's body may take to arrive, in all.
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub async fn verify_csrf(
     State(state): State<AppState>,
@@ -45,9 +47,28 @@ pub async fn verify_csrf(
         .cloned()
         .unwrap_or_default();
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
-        .await
-        .map_err(|_| AppError::TooLarge)?;
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_FORM_BYTES) {
+        return Err(AppError::TooLarge);
+    }
+    // The whole body within BODY_DEADLINE: a client trickling a byte at a
+    // time would otherwise hold its connection for as long as it liked.
+    let read =
+        tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(body, MAX_FORM_BYTES)).await;
+    let bytes = match read {
+        Err(_) => return Err(AppError::Timeout),
+        Ok(Err(e)) if e.to_string().contains("length limit") => return Err(AppError::TooLarge),
+        Ok(Err(_)) => return Err(AppError::BadRequest),
+        Ok(Ok(bytes)) => bytes,
+    };
+    // More fields than any form has: refused before they are parsed.
+    if bytes.iter().filter(|b| **b == b'&').count() >= crate::forms::MAX_FIELDS {
+        return Err(AppError::TooLarge);
+    }
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
     let sent = fields
         .iter()

@@ -157,12 +157,16 @@ impl EmbeddedCluster {
         Ok(cluster)
     }
 
-    /// Trygg's own role and database as libpq takes them (for pg_dump).
-    pub fn conninfo(&self) -> String {
-        format!(
-            "host={} port={PORT} user={APP_ROLE} dbname={APP_DATABASE}",
-            self.socket_dir.display()
-        )
+    /// Trygg's own role and database as libpq's environment (for pg_dump).
+    pub fn libpq_env(&self) -> Vec<(String, String)> {
+        [
+            ("PGHOST", self.socket_dir.display().to_string()),
+            ("PGPORT", PORT.to_string()),
+            ("PGUSER", APP_ROLE.to_owned()),
+            ("PGDATABASE", APP_DATABASE.to_owned()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v))
+        .to_vec()
     }
 
     /// Connection options for Trygg's own role and database.

@@ -75,6 +75,11 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
             "Mange logger inn samtidig akkurat nå. Vent noen sekunder, gå tilbake og send \
              skjemaet på nytt. Det du sendte, ble ikke lagret.",
         ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "Skjemaet kom ikke fram i tide",
+            "Det du sendte, brukte for lang tid på å komme fram, og ble ikke lagret. Sjekk \
+             nettforbindelsen, gå tilbake og send skjemaet på nytt.",
+        ),
         StatusCode::METHOD_NOT_ALLOWED => (
             "Det går ikke an her",
             "Siden finnes, men ikke for det du prøvde å gjøre.",

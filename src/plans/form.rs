@@ -111,8 +111,9 @@ impl PlanForm {
     /// less blank rows and rows ticked for removal.
     pub fn read(child: bool, f: &FormFields) -> Self {
         let text = |name: &str| f.get(name).trim().to_owned();
-        // One row past the limit is read, so `read_typed` can say so.
-        let measures = (0..f.rows("measure", MAX_MEASURES + 1))
+        // Every row sent is read (the form has at most MAX_FIELDS), so
+        // `read_typed` can refuse too many and the form comes back whole.
+        let measures = (0..f.rows("measure", usize::MAX))
             .filter(|i| !f.checked(&format!("measure_{i}_remove")))
             .map(|i| {
                 let field = |name: &str| text(&format!("measure_{i}_{name}"));
@@ -506,6 +507,13 @@ mod tests {
         let errors = form.parse(&Content::empty(false), &[]).unwrap_err();
         let message = errors.get("measure_0_text").unwrap_or_default();
         assert!(message.contains("Høyst 100 tiltak"), "{message}");
+    }
+
+    #[test]
+    fn the_largest_plan_form_fits_under_the_field_limit() {
+        // Each measure: its own fields, and a box for every fear and threat.
+        let per_measure = 10 + 2 * crate::mapping::form::MAX_ROWS;
+        assert!(MAX_MEASURES * per_measure + 200 < crate::forms::MAX_FIELDS);
     }
 
     #[test]

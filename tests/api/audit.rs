@@ -312,10 +312,30 @@ async fn the_audit_chain_holds_under_parallel_writes_and_names_a_forged_row() {
     let out = crate::cli::run(verify(), "").await;
     assert!(out.status.success(), "{}", crate::cli::text(&out.stderr));
     let rows = app.count("audit_events").await;
-    assert!(crate::cli::text(&out.stdout).contains(&format!("holds: {rows} row(s)")));
+    let said = crate::cli::text(&out.stdout);
+    assert!(said.contains(&format!("holds: {rows} event(s)")), "{said}");
+    let last_link = said
+        .split("the last link is ")
+        .nth(1)
+        .map(|rest| rest.trim().trim_end_matches('.').to_owned())
+        .unwrap();
+    let expecting = |link: &str| {
+        let mut cmd = verify();
+        cmd.args(["--expect", link]);
+        cmd
+    };
+    assert!(
+        crate::cli::run(expecting(&last_link), "")
+            .await
+            .status
+            .success()
+    );
+    let rewritten = crate::cli::run(expecting("3:00ff"), "").await;
+    assert!(!rewritten.status.success());
+    assert!(crate::cli::text(&rewritten.stderr).contains("no longer in"));
 
     let forged: i64 =
-        sqlx::query_scalar("SELECT id FROM audit_events ORDER BY chain_seq OFFSET 5 LIMIT 1")
+        sqlx::query_scalar("SELECT event_id FROM audit_chain ORDER BY seq OFFSET 5 LIMIT 1")
             .fetch_one(&app.db)
             .await
             .unwrap();
@@ -334,7 +354,7 @@ async fn the_audit_chain_holds_under_parallel_writes_and_names_a_forged_row() {
     let out = crate::cli::run(verify(), "").await;
     assert!(!out.status.success());
     assert!(
-        crate::cli::text(&out.stderr).contains(&format!("row id {forged}")),
+        crate::cli::text(&out.stderr).contains(&format!("event id {forged}")),
         "{}",
         crate::cli::text(&out.stderr)
     );

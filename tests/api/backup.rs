@@ -8,7 +8,7 @@ use trygg::accounts::Role;
 use trygg::http::server::Limits;
 
 use crate::cli::{open_tempdir, run, text, trygg};
-use crate::helpers::{database_url, fresh_database, serve_database, spawn_app};
+use crate::helpers::{database_url, empty_database, serve_database, spawn_app};
 
 /// What a person reads on a page: its headings, terms, cells and items.
 async fn reading(browser: &mut crate::helpers::Browser, path: &str) -> Vec<String> {
@@ -43,6 +43,8 @@ async fn a_backup_restores_into_an_empty_database_and_reads_the_same() {
         cmd
     };
 
+    // A sign-in, so the audit log has links.
+    app.signed_in(&staff).await;
     let out = run(command(&app.db_name, "backup"), "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let mode = std::fs::metadata(&file).unwrap().permissions().mode();
@@ -58,10 +60,31 @@ async fn a_backup_restores_into_an_empty_database_and_reads_the_same() {
     assert!(!into_itself.status.success());
     assert!(text(&into_itself.stderr).contains("not empty"));
 
-    let (restored_name, restored_options) = fresh_database().await;
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(leftovers, ["trygg.dump"], "no partial file left behind");
+    let said = text(&out.stdout);
+    let link = said.split("last link: ").nth(1).unwrap_or_default();
+    assert!(link.starts_with(|c: char| c.is_ascii_digit()), "{said}");
+
+    // A migrated but empty database has tables: only a new one is taken.
+    let (migrated, _) = crate::helpers::fresh_database().await;
+    let refused = run(command(&migrated, "restore"), "").await;
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("not empty"));
+
+    let restored_options = empty_database().await;
+    let restored_name = restored_options.get_database().unwrap().to_owned();
     let out = run(command(&restored_name, "restore"), "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Restored 1 centre(s), 1 account(s) and 3 case(s)."));
+    assert!(
+        text(&out.stdout).contains("Restored 1 centre(s), 1 account(s) and 3 case(s)"),
+        "{}",
+        text(&out.stdout)
+    );
     let twice = run(command(&restored_name, "restore"), "").await;
     assert!(!twice.status.success(), "a restored database is not empty");
 

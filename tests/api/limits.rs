@@ -142,3 +142,38 @@ async fn a_mapping_holds_at_most_sixty_fears_and_says_so() {
         .await;
     assert_eq!(saved.status, 303, "sixty are fine");
 }
+
+/// A body must arrive whole within 30 s, however it trickles: otherwise
+/// 1024 patient clients would hold every connection.
+#[tokio::test]
+async fn a_body_that_trickles_in_is_cut_off_after_thirty_seconds() {
+    let app = spawn_app().await;
+    let mut stream = TcpStream::connect(host(&app)).await.expect("connect");
+    stream
+        .write_all(
+            b"POST /login HTTP/1.1\r\nHost: trygg\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let trickle = async {
+        loop {
+            if stream.write_all(b"a").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(900)).await;
+            let mut answer = [0u8; 64];
+            if let Ok(Ok(n)) =
+                tokio::time::timeout(Duration::from_millis(100), stream.read(&mut answer)).await
+            {
+                return String::from_utf8_lossy(&answer[..n]).into_owned();
+            }
+        }
+        String::new()
+    };
+    let answer = tokio::time::timeout(Duration::from_secs(45), trickle)
+        .await
+        .expect("still trickling after 45 s");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(started.elapsed() >= Duration::from_secs(29));
+}
