@@ -256,6 +256,22 @@ pub async fn view_user_get(
     render(&user_page(&state, page, &user, account, None).await?)
 }
 
+/// Another account of the administrator's centre (404 for any other
+/// centre's), or the account page refusing to act on one's own.
+async fn other_account(
+    state: &AppState,
+    page: &Page,
+    user: &CurrentUser,
+    id: uuid::Uuid,
+) -> Result<Result<Account, Response>, AppError> {
+    let account = load(state, user, id).await?;
+    if account.id == user.id {
+        let refusal = refused(state, page.clone(), user, account, Some(NOT_YOURSELF)).await?;
+        return Ok(Err(refusal));
+    }
+    Ok(Ok(account))
+}
+
 const NOT_YOURSELF: &str = "Du kan ikke endre rollen din, deaktivere deg selv, gi deg selv et \
                             midlertidig passord eller nullstille din egen totrinnsinnlogging. Be en \
                             annen administrator om å gjøre det, så senteret aldri står uten \
@@ -291,10 +307,10 @@ pub async fn view_user_role_post(
     RecordId(id): RecordId,
     posted: FormFields,
 ) -> Result<Response, AppError> {
-    let account = load(&state, &user, id).await?;
-    if account.id == user.id {
-        return refused(&state, page, &user, account, Some(NOT_YOURSELF)).await;
-    }
+    let account = match other_account(&state, &page, &user, id).await? {
+        Ok(account) => account,
+        Err(refusal) => return Ok(refusal),
+    };
     let role = match RoleForm::read(&posted).parse() {
         Ok(role) => role,
         // The page has one alert, no field errors: the message goes there.
@@ -346,10 +362,10 @@ async fn set_active(
     RecordId(id): RecordId,
     active: bool,
 ) -> Result<Response, AppError> {
-    let account = load(&state, &user, id).await?;
-    if account.id == user.id {
-        return refused(&state, page, &user, account, Some(NOT_YOURSELF)).await;
-    }
+    let account = match other_account(&state, &page, &user, id).await? {
+        Ok(account) => account,
+        Err(refusal) => return Ok(refusal),
+    };
     let notice = if active { "aktivert" } else { "deaktivert" };
     if account.active == active {
         // Already so: nothing changes, nothing is recorded.
@@ -381,10 +397,10 @@ pub async fn view_user_password_post(
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
-    let account = load(&state, &user, id).await?;
-    if account.id == user.id {
-        return refused(&state, page, &user, account, Some(NOT_YOURSELF)).await;
-    }
+    let account = match other_account(&state, &page, &user, id).await? {
+        Ok(account) => account,
+        Err(refusal) => return Ok(refusal),
+    };
     let temporary_password = token::temporary_password();
     let hash = password::hash(temporary_password.clone()).await?;
     let mut tx = state.db.begin().await?;
@@ -412,10 +428,10 @@ pub async fn view_user_second_factor_reset_post(
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
-    let account = load(&state, &user, id).await?;
-    if account.id == user.id {
-        return refused(&state, page, &user, account, Some(NOT_YOURSELF)).await;
-    }
+    let account = match other_account(&state, &page, &user, id).await? {
+        Ok(account) => account,
+        Err(refusal) => return Ok(refusal),
+    };
     let mut tx = state.db.begin().await?;
     second_factor::reset(&mut tx, account.id).await?;
     session::end_all_for_account(&mut *tx, account.id, None).await?;
@@ -438,10 +454,10 @@ pub async fn view_user_sessions_end_post(
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
-    let account = load(&state, &user, id).await?;
-    if account.id == user.id {
-        return refused(&state, page, &user, account, Some(NOT_YOURSELF)).await;
-    }
+    let account = match other_account(&state, &page, &user, id).await? {
+        Ok(account) => account,
+        Err(refusal) => return Ok(refusal),
+    };
     let mut tx = state.db.begin().await?;
     session::end_all_for_account(&mut *tx, account.id, None).await?;
     accounts::forget_devices(&mut *tx, account.id).await?;

@@ -91,6 +91,13 @@ impl NextQuery {
     }
 }
 
+/// The `next` a step's form posted, when it is safe to go to.
+fn posted_next(posted: &FormFields) -> String {
+    safe_next(Some(posted.get("next")))
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// `?next=` for the following step, when there is somewhere to go back to.
 fn next_query(next: &str) -> String {
     if next.is_empty() {
@@ -532,9 +539,7 @@ async fn view_code_post(
     let Some((partial, account)) = partial_at(&state, &session, Stage::SecondFactor).await? else {
         return Ok(back_to_password());
     };
-    let next = safe_next(Some(posted.get("next")))
-        .unwrap_or_default()
-        .to_owned();
+    let next = posted_next(&posted);
     let again = |status, errors, alert| {
         render_with_status(
             status,
@@ -697,9 +702,7 @@ async fn view_enrol_post(
     let Some((partial, account)) = partial_at(&state, &session, Stage::Enrol).await? else {
         return Ok(back_to_password());
     };
-    let next = safe_next(Some(posted.get("next")))
-        .unwrap_or_default()
-        .to_owned();
+    let next = posted_next(&posted);
     let Some(secret) = partial.enrol_secret.clone() else {
         return Ok(Redirect::to(&format!("/login/enrol{}", next_query(&next))).into_response());
     };
