@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 use trygg::db::embedded::EmbeddedCluster;
 use uuid::Uuid;
 
+mod support;
+
+use support::{cookie, csrf_of, ms};
+
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 const RUNS: usize = 10;
@@ -161,24 +165,6 @@ async fn sign_in(client: &reqwest::Client, base: &str) -> Result<(String, String
     Ok((session, csrf))
 }
 
-fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}=")))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-}
-
-fn csrf_of(page: &str) -> Option<String> {
-    page.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .map(str::to_owned)
-}
-
 async fn post(
     client: &reqwest::Client,
     base: &str,
@@ -222,8 +208,4 @@ async fn times(
     }
     all.sort();
     Ok((all[RUNS / 2], all[RUNS - 1]))
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

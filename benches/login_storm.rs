@@ -17,6 +17,10 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use trygg::accounts::{self, EmailAddress, NewAccount, Role};
 use trygg::db::embedded::{APP_DATABASE, APP_ROLE, EmbeddedCluster};
 
+mod support;
+
+use support::{cookie, csrf_of, ms};
+
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 const LOGINS: usize = 200;
@@ -172,18 +176,6 @@ async fn seed(db: &PgPool) -> Result<Vec<String>, Error> {
     Ok(emails)
 }
 
-/// The value of cookie `name` in a response's `Set-Cookie` headers.
-fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}=")))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-}
-
 /// Posts the login form as a browser at `address` would; returns the answer
 /// and the session cookie it set.
 async fn login(
@@ -199,11 +191,7 @@ async fn login(
         .await?;
     let form_cookie = cookie(&page, "__Host-trygg_form").ok_or("no form cookie")?;
     let body = page.text().await?;
-    let token = body
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .ok_or("no CSRF token")?;
+    let token = csrf_of(&body).ok_or("no CSRF token")?;
     let answer = client
         .post(format!("{base}/login"))
         .header("x-forwarded-for", address)
@@ -212,7 +200,7 @@ async fn login(
         .body(serde_urlencoded::to_string([
             ("email", email),
             ("password", PASSWORD),
-            ("csrf_token", token),
+            ("csrf_token", &token),
         ])?)
         .send()
         .await?;
@@ -278,10 +266,6 @@ fn p99(times: &[Duration]) -> Duration {
         .get((sorted.len() * 99 / 100).min(sorted.len().saturating_sub(1)))
         .copied()
         .unwrap_or_default()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 /// The peak resident memory of process `pid`, in KiB.

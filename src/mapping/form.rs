@@ -110,9 +110,10 @@ impl MappingForm {
         let text = |name: &str| f.get(name).trim().to_owned();
         // Every row the form sent: a form shown again after an error
         // offers more rows than the version being written has.
-        // Every row sent is read (the form has at most MAX_FIELDS), so
-        // `parse` can refuse too many and the form comes back whole.
-        let fears = (0..f.rows("fear", usize::MAX))
+        // One row past the limit is read, so `parse` can refuse too many
+        // and say so; more than that no form of ours sends, and reading
+        // and showing back thousands would let one post cost seconds.
+        let fears = (0..f.rows("fear", MAX_ROWS + 1))
             .filter(|i| !f.checked(&format!("fear_{i}_remove")))
             .map(|i| FearFields {
                 id: text(&format!("fear_{i}_id")),
@@ -122,7 +123,7 @@ impl MappingForm {
             .filter(|fear| !fear.text.is_empty())
             .collect();
         let mut risks = Vec::new();
-        for i in 0..f.rows("risk", usize::MAX) {
+        for i in 0..f.rows("risk", MAX_ROWS + 1) {
             let known = previous
                 .risks
                 .iter()

@@ -111,9 +111,10 @@ impl PlanForm {
     /// less blank rows and rows ticked for removal.
     pub fn read(child: bool, f: &FormFields) -> Self {
         let text = |name: &str| f.get(name).trim().to_owned();
-        // Every row sent is read (the form has at most MAX_FIELDS), so
-        // `read_typed` can refuse too many and the form comes back whole.
-        let measures = (0..f.rows("measure", usize::MAX))
+        // One row past the limit is read, so `read_typed` can refuse too
+        // many and say so; more than that no form of ours sends, and
+        // reading and showing back thousands would let one post cost seconds.
+        let measures = (0..f.rows("measure", MAX_MEASURES + 1))
             .filter(|i| !f.checked(&format!("measure_{i}_remove")))
             .map(|i| {
                 let field = |name: &str| text(&format!("measure_{i}_{name}"));

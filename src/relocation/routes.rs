@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use uuid::Uuid;
 
 use super::content::{ConsentDecision, Content, DigitalCheck, Factor, MappingRef, OfferAnswer};
-use super::form::{self, CandidateRow, Context, EXTERNAL, RelocationForm};
+use super::form::{self, CandidateRow, Context, EXTERNAL, MAX_CANDIDATES, RelocationForm};
 use super::rows::Names;
 use super::{CentreOption, Change, Move, Relocation, RelocationState};
 use crate::AppState;
@@ -386,8 +386,9 @@ async fn page_for(
             .map(Uuid::to_string)
             .collect();
     }
-    if editable && !relocation.is_decided() {
-        // Room for one more candidate, with its id made now.
+    if editable && !relocation.is_decided() && form.candidates.len() < MAX_CANDIDATES {
+        // Room for one more candidate, with its id made now; never a row
+        // past the limit, which would not be read.
         form.candidates.push(RelocationForm::blank_candidate());
     }
     let fixed = match relocation.state {

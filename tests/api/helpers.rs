@@ -204,6 +204,8 @@ impl TestApp {
         Browser {
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                // A request the server never answers fails the test, not CI.
+                .timeout(std::time::Duration::from_secs(60))
                 .build()
                 .expect("client"),
             base: self.address.clone(),

@@ -78,6 +78,17 @@ fn hostile_bodies(names: &[String], csrf: &str) -> Vec<String> {
     bodies.push(encoded(&repeated, csrf));
     let not_utf8: Vec<String> = names.iter().map(|n| format!("{n}=%FF%FE%FD")).collect();
     bodies.push(format!("{}&csrf_token={csrf}", not_utf8.join("&")));
+    // Row numbers no form of ours sends: read no further than the limit.
+    let huge_rows: Vec<String> = ["fear", "risk", "measure", "candidate", "child", "scope"]
+        .iter()
+        .flat_map(|prefix| {
+            [
+                format!("{prefix}_18446744073709551614_text=x"),
+                format!("{prefix}_4000000000_label=x"),
+            ]
+        })
+        .collect();
+    bodies.push(format!("{}&csrf_token={csrf}", huge_rows.join("&")));
     bodies
 }
 
