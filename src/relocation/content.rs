@@ -55,14 +55,14 @@ code_enum! {
 code_enum! {
     /// R9: what the digital-security review goes through before the move.
     pub enum DigitalCheck {
-        Location = "location" "Stedstjenester og posisjonsdeling (Finn (iPhone), Finn enheten min (Android), Google Maps-tidslinjen, Snap Map, Life360, Family Link)",
+        Location = "location" "Stedstjenester og posisjonsdeling (Hvor er? (iPhone), Finn enheten min (Android), Google Maps-tidslinjen, Snap Map, Life360, Family Link)",
         Accounts = "accounts" "Delte kontoer, skylagring og sikkerhetskopier",
         Logins = "logins" "Passord, tofaktor og innlogging på andre enheter; spionprogrammer",
         Phones = "phones" "Telefoner og abonnement som utøveren har gitt, betaler eller står oppført på",
         Trackers = "trackers" "Sporingsenheter (AirTag, GPS-klokker, bilen)",
         Sim = "sim" "Nytt SIM-kort eller nytt nummer der det trengs",
         Payments = "payments" "Bank, Vipps og kort: kjøp kan vise hvor dere er",
-        Post = "post" "Post og adresseendring (Folkeregisteret, NAV, Digipost, Helsenorge)",
+        Post = "post" "Post og adresse: ingen flyttemelding til Folkeregisteret uten avklaring; NAV, Digipost, Helsenorge og fastlege må ikke avsløre ny kommune; vurder fortrolig adresse med politiet",
         Social = "social" "Publisering i sosiale medier",
         Apps = "apps" "Skole-, barnehage- og aktivitetsapper (Vigilo, Visma, Spond, Transponder): utøveren kan få foreldretilgang også på ny skole",
         Network = "network" "Hvem i familien og nettverket som får vite hvor dere er",

@@ -694,10 +694,24 @@ pub fn check_move(c: &Content, ctx: &Context<'_>, moved_on: Option<Date>) -> Fie
             "Flyttedatoen kan ikke være før beboeren kom til senteret.",
         ),
         Some(day) => {
-            if c.police_destination.on.is_some_and(|d| d > day) {
+            // What is done before the move is dated no later than it.
+            let after = |on: Option<Date>| on.is_some_and(|d| d > day);
+            if after(c.police_destination.on) {
                 e.add(
                     "police_destination_on",
                     "Lokalt politi skal være involvert før flyttingen: datoen er etter flyttedagen.",
+                );
+            }
+            if after(c.consent.informed_on) {
+                e.add(
+                    "consent_informed_on",
+                    "Beboeren skal informeres før flyttingen: datoen er etter flyttedagen.",
+                );
+            }
+            if after(c.digital.on) {
+                e.add(
+                    "digital_on",
+                    "Den digitale sikkerheten gås gjennom før flyttingen: datoen er etter flyttedagen.",
                 );
             }
         }

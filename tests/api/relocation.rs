@@ -538,6 +538,23 @@ async fn r4_r7_r9_the_move_is_refused_without_police_at_both_ends_the_children_o
         .await;
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("kan ikke være fram i tid"));
+
+    // What comes before the move is not dated after it.
+    let yesterday = trygg::locale::date(trygg::locale::today() - time::Duration::days(1));
+    let refused = s
+        .record_move(&url, &[("moved_on", &yesterday)], &DIGITAL)
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused
+            .body
+            .contains("Beboeren skal informeres før flyttingen")
+    );
+    assert!(
+        refused
+            .body
+            .contains("Den digitale sikkerheten gås gjennom før flyttingen")
+    );
     assert_eq!(s.state(&url).await, "decided");
     assert_eq!(s.app.count("relocation_shares").await, 0);
 
@@ -548,7 +565,7 @@ async fn r4_r7_r9_the_move_is_refused_without_police_at_both_ends_the_children_o
     let case = s.browser.get(&format!("/cases/{}", s.case_id)).await;
     assert_eq!(case.status, 200);
     assert!(
-        case.body.contains("relokalisert til krisesenteret b"),
+        case.body.contains("Relokalisert til Krisesenteret B"),
         "{}",
         case.body
     );
