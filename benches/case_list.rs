@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
     let cluster = EmbeddedCluster::start_throwaway(dir.path()).await?;
     let db = PgPool::connect_with(cluster.app_options()).await?;
-    trygg::db::MIGRATOR.run(&db).await?;
+    trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE).await?;
 
     let mut centres = Vec::new();
     for cases in [100, 100_000] {

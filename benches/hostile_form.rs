@@ -30,7 +30,7 @@ async fn main() -> Result<(), Error> {
     let db = trygg::db::pool_options(10)
         .connect_with(cluster.app_options())
         .await?;
-    trygg::db::MIGRATOR.run(&db).await?;
+    trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE).await?;
     let options = trygg::seed::Options {
         centres: Some(1),
         centre: None,

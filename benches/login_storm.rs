@@ -34,16 +34,17 @@ async fn main() -> Result<(), Error> {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
     let cluster = EmbeddedCluster::start_throwaway(dir.path()).await?;
     let db = PgPool::connect_with(cluster.app_options()).await?;
-    trygg::db::MIGRATOR.run(&db).await?;
+    trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE).await?;
     let accounts = seed(&db).await?;
-    let url = format!(
-        "postgres://{APP_ROLE}@localhost:5432/{APP_DATABASE}?host={}",
-        cluster.root().join("run").display()
-    );
+    let url = cluster.url(APP_ROLE, APP_DATABASE);
 
     let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_trygg"))
         .arg("serve")
         .env("DATABASE_URL", &url)
+        .env(
+            "DATABASE_OWNER_URL",
+            cluster.url(trygg::db::embedded::OWNER_ROLE, APP_DATABASE),
+        )
         .env("TRYGG_ADDR", "127.0.0.1:0")
         .env("TRYGG_TRUSTED_PROXIES", "127.0.0.1")
         .env("TRYGG_LOG", "error")

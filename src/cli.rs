@@ -154,6 +154,21 @@ impl From<RoleArg> for Role {
 }
 
 pub fn main() -> ExitCode {
+    // Not a command for people (see `db::embedded::run_guard`): taken before
+    // anything starts a thread, since it changes its user first.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args
+        .get(1)
+        .is_some_and(|a| a == crate::db::embedded::GUARD_COMMAND)
+    {
+        let id = |i: usize| args.get(i).and_then(|a| a.to_str()?.parse::<u32>().ok());
+        return match (id(2), id(3), args.get(4)) {
+            (Some(uid), Some(gid), Some(program)) => {
+                crate::db::embedded::run_guard(uid, gid, program, &args[5..])
+            }
+            _ => ExitCode::FAILURE,
+        };
+    }
     let cli = Cli::parse();
     if let Err(e) = dotenv_if_present() {
         eprintln!("error: {e}");

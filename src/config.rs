@@ -9,8 +9,15 @@ use std::path::PathBuf;
 pub struct Config {
     /// `TRYGG_ADDR`: where the web server listens.
     pub addr: SocketAddr,
-    /// `DATABASE_URL`: an existing PostgreSQL; `None` runs the embedded cluster.
+    /// `DATABASE_URL`: an existing PostgreSQL, as the web server's role;
+    /// `None` runs the embedded cluster.
     pub database_url: Option<String>,
+    /// `DATABASE_OWNER_URL`: the same database as the schema's owner, who
+    /// runs the migrations; unset, `DATABASE_URL`'s role does both.
+    pub database_owner_url: Option<String>,
+    /// `TRYGG_RUN_AS`: the system user the web server becomes when started
+    /// as root.
+    pub run_as: String,
     /// `TRYGG_DATA_DIR`: home of the embedded cluster.
     pub data_dir: PathBuf,
     /// Whether `TRYGG_DATA_DIR` was set, or is the default (see `db::embedded`).
@@ -39,6 +46,11 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("addr", &self.addr)
             .field("database_url", &hidden(self.database_url.is_some()))
+            .field(
+                "database_owner_url",
+                &hidden(self.database_owner_url.is_some()),
+            )
+            .field("run_as", &self.run_as)
             .field("data_dir", &self.data_dir)
             .field("db_max_connections", &self.db_max_connections)
             .field("log_filter", &self.log_filter)
@@ -86,14 +98,39 @@ impl Config {
         })?;
 
         let database_url = get("DATABASE_URL");
-        if let Some(url) = &database_url {
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                return Err(ConfigError {
-                    var: "DATABASE_URL",
-                    value: "(hidden)".into(),
-                    reason: "expected a URL starting with postgres:// or postgresql://".into(),
-                });
+        let database_owner_url = get("DATABASE_OWNER_URL");
+        for (var, value) in [
+            ("DATABASE_URL", &database_url),
+            ("DATABASE_OWNER_URL", &database_owner_url),
+        ] {
+            if let Some(url) = value {
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(ConfigError {
+                        var,
+                        value: "(hidden)".into(),
+                        reason: "expected a URL starting with postgres:// or postgresql://".into(),
+                    });
+                }
             }
+        }
+        if database_owner_url.is_some() && database_url.is_none() {
+            return Err(ConfigError {
+                var: "DATABASE_OWNER_URL",
+                value: "(hidden)".into(),
+                reason: "set DATABASE_URL too: the web server's role, beside the owner's".into(),
+            });
+        }
+
+        let run_as = get("TRYGG_RUN_AS").unwrap_or_else(|| "trygg".into());
+        let name_ok = run_as.bytes().enumerate().all(|(i, b)| {
+            b.is_ascii_lowercase() || b == b'_' || (i > 0 && (b.is_ascii_digit() || b == b'-'))
+        });
+        if !name_ok || run_as.len() > 32 || run_as == "root" {
+            return Err(ConfigError {
+                var: "TRYGG_RUN_AS",
+                value: run_as,
+                reason: "expected the name of an unprivileged system user, such as trygg".into(),
+            });
         }
 
         let data_dir_raw = get("TRYGG_DATA_DIR");
@@ -206,6 +243,8 @@ impl Config {
         Ok(Config {
             addr,
             database_url,
+            database_owner_url,
+            run_as,
             data_dir,
             data_dir_is_default,
             db_max_connections,

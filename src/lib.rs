@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod locale;
 pub mod mapping;
 pub mod plans;
+pub mod privileges;
 pub mod relocation;
 pub mod seed;
 pub mod setup;
@@ -168,12 +169,34 @@ pub fn router(state: AppState) -> Router {
 
 /// Runs the server until Ctrl-C or SIGTERM; requests in flight finish, then
 /// the jobs stop, then the database (the embedded cluster too).
+///
+/// Started as root, it prepares the database and the listening socket, then
+/// becomes `TRYGG_RUN_AS` before it answers anyone.
 pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    let db = Database::open(&config).await?;
+    let server_user = privileges::server_user(&config)?;
+    let mut db = Database::open(&config).await?;
     let setup_token = setup::issue_token_if_needed(&db.pool).await?;
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("could not listen on TRYGG_ADDR={}: {e}", config.addr))?;
+    if config.database_url.is_some() && config.database_owner_url.is_none() {
+        tracing::warn!(
+            "DATABASE_URL's role owns the schema, so it could rewrite the audit log: set \
+             DATABASE_OWNER_URL to the owner and give DATABASE_URL a role of its own \
+             (docs/deployment.md)"
+        );
+    }
+    db.forget_owner();
+    match &server_user {
+        Some(user) => {
+            privileges::become_user(user)?;
+            tracing::info!(user = %user.name, "the web server runs as an unprivileged user");
+        }
+        None if std::env::var_os("TRYGG_RUN_AS").is_some() => {
+            tracing::info!("TRYGG_RUN_AS applies only when Trygg starts as root");
+        }
+        None => {}
+    }
     let mut addr = listener.local_addr()?;
     if addr.ip().is_unspecified() {
         addr.set_ip(Ipv4Addr::LOCALHOST.into());

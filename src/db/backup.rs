@@ -12,6 +12,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use sqlx::Connection as _;
+
 use super::Database;
 use super::embedded::find_binaries;
 
@@ -150,7 +152,10 @@ pub async fn restore(db: &Database, file: &Path) -> Result<Restored> {
     if !status.success() {
         return Err("pg_restore failed (see above); the database is as it was".into());
     }
-    let mut tx = db.pool.begin().await?;
+    // As the owner, who restored the tables: the server's role has no
+    // rights on them until `migrate` grants them.
+    let mut owner = db.owner_connection().await?;
+    let mut tx = owner.begin().await?;
     for statement in [
         // What --no-acl left out: the audit log stays append-only for us too.
         "REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_chain FROM PUBLIC",
@@ -163,7 +168,8 @@ pub async fn restore(db: &Database, file: &Path) -> Result<Restored> {
         sqlx::query(statement).execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    super::MIGRATOR.run(&db.pool).await?;
+    owner.close().await?;
+    db.migrate().await?;
     match crate::audit::verify_chain(&db.pool, None).await? {
         crate::audit::ChainCheck::Holds { .. } => {}
         broken => {

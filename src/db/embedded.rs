@@ -1,11 +1,18 @@
 //! A private PostgreSQL cluster under `TRYGG_DATA_DIR`, so that a newcomer needs
 //! no database set-up. It listens only on a Unix socket in a folder only its
-//! owner can enter, runs as the `postgres` system user when Trygg runs as root
-//! (PostgreSQL refuses root), and stops when Trygg stops.
+//! owner (and the web server's group) can enter, asks every role for its
+//! password (SCRAM, never `trust`), runs as the `postgres` system user when
+//! Trygg runs as root (PostgreSQL refuses root), and stops when Trygg stops.
+//!
+//! Three roles: PostgreSQL's superuser; `trygg_owner`, which owns the schema
+//! and runs the migrations; and `trygg`, the web server's, with only the
+//! rights it needs (see `db::grant_server_rights`). Their passwords live in
+//! `credentials/`, readable by the cluster's system user alone: a web server
+//! that dropped root (`TRYGG_RUN_AS`) keeps only its own, in memory.
 
 use std::fs;
 use std::io::Write as _;
-use std::os::unix::fs::{PermissionsExt, chown};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, fchown};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -20,9 +27,11 @@ use sqlx::{ConnectOptions, Connection, PgConnection};
 /// The fixed port only names the socket file; nothing listens on TCP.
 const PORT: u16 = 5432;
 const SUPERUSER: &str = "postgres";
-/// The role Trygg works as: it owns the schema but is no superuser, so the
-/// audit log's guards hold (see migrations).
+/// The web server's role: it reads and writes, and may only add to the
+/// audit log.
 pub const APP_ROLE: &str = "trygg";
+/// Owns the database and its schema; runs the migrations.
+pub const OWNER_ROLE: &str = "trygg_owner";
 pub const APP_DATABASE: &str = "trygg";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -48,6 +57,16 @@ pub enum ClusterError {
          TRYGG_DATA_DIR=/var/lib/trygg\n  or allow it in:  chmod o+x <each folder above it>"
     )]
     Unreachable { path: PathBuf },
+    #[error(
+        "{path} is a symbolic link; Trygg changes the owner of its own folders and files only, \
+         never through a link. Remove the link, or choose another TRYGG_DATA_DIR."
+    )]
+    SymbolicLink { path: PathBuf },
+    #[error(
+        "the database's password file {path} is missing, but the cluster exists: restore the file \
+         from a backup of the data folder"
+    )]
+    PasswordMissing { path: PathBuf },
     #[error("the path {path} is too long for a Unix socket; choose a shorter TRYGG_DATA_DIR")]
     SocketPathTooLong { path: PathBuf },
     #[error("could not prepare the data folder {path}: {source}")]
@@ -88,12 +107,37 @@ struct RunAs {
 struct Postmaster {
     pid: Pid,
     exited: mpsc::Receiver<ExitStatus>,
+    /// How to ask for a fast shutdown.
+    stop: StopBy,
+}
+
+#[derive(Debug)]
+enum StopBy {
+    /// SIGINT to `pid`, PostgreSQL itself.
+    Signal,
+    /// Closing the guard's input: `pid` is the guard (`run_guard`), which
+    /// signals PostgreSQL as the same system user. A web server that dropped
+    /// root may signal neither, and the kernel's parent-death signal then
+    /// does not pass either.
+    CloseGuardInput(std::process::ChildStdin),
+}
+
+impl Postmaster {
+    fn ask_to_stop(&mut self) {
+        match std::mem::replace(&mut self.stop, StopBy::Signal) {
+            StopBy::Signal => {
+                let _ = kill(self.pid, Signal::SIGINT);
+            }
+            StopBy::CloseGuardInput(input) => drop(input),
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct EmbeddedCluster {
     root: PathBuf,
     socket_dir: PathBuf,
+    credentials: PathBuf,
     /// `None` when another Trygg process already runs this cluster and we only
     /// connect to it (the CLI while the server runs, say).
     postmaster: Option<Postmaster>,
@@ -102,45 +146,84 @@ pub struct EmbeddedCluster {
 impl EmbeddedCluster {
     /// Starts the cluster under `root`, creating it on first use, or attaches
     /// to it if another Trygg process already runs it.
-    pub async fn start(root: &Path) -> Result<Self, ClusterError> {
-        Self::start_with(root, Durability::Full).await
+    ///
+    /// `server_group`: the group of the system user the web server will run
+    /// as after dropping root (`TRYGG_RUN_AS`); it may enter the socket's folder.
+    pub async fn start(root: &Path, server_group: Option<u32>) -> Result<Self, ClusterError> {
+        Self::start_with(root, Durability::Full, server_group).await
     }
 
     /// A cluster for tests: it does not wait for the disk, and is lost if the
     /// machine stops. Never for real data.
     pub async fn start_throwaway(root: &Path) -> Result<Self, ClusterError> {
-        Self::start_with(root, Durability::Throwaway).await
+        Self::start_with(root, Durability::Throwaway, None).await
     }
 
-    async fn start_with(root: &Path, durability: Durability) -> Result<Self, ClusterError> {
+    async fn start_with(
+        root: &Path,
+        durability: Durability,
+        server_group: Option<u32>,
+    ) -> Result<Self, ClusterError> {
         let bin = find_binaries()?;
         let run_as = run_as()?;
         let root = prepare_root(root, run_as.as_ref())?;
         let pgdata = root.join("postgres");
         let socket_dir = root.join("run");
+        let credentials = root.join("credentials");
         let log = root.join("postgres.log");
 
         let socket_file = socket_dir.join(format!(".s.PGSQL.{PORT}"));
         if socket_file.as_os_str().len() > 100 {
             return Err(ClusterError::SocketPathTooLong { path: socket_file });
         }
-        make_private_dir(&socket_dir, run_as.as_ref())?;
-        touch_log(&log, run_as.as_ref())?;
+        let owner = run_as.as_ref().map(|user| (user.uid, user.gid));
+        match (server_group, run_as.as_ref()) {
+            // The web server's group may reach the socket, nobody else.
+            (Some(group), Some(user)) => {
+                own_dir(&socket_dir, 0o750, Some((user.uid, group)))?;
+            }
+            _ => own_dir(&socket_dir, 0o700, owner)?,
+        }
+        own_dir(&credentials, 0o700, owner)?;
+        own_file(&log, owner)?;
 
         let mut cluster = EmbeddedCluster {
             root: root.clone(),
             socket_dir,
+            credentials,
             postmaster: None,
         };
+        let exists = pgdata.join("PG_VERSION").exists();
+        let superuser_password = cluster.credential_path(SUPERUSER);
+        if exists && !superuser_password.exists() {
+            // A cluster made by an earlier Trygg, with `trust`, gets its
+            // passwords at this start (see `secure_authentication`); any
+            // other has lost its password file.
+            let hba = fs::read_to_string(pgdata.join("pg_hba.conf")).unwrap_or_default();
+            if !hba.lines().any(|line| line.trim_end().ends_with("trust")) {
+                return Err(ClusterError::PasswordMissing {
+                    path: superuser_password,
+                });
+            }
+            cluster.write_credential(SUPERUSER, owner)?;
+        }
         if socket_file.exists() && cluster.connect_superuser().await.is_ok() {
             tracing::info!("using the embedded PostgreSQL that is already running");
             return Ok(cluster);
         }
 
-        if !pgdata.join("PG_VERSION").exists() {
+        if !exists {
             tracing::info!(dir = %pgdata.display(), "creating the embedded PostgreSQL cluster");
-            make_private_dir(&pgdata, run_as.as_ref())?;
-            initdb(&bin, &pgdata, &log, run_as.as_ref(), durability)?;
+            own_dir(&pgdata, 0o700, owner)?;
+            cluster.write_credential(SUPERUSER, owner)?;
+            initdb(
+                &bin,
+                &pgdata,
+                &log,
+                &superuser_password,
+                run_as.as_ref(),
+                durability,
+            )?;
         }
 
         cluster.postmaster = Some(spawn_postmaster(
@@ -150,39 +233,93 @@ impl EmbeddedCluster {
             &log,
             run_as,
             durability,
+            server_group.is_some(),
         )?);
         cluster.wait_until_ready(&log).await?;
-        cluster.bootstrap().await?;
+        cluster.bootstrap(owner).await?;
+        cluster.secure_authentication(&pgdata).await?;
         tracing::info!(dir = %root.display(), "embedded PostgreSQL started");
         Ok(cluster)
     }
 
-    /// Trygg's own role and database as libpq's environment (for pg_dump).
+    /// The owner's role and Trygg's database as libpq's environment (for
+    /// pg_dump and pg_restore).
     pub fn libpq_env(&self) -> Vec<(String, String)> {
         [
             ("PGHOST", self.socket_dir.display().to_string()),
             ("PGPORT", PORT.to_string()),
-            ("PGUSER", APP_ROLE.to_owned()),
+            ("PGUSER", OWNER_ROLE.to_owned()),
+            ("PGPASSWORD", self.password(OWNER_ROLE).unwrap_or_default()),
             ("PGDATABASE", APP_DATABASE.to_owned()),
         ]
         .map(|(k, v)| (k.to_owned(), v))
         .to_vec()
     }
 
-    /// Connection options for Trygg's own role and database.
+    /// Connection options for the web server's role on Trygg's database.
     pub fn app_options(&self) -> PgConnectOptions {
         self.options(APP_ROLE, APP_DATABASE)
     }
 
+    /// Connection options for the schema owner on Trygg's database.
+    pub fn owner_options(&self) -> PgConnectOptions {
+        self.options(OWNER_ROLE, APP_DATABASE)
+    }
+
     /// Connection options for any role and database of this cluster (tests
-    /// make one database per test).
+    /// make one database per test), with the role's password.
     pub fn options(&self, role: &str, database: &str) -> PgConnectOptions {
-        PgConnectOptions::new_without_pgpass()
+        let options = PgConnectOptions::new_without_pgpass()
             .socket(&self.socket_dir)
             .port(PORT)
             .username(role)
             .database(database)
-            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_statements(tracing::log::LevelFilter::Trace);
+        match self.password(role) {
+            Some(password) => options.password(&password),
+            None => options,
+        }
+    }
+
+    /// A `DATABASE_URL` for `role` on `database` (tests, benchmarks).
+    pub fn url(&self, role: &str, database: &str) -> String {
+        format!(
+            "postgres://{role}:{}@localhost:{PORT}/{database}?host={}",
+            self.password(role).unwrap_or_default(),
+            self.socket_dir.display()
+        )
+    }
+
+    fn credential_path(&self, role: &str) -> PathBuf {
+        self.credentials.join(role)
+    }
+
+    fn password(&self, role: &str) -> Option<String> {
+        fs::read_to_string(self.credential_path(role))
+            .ok()
+            .map(|text| text.trim().to_owned())
+    }
+
+    /// A new random password for `role`, in a file only `owner` reads;
+    /// one already there is kept.
+    fn write_credential(&self, role: &str, owner: Option<(u32, u32)>) -> Result<(), ClusterError> {
+        let path = self.credential_path(role);
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .open(&path);
+        let mut file = match file {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        if let Some((uid, gid)) = owner {
+            fchown(&file, Some(uid), Some(gid)).map_err(io_err(&path))?;
+        }
+        writeln!(file, "{}", crate::auth::token::random_token()).map_err(io_err(&path))?;
+        file.sync_all().map_err(io_err(&path))
     }
 
     pub async fn connect_superuser(&self) -> Result<PgConnection, sqlx::Error> {
@@ -193,33 +330,105 @@ impl EmbeddedCluster {
         &self.root
     }
 
-    /// Creates Trygg's role and database if they are missing.
-    async fn bootstrap(&self) -> Result<(), ClusterError> {
+    /// Creates the owner's and the web server's roles and Trygg's database
+    /// if they are missing, and gives every role its password. A database
+    /// made by an earlier Trygg, owned by the web server's role, passes to
+    /// the owner.
+    async fn bootstrap(&self, owner: Option<(u32, u32)>) -> Result<(), ClusterError> {
         let mut conn = self.connect_superuser().await?;
-        let role_exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-                .bind(APP_ROLE)
-                .fetch_one(&mut conn)
-                .await?;
-        if !role_exists {
+        for role in [OWNER_ROLE, APP_ROLE] {
+            self.write_credential(role, owner)?;
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+                    .bind(role)
+                    .fetch_one(&mut conn)
+                    .await?;
+            if !exists {
+                sqlx::query(&format!("CREATE ROLE {role}"))
+                    .execute(&mut conn)
+                    .await?;
+            }
+        }
+        for role in [SUPERUSER, OWNER_ROLE, APP_ROLE] {
+            let password = self
+                .password(role)
+                .ok_or_else(|| ClusterError::PasswordMissing {
+                    path: self.credential_path(role),
+                })?;
+            let rights = if role == SUPERUSER {
+                ""
+            } else {
+                "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+            };
+            // The password is 64 hex digits: nothing in it needs quoting.
             sqlx::query(&format!(
-                "CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER CREATEDB"
+                "ALTER ROLE {role} LOGIN {rights} PASSWORD '{password}'"
             ))
             .execute(&mut conn)
             .await?;
         }
-        let db_exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                .bind(APP_DATABASE)
-                .fetch_one(&mut conn)
+        let db_owner: Option<String> = sqlx::query_scalar(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1",
+        )
+        .bind(APP_DATABASE)
+        .fetch_optional(&mut conn)
+        .await?;
+        match db_owner.as_deref() {
+            None => {
+                sqlx::query(&format!(
+                    "CREATE DATABASE {APP_DATABASE} OWNER {OWNER_ROLE} ENCODING 'UTF8' \
+                     TEMPLATE template0"
+                ))
+                .execute(&mut conn)
                 .await?;
-        if !db_exists {
-            sqlx::query(&format!(
-                "CREATE DATABASE {APP_DATABASE} OWNER {APP_ROLE} ENCODING 'UTF8' TEMPLATE template0"
-            ))
+            }
+            Some(OWNER_ROLE) => {}
+            Some(_) => {
+                sqlx::query(&format!(
+                    "ALTER DATABASE {APP_DATABASE} OWNER TO {OWNER_ROLE}"
+                ))
+                .execute(&mut conn)
+                .await?;
+            }
+        }
+        conn.close().await?;
+
+        // Inside the database: the schema and everything in it is the
+        // owner's, and nobody else may create there.
+        let mut conn = PgConnection::connect_with(&self.options(SUPERUSER, APP_DATABASE)).await?;
+        for statement in [
+            format!("REASSIGN OWNED BY {APP_ROLE} TO {OWNER_ROLE}"),
+            format!("ALTER SCHEMA public OWNER TO {OWNER_ROLE}"),
+            "REVOKE CREATE ON SCHEMA public FROM PUBLIC".to_owned(),
+        ] {
+            sqlx::query(&statement).execute(&mut conn).await?;
+        }
+        conn.close().await?;
+        Ok(())
+    }
+
+    /// Only the local socket, and only with a password: written at every
+    /// start, so a cluster made by an earlier Trygg with `trust` loses it
+    /// once its roles have their passwords (`bootstrap`).
+    async fn secure_authentication(&self, pgdata: &Path) -> Result<(), ClusterError> {
+        const HBA: &str = "# Written by Trygg at every start: the local socket only, with a password.\n\
+                           local all all scram-sha-256\n";
+        let hba = pgdata.join("pg_hba.conf");
+        if fs::read_to_string(&hba).ok().as_deref() == Some(HBA) {
+            return Ok(());
+        }
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .open(&hba)
+            .map_err(io_err(&hba))?;
+        file.write_all(HBA.as_bytes()).map_err(io_err(&hba))?;
+        file.sync_all().map_err(io_err(&hba))?;
+        let mut conn = self.connect_superuser().await?;
+        sqlx::query("SELECT pg_reload_conf()")
             .execute(&mut conn)
             .await?;
-        }
         conn.close().await?;
         Ok(())
     }
@@ -252,10 +461,10 @@ impl EmbeddedCluster {
     /// Stops the cluster if this process started it: a fast shutdown, which
     /// rolls back what is unfinished and leaves the data consistent.
     pub async fn stop(mut self) {
-        let Some(pm) = self.postmaster.take() else {
+        let Some(mut pm) = self.postmaster.take() else {
             return;
         };
-        let _ = kill(pm.pid, Signal::SIGINT);
+        pm.ask_to_stop();
         let waited =
             tokio::task::spawn_blocking(move || pm.exited.recv_timeout(STOP_TIMEOUT)).await;
         match waited {
@@ -271,9 +480,67 @@ impl EmbeddedCluster {
 impl Drop for EmbeddedCluster {
     fn drop(&mut self) {
         // Not stopped through `stop()` (a panic, say): ask for a fast shutdown.
-        if let Some(pm) = &self.postmaster {
-            let _ = kill(pm.pid, Signal::SIGINT);
+        if let Some(pm) = &mut self.postmaster {
+            pm.ask_to_stop();
         }
+    }
+}
+
+/// The hidden subcommand that runs `run_guard`.
+pub const GUARD_COMMAND: &str = "guard-postgres";
+
+/// `trygg guard-postgres UID GID PROGRAM ARGS…`, for a web server that will
+/// drop root: becomes PostgreSQL's system user, starts PostgreSQL, and asks
+/// it for a fast shutdown when its input closes (Trygg stops, or dies).
+pub fn run_guard(
+    uid: u32,
+    gid: u32,
+    program: &std::ffi::OsStr,
+    args: &[std::ffi::OsString],
+) -> std::process::ExitCode {
+    let (uid, gid) = (
+        nix::unistd::Uid::from_raw(uid),
+        nix::unistd::Gid::from_raw(gid),
+    );
+    if let Err(e) = nix::unistd::setgroups(&[gid])
+        .and_then(|()| nix::unistd::setgid(gid))
+        .and_then(|()| nix::unistd::setuid(uid))
+    {
+        eprintln!("could not become PostgreSQL's system user: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    let mut cmd = Command::new(program);
+    cmd.args(args).stdin(Stdio::null());
+    stop_with_parent(&mut cmd);
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            eprintln!("could not start {}: {e}", program.to_string_lossy());
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let pid = Pid::from_raw(child.id() as i32);
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        let _ = kill(pid, Signal::SIGINT);
+    });
+    match child.wait() {
+        Ok(status) if status.success() => std::process::ExitCode::SUCCESS,
+        _ => std::process::ExitCode::FAILURE,
+    }
+}
+
+/// The kernel's parent-death signal asks for a fast shutdown should Trygg be
+/// killed outright, so no orphan keeps the data folder locked.
+fn stop_with_parent(cmd: &mut Command) {
+    #[allow(unsafe_code)]
+    // SAFETY: the closure runs between fork and exec and makes one
+    // async-signal-safe system call (prctl). It runs after the uid change,
+    // which would otherwise clear the setting.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from)
+        });
     }
 }
 
@@ -350,35 +617,67 @@ fn prepare_root(root: &Path, run_as: Option<&RunAs>) -> Result<PathBuf, ClusterE
     Ok(root)
 }
 
-/// A folder only the server's user may enter.
-fn make_private_dir(dir: &Path, run_as: Option<&RunAs>) -> Result<(), ClusterError> {
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))?;
-    if let Some(user) = run_as {
-        chown(dir, Some(user.uid), Some(user.gid)).map_err(io_err(dir))?;
+/// Opens `path` without following a symbolic link in its last part, so that
+/// its mode and owner are changed through the descriptor: a link put in its
+/// place (even between a check and the change) is refused, never followed.
+fn open_no_follow(
+    path: &Path,
+    options: &mut fs::OpenOptions,
+    extra: i32,
+) -> Result<fs::File, ClusterError> {
+    options
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits() | extra)
+        .open(path)
+        .map_err(|source| {
+            if source.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32)
+                || fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+            {
+                ClusterError::SymbolicLink {
+                    path: path.to_owned(),
+                }
+            } else {
+                io_err(path)(source)
+            }
+        })
+}
+
+/// A folder of `mode`, made if missing, owned by `owner` when given.
+fn own_dir(dir: &Path, mode: u32, owner: Option<(u32, u32)>) -> Result<(), ClusterError> {
+    match fs::create_dir(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(io_err(dir)(e)),
+        _ => {}
+    }
+    let folder = open_no_follow(
+        dir,
+        fs::OpenOptions::new().read(true),
+        nix::fcntl::OFlag::O_DIRECTORY.bits(),
+    )?;
+    folder
+        .set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(io_err(dir))?;
+    if let Some((uid, gid)) = owner {
+        fchown(&folder, Some(uid), Some(gid)).map_err(io_err(dir))?;
     }
     Ok(())
 }
 
-fn touch_log(log: &Path, run_as: Option<&RunAs>) -> Result<(), ClusterError> {
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .map_err(io_err(log))?;
-    drop(file);
-    fs::set_permissions(log, fs::Permissions::from_mode(0o600)).map_err(io_err(log))?;
-    if let Some(user) = run_as {
-        chown(log, Some(user.uid), Some(user.gid)).map_err(io_err(log))?;
+/// A file only `owner` (or this user) reads, made if missing.
+fn own_file(path: &Path, owner: Option<(u32, u32)>) -> Result<(), ClusterError> {
+    let file = open_no_follow(
+        path,
+        fs::OpenOptions::new().create(true).append(true).mode(0o600),
+        0,
+    )?;
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+        .map_err(io_err(path))?;
+    if let Some((uid, gid)) = owner {
+        fchown(&file, Some(uid), Some(gid)).map_err(io_err(path))?;
     }
     Ok(())
 }
 
 fn log_file(log: &Path) -> Result<fs::File, ClusterError> {
-    fs::OpenOptions::new()
-        .append(true)
-        .open(log)
-        .map_err(io_err(log))
+    open_no_follow(log, fs::OpenOptions::new().append(true), 0)
 }
 
 fn log_tail(log: &Path) -> String {
@@ -399,6 +698,7 @@ fn initdb(
     bin: &Path,
     pgdata: &Path,
     log: &Path,
+    superuser_password: &Path,
     run_as: Option<&RunAs>,
     durability: Durability,
 ) -> Result<(), ClusterError> {
@@ -415,11 +715,13 @@ fn initdb(
             "--username",
             SUPERUSER,
             "--auth",
-            "trust",
+            "scram-sha-256",
             "--encoding",
             "UTF8",
         ])
         .args(["--locale", "C.UTF-8"])
+        .arg("--pwfile")
+        .arg(superuser_password)
         .stdin(Stdio::null())
         .stdout(log_file(log)?)
         .stderr(log_file(log)?)
@@ -437,8 +739,9 @@ fn initdb(
 }
 
 /// Starts `postgres` from a thread that lives exactly as long as the server
-/// process: the kernel's parent-death signal then stops PostgreSQL even if
-/// Trygg is killed outright, so no orphan keeps the data folder locked.
+/// process, whose parent-death signal then reaches it (`stop_with_parent`).
+/// When the web server will drop root, through a guard (`run_guard`) that
+/// runs as PostgreSQL's own user: only it may still signal PostgreSQL then.
 fn spawn_postmaster(
     bin: &Path,
     pgdata: &Path,
@@ -446,41 +749,55 @@ fn spawn_postmaster(
     log: &Path,
     run_as: Option<RunAs>,
     durability: Durability,
+    guarded: bool,
 ) -> Result<Postmaster, ClusterError> {
-    let mut cmd = command_as(bin.join("postgres"), run_as.as_ref());
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
     if durability == Durability::Throwaway {
-        cmd.args([
-            "-c",
+        for setting in [
             "fsync=off",
-            "-c",
             "synchronous_commit=off",
-            "-c",
             "full_page_writes=off",
-        ]);
+        ] {
+            args.extend(["-c".into(), setting.into()]);
+        }
     }
-    cmd.arg("-D")
-        .arg(pgdata)
-        .arg("-k")
-        .arg(socket_dir)
-        .args(["-p", &PORT.to_string()])
-        .args(["-c", "listen_addresses="])
-        .args(["-c", "unix_socket_permissions=0700"])
-        .args(["-c", "max_connections=200"])
-        .stdin(Stdio::null())
-        .stdout(log_file(log)?)
+    args.extend(["-D".into(), pgdata.into(), "-k".into(), socket_dir.into()]);
+    for (flag, value) in [
+        ("-p", PORT.to_string()),
+        ("-c", "listen_addresses=".into()),
+        // The socket's folder decides who may connect (see `start_with`).
+        ("-c", "unix_socket_permissions=0777".into()),
+        ("-c", "max_connections=200".into()),
+    ] {
+        args.extend([flag.into(), value.into()]);
+    }
+    let postgres = bin.join("postgres");
+    let mut cmd = match (&run_as, guarded) {
+        (Some(user), true) => {
+            // The guard starts as root (so it may run a binary in a folder
+            // only root enters) and becomes PostgreSQL's user at once.
+            let exe = std::env::current_exe().map_err(io_err(bin))?;
+            let mut cmd = Command::new(exe);
+            cmd.arg(GUARD_COMMAND)
+                .arg(user.uid.to_string())
+                .arg(user.gid.to_string())
+                .arg(&postgres)
+                .args(&args)
+                .stdin(Stdio::piped());
+            cmd
+        }
+        _ => {
+            let mut cmd = command_as(postgres, run_as.as_ref());
+            cmd.args(&args).stdin(Stdio::null());
+            cmd
+        }
+    };
+    cmd.stdout(log_file(log)?)
         .stderr(log_file(log)?)
         // Its own process group: Ctrl-C in a terminal reaches Trygg alone, which
         // finishes the requests in flight before it stops the database.
         .process_group(0);
-    #[allow(unsafe_code)]
-    // SAFETY: the closure runs between fork and exec and makes one
-    // async-signal-safe system call (prctl). It runs after the uid change,
-    // which would otherwise clear the setting.
-    unsafe {
-        cmd.pre_exec(|| {
-            nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from)
-        });
-    }
+    stop_with_parent(&mut cmd);
 
     let (started_tx, started_rx) = mpsc::channel();
     let (exited_tx, exited_rx) = mpsc::channel();
@@ -488,7 +805,7 @@ fn spawn_postmaster(
         .name("postgres".into())
         .spawn(move || match cmd.spawn() {
             Ok(mut child) => {
-                let _ = started_tx.send(Ok(child.id()));
+                let _ = started_tx.send(Ok((child.id(), child.stdin.take())));
                 if let Ok(status) = child.wait() {
                     let _ = exited_tx.send(status);
                 }
@@ -498,7 +815,7 @@ fn spawn_postmaster(
             }
         })
         .map_err(io_err(bin))?;
-    let pid = started_rx
+    let (pid, guard_input) = started_rx
         .recv()
         .map_err(|_| ClusterError::StartFailed {
             log: log.to_owned(),
@@ -508,5 +825,9 @@ fn spawn_postmaster(
     Ok(Postmaster {
         pid: Pid::from_raw(pid as i32),
         exited: exited_rx,
+        stop: match guard_input {
+            Some(input) => StopBy::CloseGuardInput(input),
+            None => StopBy::Signal,
+        },
     })
 }

@@ -1,5 +1,11 @@
 //! The connection pool, the embedded cluster when no `DATABASE_URL` is set,
 //! and the migrations that run at every start.
+//!
+//! Two roles: the schema's owner runs the migrations, then grants the web
+//! server's role what it needs and no more (`grant_server_rights`): on the
+//! audit log only `INSERT` and `SELECT`, so that not even Trygg can rewrite
+//! it. The embedded cluster has both; with `DATABASE_URL`, the owner's is
+//! `DATABASE_OWNER_URL` (see docs/deployment.md).
 
 pub mod backup;
 pub mod embedded;
@@ -8,9 +14,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::config::Config;
 use embedded::{ClusterError, EmbeddedCluster};
@@ -27,8 +33,14 @@ pub enum DbError {
     Cluster(#[from] ClusterError),
     #[error("could not connect to the database in DATABASE_URL: {0}")]
     Connect(sqlx::Error),
-    #[error("DATABASE_URL is not a valid PostgreSQL URL: {0}")]
+    #[error("could not connect as the schema's owner (DATABASE_OWNER_URL): {0}")]
+    ConnectOwner(sqlx::Error),
+    #[error("DATABASE_URL or DATABASE_OWNER_URL is not a valid PostgreSQL URL: {0}")]
     BadUrl(sqlx::Error),
+    #[error("could not grant the web server's role its rights: {0}")]
+    Grant(sqlx::Error),
+    #[error(transparent)]
+    Privileges(#[from] crate::privileges::PrivilegeError),
     #[error("could not migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(
@@ -40,9 +52,14 @@ pub enum DbError {
 
 /// The database Trygg works on, and the embedded cluster behind it if any.
 pub struct Database {
+    /// The web server's role.
     pub pool: PgPool,
+    /// The schema owner's role; the same as the pool's when only
+    /// `DATABASE_URL` is set.
+    owner: PgConnectOptions,
     cluster: Option<EmbeddedCluster>,
-    /// The same database as libpq's tools take it, in their environment.
+    /// The same database, as the owner, as libpq's tools take it, in their
+    /// environment.
     libpq_env: Vec<(String, String)>,
 }
 
@@ -50,8 +67,22 @@ impl Database {
     /// Connects (starting the embedded cluster if needed) and migrates.
     pub async fn open(config: &Config) -> Result<Self, DbError> {
         let db = Self::connect(config).await?;
-        MIGRATOR.run(&db.pool).await?;
+        db.migrate().await?;
         Ok(db)
+    }
+
+    /// Runs the migrations as the schema's owner, then grants the web
+    /// server's role its rights.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let server_role = self.pool.connect_options().get_username().to_owned();
+        prepare(&self.owner, &server_role).await
+    }
+
+    /// One connection as the schema's owner.
+    pub async fn owner_connection(&self) -> Result<PgConnection, DbError> {
+        PgConnection::connect_with(&self.owner)
+            .await
+            .map_err(DbError::ConnectOwner)
     }
 
     /// Connects to a database that exists already, as it is: no cluster is
@@ -77,16 +108,25 @@ impl Database {
     }
 
     async fn connect(config: &Config) -> Result<Self, DbError> {
-        let (options, cluster, libpq_env) = match &config.database_url {
-            Some(url) => (
-                PgConnectOptions::from_str(url).map_err(DbError::BadUrl)?,
-                None,
-                libpq_env_of(url),
-            ),
+        let (options, owner, cluster, libpq_env) = match &config.database_url {
+            Some(url) => {
+                let owner_url = config.database_owner_url.as_deref().unwrap_or(url);
+                (
+                    PgConnectOptions::from_str(url).map_err(DbError::BadUrl)?,
+                    PgConnectOptions::from_str(owner_url).map_err(DbError::BadUrl)?,
+                    None,
+                    libpq_env_of(owner_url),
+                )
+            }
             None => {
                 let cluster = start_cluster(config).await?;
                 let env = cluster.libpq_env();
-                (cluster.app_options(), Some(cluster), env)
+                (
+                    cluster.app_options(),
+                    cluster.owner_options(),
+                    Some(cluster),
+                    env,
+                )
             }
         };
         let pool = pool_options(config.db_max_connections)
@@ -95,9 +135,16 @@ impl Database {
             .map_err(DbError::Connect)?;
         Ok(Database {
             pool,
+            owner,
             cluster,
             libpq_env,
         })
+    }
+
+    /// Forgets the owner's credentials: the web server needs only its own.
+    pub fn forget_owner(&mut self) {
+        self.owner = self.pool.connect_options().as_ref().clone();
+        self.libpq_env.clear();
     }
 
     /// The database as libpq's tools (pg_dump, pg_restore) take it: in
@@ -162,14 +209,51 @@ fn libpq_env_of(database_url: &str) -> Vec<(String, String)> {
     env
 }
 
+/// Migrates the database as its owner (`owner`), then grants `server_role`
+/// its rights. Every start does it, so a restored database and the tables of
+/// a new migration get them too.
+pub async fn prepare(owner: &PgConnectOptions, server_role: &str) -> Result<(), DbError> {
+    let mut conn = PgConnection::connect_with(owner)
+        .await
+        .map_err(DbError::ConnectOwner)?;
+    MIGRATOR.run(&mut conn).await?;
+    if owner.get_username() != server_role {
+        grant_server_rights(&mut conn, server_role)
+            .await
+            .map_err(DbError::Grant)?;
+    }
+    conn.close().await.map_err(DbError::ConnectOwner)?;
+    Ok(())
+}
+
+/// What the web server's role may do: read and write the tables, add to the
+/// audit log but never change or remove from it, and nothing else (no
+/// owner's rights: no `ALTER`, no `GRANT`, no trigger switched off).
+async fn grant_server_rights(conn: &mut PgConnection, role: &str) -> sqlx::Result<()> {
+    // A role name as an SQL identifier, quoted (it comes from a URL).
+    let role = format!("\"{}\"", role.replace('"', "\"\""));
+    let mut tx = conn.begin().await?;
+    for statement in [
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_chain FROM {role}"),
+        format!("REVOKE ALL ON _sqlx_migrations FROM {role}"),
+    ] {
+        sqlx::query(&statement).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
 pub fn pool_options(max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
 }
 
-async fn start_cluster(config: &Config) -> Result<EmbeddedCluster, ClusterError> {
-    match EmbeddedCluster::start(&config.data_dir).await {
+async fn start_cluster(config: &Config) -> Result<EmbeddedCluster, DbError> {
+    // The web server's group (after it drops root) may reach the socket.
+    let group = crate::privileges::server_user(config)?.map(|user| user.gid.as_raw());
+    match EmbeddedCluster::start(&config.data_dir, group).await {
         // The default folder sits where Trygg was started, perhaps in a home folder
         // the `postgres` user cannot enter; choose a place that works and say so.
         Err(ClusterError::Unreachable { path }) if config.data_dir_is_default => {
@@ -179,10 +263,11 @@ async fn start_cluster(config: &Config) -> Result<EmbeddedCluster, ClusterError>
                 path.display(),
                 FALLBACK_DATA_DIR
             );
-            EmbeddedCluster::start(Path::new(FALLBACK_DATA_DIR)).await
+            EmbeddedCluster::start(Path::new(FALLBACK_DATA_DIR), group).await
         }
         other => other,
     }
+    .map_err(DbError::from)
 }
 
 #[cfg(test)]

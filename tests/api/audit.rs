@@ -99,22 +99,81 @@ async fn audit_log_pages_fifty_at_a_time() {
     assert!(!second.body.contains("/admin/audit?before="));
 }
 
+/// Issue 15: the web server's role may only add to the audit log. It owns
+/// nothing, so it can neither give itself a right, nor switch a trigger off,
+/// nor become the owner or the superuser.
 #[tokio::test]
-async fn the_application_cannot_change_or_delete_the_audit_log() {
+async fn the_servers_role_cannot_rewrite_the_audit_log_nor_give_itself_the_right() {
     let app = spawn_app().await;
     let centre = app.centre("A").await;
     let admin = app.user(&centre, Role::Admin).await;
     app.signed_in(&admin).await;
-    for statement in [
+    let rewrites = [
         "UPDATE audit_events SET kind = 'logout'",
         "DELETE FROM audit_events",
         "TRUNCATE audit_events",
-    ] {
-        let result = sqlx::query(statement).execute(&app.db).await;
-        assert!(result.is_err(), "{statement} must fail");
+        "UPDATE audit_chain SET row_hash = ''",
+        "DELETE FROM audit_chain",
+        "TRUNCATE audit_chain",
+    ];
+    let attempts = [
+        // A GRANT without the grant option gives nothing (PostgreSQL only
+        // warns): the rewrites after it must still fail.
+        "GRANT UPDATE, DELETE, TRUNCATE ON audit_events, audit_chain TO CURRENT_USER",
+        "ALTER TABLE audit_events DISABLE TRIGGER USER",
+        "ALTER TABLE audit_chain DISABLE TRIGGER ALL",
+        "DROP TRIGGER audit_events_no_change ON audit_events",
+        "ALTER TABLE audit_events OWNER TO CURRENT_USER",
+        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger \
+         LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+        "CREATE TABLE shadow (id int)",
+        "SET ROLE trygg_owner",
+        "SET ROLE postgres",
+        "SET session_replication_role = replica",
+        "ALTER ROLE CURRENT_USER SUPERUSER",
+    ];
+    let mut conn = app.db.acquire().await.unwrap();
+    for statement in attempts.iter().chain(&rewrites) {
+        let result = sqlx::query(statement).execute(&mut *conn).await;
+        if statement.starts_with("GRANT") {
+            continue;
+        }
+        let error = result.expect_err(statement).to_string();
+        assert!(
+            error.contains("permission denied")
+                || error.contains("must be owner")
+                || error.contains("append-only")
+                || error.contains("must be superuser")
+                || error.contains("must be member"),
+            "{statement}: {error}"
+        );
     }
-    let count = app.count("audit_events").await;
-    assert_eq!(count, 2, "the sign-in's two events, still there");
+    assert_eq!(
+        app.count("audit_events").await,
+        2,
+        "the sign-in's two events, still there"
+    );
+    assert!(matches!(
+        trygg::audit::verify_chain(&app.db, None).await.unwrap(),
+        trygg::audit::ChainCheck::Holds { rows: 2, .. }
+    ));
+}
+
+/// Issue 15: the embedded cluster asks every role for its password; no
+/// `trust` lets a local process in as the superuser or the owner.
+#[tokio::test]
+async fn the_embedded_cluster_lets_no_role_in_without_its_password() {
+    let app = spawn_app().await;
+    for role in ["postgres", "trygg_owner", "trygg"] {
+        let error = crate::helpers::connect_without_password(role, &app.db_name)
+            .await
+            .expect_err(role)
+            .to_string();
+        assert!(
+            error.contains("password"),
+            "{role} without a password: {error}"
+        );
+    }
 }
 
 /// Starting the next version of a mapping or a plan is a change like any
@@ -186,9 +245,10 @@ async fn a_change_whose_audit_event_cannot_be_written_does_not_happen() {
     let cases_before = app.count("cases").await;
     let sessions_before = app.count("sessions").await;
 
-    // The application's role owns the table; it takes its own right away.
-    sqlx::query("REVOKE INSERT ON audit_events FROM CURRENT_USER")
-        .execute(&app.db)
+    // The owner takes the server's right to write the audit log away.
+    let mut superuser = crate::helpers::superuser_connection(&app.db_name).await;
+    sqlx::query("REVOKE INSERT ON audit_events FROM trygg")
+        .execute(&mut superuser)
         .await
         .unwrap();
 
@@ -305,7 +365,7 @@ async fn the_audit_chain_holds_under_parallel_writes_and_names_a_forged_row() {
     let dir = crate::cli::open_tempdir();
     let verify = || {
         let mut cmd = crate::cli::trygg(dir.path());
-        cmd.env("DATABASE_URL", crate::helpers::database_url(&app.db_name))
+        cmd.envs(crate::helpers::database_env(&app.db_name))
             .args(["audit", "verify"]);
         cmd
     };

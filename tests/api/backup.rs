@@ -8,7 +8,7 @@ use trygg::accounts::Role;
 use trygg::http::server::Limits;
 
 use crate::cli::{open_tempdir, run, text, trygg};
-use crate::helpers::{database_url, empty_database, serve_database, spawn_app};
+use crate::helpers::{app_options, database_env, empty_database, serve_database, spawn_app};
 
 /// What a person reads on a page: its headings, terms, cells and items.
 async fn reading(browser: &mut crate::helpers::Browser, path: &str) -> Vec<String> {
@@ -37,9 +37,7 @@ async fn a_backup_restores_into_an_empty_database_and_reads_the_same() {
     let file = dir.path().join("trygg.dump");
     let command = |db: &str, verb: &str| {
         let mut cmd = trygg(dir.path());
-        cmd.env("DATABASE_URL", database_url(db))
-            .arg(verb)
-            .arg(&file);
+        cmd.envs(database_env(db)).arg(verb).arg(&file);
         cmd
     };
 
@@ -88,7 +86,13 @@ async fn a_backup_restores_into_an_empty_database_and_reads_the_same() {
     let twice = run(command(&restored_name, "restore"), "").await;
     assert!(!twice.status.success(), "a restored database is not empty");
 
-    let restored = serve_database(restored_name, restored_options, |_| {}, Limits::default()).await;
+    let restored = serve_database(
+        restored_name.clone(),
+        app_options(&restored_name),
+        |_| {},
+        Limits::default(),
+    )
+    .await;
     let mut before = app.signed_in(&staff).await;
     let mut after = restored.signed_in(&staff).await;
     let people: Vec<(uuid::Uuid, uuid::Uuid)> =

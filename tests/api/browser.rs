@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::cli::{open_tempdir, run, text, trygg};
-use crate::helpers::{TestApp, database_url, spawn_app};
+use crate::helpers::{TestApp, database_env, spawn_app};
 use crate::permissions::{route_shape, router_routes};
 
 /// GET routes the crawler cannot reach as a page, and why.
@@ -134,9 +134,9 @@ async fn ensure_npm_packages() {
 /// The accounts the suite uses, made as an operator would: with the CLI.
 async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
     let cwd = open_tempdir();
-    let url = database_url(&app.db_name);
+    let url = database_env(&app.db_name);
     let mut centre = trygg(cwd.path());
-    centre.env("DATABASE_URL", &url).args([
+    centre.envs(url.clone()).args([
         "centre",
         "add",
         "--name",
@@ -158,7 +158,7 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
         let email = format!("test.{key}@testby.example");
         let password = format!("{name} har et langt passord");
         let mut add = trygg(cwd.path());
-        add.env("DATABASE_URL", &url).args([
+        add.envs(url.clone()).args([
             "user",
             "add",
             "--centre",
@@ -185,13 +185,8 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
     }
     // Cases with children and mappings in every state, so every page has data.
     let mut seed = trygg(cwd.path());
-    seed.env("DATABASE_URL", &url).args([
-        "seed",
-        "--centre",
-        "Krisesenteret i Testby",
-        "--cases",
-        "3",
-    ]);
+    seed.envs(url.clone())
+        .args(["seed", "--centre", "Krisesenteret i Testby", "--cases", "3"]);
     let out = run(seed, "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
 
@@ -220,7 +215,7 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
     .await
     .unwrap();
     let mut scan = trygg(cwd.path());
-    scan.env("DATABASE_URL", &url).args(["reviews", "scan"]);
+    scan.envs(url.clone()).args(["reviews", "scan"]);
     let out = run(scan, "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     users.insert("overdue_person".into(), json!(overdue));
@@ -229,7 +224,7 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
     // state, as `trygg seed --centres` makes them; a staff member of the
     // first is crawled too, and receives the journey's relocation.
     let mut seed = trygg(cwd.path());
-    seed.env("DATABASE_URL", &url)
+    seed.envs(url.clone())
         .args(["seed", "--centres", "2", "--cases", "6"]);
     let out = run(seed, "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));

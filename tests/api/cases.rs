@@ -6,7 +6,7 @@ use trygg::accounts::Role;
 use crate::cli::{open_tempdir, run, text, trygg};
 use scraper::Html;
 
-use crate::helpers::{Browser, TestApp, TestUser, css_string, database_url, selector, spawn_app};
+use crate::helpers::{Browser, TestApp, TestUser, css_string, database_env, selector, spawn_app};
 
 /// A case made through the form; returns its id.
 pub async fn new_case(browser: &mut Browser, contact: &TestUser, resident: &str) -> String {
@@ -49,7 +49,7 @@ pub async fn add_child(browser: &mut Browser, case_id: &str, name: &str, birth: 
 async fn seed_through_cli(app: &TestApp, centre: &str, cases: &str, force: bool) -> String {
     let cwd = open_tempdir();
     let mut seed = trygg(cwd.path());
-    seed.env("DATABASE_URL", database_url(&app.db_name))
+    seed.envs(database_env(&app.db_name))
         .args(["seed", "--centre", centre, "--cases", cases]);
     if force {
         seed.arg("--force");
@@ -362,7 +362,7 @@ async fn the_list_searches_names_without_putting_them_in_urls_and_filters_and_pa
     let cwd = open_tempdir();
     let mut refused = trygg(cwd.path());
     refused
-        .env("DATABASE_URL", database_url(&app.db_name))
+        .envs(database_env(&app.db_name))
         .args(["seed", "--centre", "A", "--cases", "60"]);
     let out = run(refused, "").await;
     assert!(!out.status.success());

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{database_url, spawn_app};
+use crate::helpers::{database_env, spawn_app};
 
 /// The binary, run from an empty folder (no stray `.env`) with a clean
 /// environment of Trygg settings.
@@ -98,10 +98,10 @@ async fn a_bad_setting_stops_start_up_and_names_the_variable() {
 async fn operator_adds_a_centre_and_a_user_who_can_then_log_in() {
     let app = spawn_app().await;
     let dir = open_tempdir();
-    let url = database_url(&app.db_name);
+    let url = database_env(&app.db_name);
 
     let mut add_centre = trygg(dir.path());
-    add_centre.env("DATABASE_URL", &url).args([
+    add_centre.envs(url.clone()).args([
         "centre",
         "add",
         "--name",
@@ -113,14 +113,14 @@ async fn operator_adds_a_centre_and_a_user_who_can_then_log_in() {
 
     let mut again = trygg(dir.path());
     again
-        .env("DATABASE_URL", &url)
+        .envs(url.clone())
         .args(["centre", "add", "--name", "krisesenteret i sør"]);
     let out = run(again, "").await;
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("exists already"));
 
     let mut list = trygg(dir.path());
-    list.env("DATABASE_URL", &url).args(["centre", "list"]);
+    list.envs(url.clone()).args(["centre", "list"]);
     let out = run(list, "").await;
     assert_eq!(
         text(&out.stdout).lines().next(),
@@ -129,7 +129,7 @@ async fn operator_adds_a_centre_and_a_user_who_can_then_log_in() {
 
     let add_user = |password: &'static str, centre: &'static str| {
         let mut cmd = trygg(dir.path());
-        cmd.env("DATABASE_URL", &url).args([
+        cmd.envs(url.clone()).args([
             "user",
             "add",
             "--centre",
@@ -178,7 +178,7 @@ async fn operator_adds_a_centre_and_a_user_who_can_then_log_in() {
 
     // A lost phone and no other administrator: the operator resets it.
     let mut reset = trygg(dir.path());
-    reset.env("DATABASE_URL", &url).args([
+    reset.envs(url.clone()).args([
         "user",
         "reset-second-factor",
         "--email",
@@ -188,7 +188,7 @@ async fn operator_adds_a_centre_and_a_user_who_can_then_log_in() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no account"));
     let mut reset = trygg(dir.path());
-    reset.env("DATABASE_URL", &url).args([
+    reset.envs(url.clone()).args([
         "user",
         "reset-second-factor",
         "--email",
@@ -283,19 +283,50 @@ async fn server_runs_its_own_postgres_and_stops_it_on_sigterm() {
     assert_eq!(health.status(), 200);
     let pgdata = data.path().join("postgres");
     assert!(pgdata.join("postmaster.pid").exists());
-    let mode = std::fs::metadata(data.path().join("run"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(
-        mode & 0o777,
-        0o700,
-        "only the server's user may reach the socket"
-    );
+    let socket_dir = std::fs::metadata(data.path().join("run")).unwrap();
     if nix::unistd::geteuid().is_root() {
+        // Started as root: PostgreSQL runs as `postgres`, the web server as
+        // TRYGG_RUN_AS (here the default, `trygg`, made if missing), whose
+        // group alone may reach the socket.
         use std::os::unix::fs::MetadataExt;
         let owner = std::fs::metadata(&pgdata).unwrap().uid();
         assert_ne!(owner, 0, "PostgreSQL runs as the postgres user, not root");
+        let web = nix::unistd::User::from_name("trygg")
+            .unwrap()
+            .expect("the system user trygg was made");
+        assert_ne!(web.uid.as_raw(), 0);
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", child.id().unwrap())).unwrap();
+        let ids = |field: &str| -> Vec<u32> {
+            let line = status.lines().find(|l| l.starts_with(field)).unwrap();
+            line.split_whitespace()
+                .skip(1)
+                .map(|n| n.parse().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            ids("Uid:"),
+            vec![web.uid.as_raw(); 4],
+            "real, effective, saved, fs"
+        );
+        assert_eq!(ids("Gid:"), vec![web.gid.as_raw(); 4]);
+        assert_eq!(
+            ids("Groups:"),
+            vec![web.gid.as_raw()],
+            "no supplementary group kept"
+        );
+        assert_eq!(socket_dir.mode() & 0o777, 0o750);
+        assert_eq!(socket_dir.gid(), web.gid.as_raw());
+        // The web server cannot read the database's passwords.
+        let credentials = std::fs::metadata(data.path().join("credentials")).unwrap();
+        assert_eq!(credentials.mode() & 0o777, 0o700);
+        assert_eq!(credentials.uid(), owner);
+    } else {
+        assert_eq!(
+            socket_dir.permissions().mode() & 0o777,
+            0o700,
+            "only the server's user may reach the socket"
+        );
     }
 
     // The CLI, meanwhile, uses the running cluster.
@@ -373,14 +404,13 @@ async fn a_data_folder_the_postgres_user_cannot_enter_is_explained() {
 async fn reviews_scan_raises_flags_once_and_says_how_many() {
     let app = crate::helpers::spawn_app().await;
     let cwd = open_tempdir();
-    let url = crate::helpers::database_url(&app.db_name);
+    let url = crate::helpers::database_env(&app.db_name);
     let mut seed = trygg(cwd.path());
-    seed.env("DATABASE_URL", &url)
-        .args(["seed", "--cases", "30"]);
+    seed.envs(url.clone()).args(["seed", "--cases", "30"]);
     assert!(run(seed, "").await.status.success());
     let scan = || {
         let mut cmd = trygg(cwd.path());
-        cmd.env("DATABASE_URL", &url).args(["reviews", "scan"]);
+        cmd.envs(url.clone()).args(["reviews", "scan"]);
         cmd
     };
     let first = run(scan(), "").await;
@@ -399,7 +429,7 @@ async fn reviews_scan_raises_flags_once_and_says_how_many() {
     assert_eq!(text(&second.stdout).trim(), "Raised 0 flag(s), resolved 0.");
     // Without TRYGG_SMTP_URL the digest sends nothing, and says so.
     let mut digest = trygg(cwd.path());
-    digest.env("DATABASE_URL", &url).args(["reviews", "digest"]);
+    digest.envs(url.clone()).args(["reviews", "digest"]);
     let out = run(digest, "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "Sent 0 digest(s).");

@@ -11,7 +11,7 @@ use scraper::{ElementRef, Html, Selector};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use trygg::accounts::{self, Centre, EmailAddress, NewAccount, Role};
-use trygg::db::embedded::{APP_ROLE, EmbeddedCluster};
+use trygg::db::embedded::{APP_ROLE, EmbeddedCluster, OWNER_ROLE};
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "Lang og trygg setning 2026";
@@ -20,7 +20,9 @@ const TEMPLATE_DB: &str = "trygg_template";
 struct TestCluster {
     superuser: PgConnectOptions,
     app: PgConnectOptions,
-    socket_dir: PathBuf,
+    owner: PgConnectOptions,
+    /// `DATABASE_URL` and `DATABASE_OWNER_URL` of the template database.
+    urls: (String, String),
 }
 
 static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
@@ -42,19 +44,23 @@ fn cluster() -> &'static TestCluster {
                     .await
                     .unwrap_or_else(|e| panic!("could not start the test PostgreSQL: {e}"));
                 let mut conn = cluster.connect_superuser().await.expect("superuser");
-                conn.execute(format!("CREATE DATABASE {TEMPLATE_DB} OWNER {APP_ROLE}").as_str())
+                conn.execute(format!("CREATE DATABASE {TEMPLATE_DB} OWNER {OWNER_ROLE}").as_str())
                     .await
                     .expect("template database");
                 conn.close().await.expect("close");
-                let pool = PgPool::connect_with(cluster.options(APP_ROLE, TEMPLATE_DB))
+                // As in production: the owner migrates, the server's role
+                // gets its rights.
+                trygg::db::prepare(&cluster.options(OWNER_ROLE, TEMPLATE_DB), APP_ROLE)
                     .await
-                    .expect("template pool");
-                trygg::db::MIGRATOR.run(&pool).await.expect("migrations");
-                pool.close().await;
+                    .expect("migrations");
                 let test_cluster = TestCluster {
                     superuser: cluster.options("postgres", "postgres"),
                     app: cluster.options(APP_ROLE, TEMPLATE_DB),
-                    socket_dir: cluster.root().join("run"),
+                    owner: cluster.options(OWNER_ROLE, TEMPLATE_DB),
+                    urls: (
+                        cluster.url(APP_ROLE, TEMPLATE_DB),
+                        cluster.url(OWNER_ROLE, TEMPLATE_DB),
+                    ),
                 };
                 // The cluster lives until the test process ends; PostgreSQL then
                 // gets its parent-death signal and shuts down.
@@ -94,7 +100,7 @@ pub async fn fresh_database() -> (String, PgConnectOptions) {
         .await
         .expect("superuser connection");
     conn.execute(
-        format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB} OWNER {APP_ROLE}").as_str(),
+        format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB} OWNER {OWNER_ROLE}").as_str(),
     )
     .await
     .expect("create test database");
@@ -111,26 +117,41 @@ pub async fn superuser_connection(name: &str) -> PgConnection {
         .expect("superuser connection")
 }
 
-/// A database of the test cluster with no migration run yet.
+/// Tries to connect to the test cluster as `role` with no password.
+pub async fn connect_without_password(role: &str, name: &str) -> sqlx::Result<PgConnection> {
+    let socket = cluster().superuser.get_socket().expect("a socket").clone();
+    let options = PgConnectOptions::new_without_pgpass()
+        .socket(socket)
+        .username(role)
+        .database(name);
+    PgConnection::connect_with(&options).await
+}
+
+/// A database of the test cluster with no migration run yet, as its owner.
 pub async fn empty_database() -> PgConnectOptions {
     let cluster = cluster();
     let name = format!("test_{}", Uuid::new_v4().simple());
     let mut conn = PgConnection::connect_with(&cluster.superuser)
         .await
         .expect("superuser connection");
-    conn.execute(format!("CREATE DATABASE {name} OWNER {APP_ROLE}").as_str())
+    conn.execute(format!("CREATE DATABASE {name} OWNER {OWNER_ROLE}").as_str())
         .await
         .expect("create empty database");
     conn.close().await.expect("close");
-    cluster.app.clone().database(&name)
+    cluster.owner.clone().database(&name)
 }
 
-/// A `DATABASE_URL` for the binary, pointing at a test database.
-pub fn database_url(name: &str) -> String {
-    format!(
-        "postgres://{APP_ROLE}@localhost:5432/{name}?host={}",
-        cluster().socket_dir.display()
-    )
+/// The server's role's options on the test database `name`.
+pub fn app_options(name: &str) -> PgConnectOptions {
+    cluster().app.clone().database(name)
+}
+
+/// The binary's `DATABASE_URL` (the server's role) and `DATABASE_OWNER_URL`
+/// for a test database, as a deployment sets them.
+pub fn database_env(name: &str) -> [(&'static str, String); 2] {
+    let (app, owner) = &cluster().urls;
+    let on = |url: &str| url.replace(&format!("/{TEMPLATE_DB}?"), &format!("/{name}?"));
+    [("DATABASE_URL", on(app)), ("DATABASE_OWNER_URL", on(owner))]
 }
 
 pub struct TestApp {

@@ -22,7 +22,9 @@ async fn while_the_database_is_down_pages_answer_503_and_recover_by_themselves()
         .connect_with(cluster.app_options())
         .await
         .expect("pool");
-    trygg::db::MIGRATOR.run(&db).await.expect("migrations");
+    trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE)
+        .await
+        .expect("migrations");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let app = trygg::router(trygg::AppState::new(db.clone()).await.unwrap());
