@@ -30,6 +30,10 @@ struct Cli {
 enum Command {
     /// Start the web server (also what `trygg` alone does).
     Serve,
+    /// Run the migrations as the schema's owner (DATABASE_OWNER_URL) and
+    /// grant DATABASE_URL's role its rights, then stop; for a service whose
+    /// web server never sees the owner's password (docs/deployment.md).
+    Migrate,
     /// Add or list crisis centres.
     Centre {
         #[command(subcommand)]
@@ -201,6 +205,12 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => crate::serve(config).await,
+            Command::Migrate => {
+                let db = Database::open(&config).await?;
+                db.close().await;
+                println!("The database is migrated, and the web server's role has its rights.");
+                Ok(())
+            }
             Command::Centre { action } => with_database(&config, |db| centre(db, action)).await,
             Command::User { action } => with_database(&config, |db| user(db, action)).await,
             Command::Reviews { action } => {

@@ -41,6 +41,11 @@ pub enum DbError {
     Grant(sqlx::Error),
     #[error(transparent)]
     Privileges(#[from] crate::privileges::PrivilegeError),
+    #[error(
+        "the database needs {0} migration(s) that DATABASE_URL's role may not run: run \
+         `trygg migrate` with DATABASE_OWNER_URL set to the schema's owner first"
+    )]
+    MigrationsPending(usize),
     #[error("could not migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(
@@ -72,9 +77,38 @@ impl Database {
     }
 
     /// Runs the migrations as the schema's owner, then grants the web
-    /// server's role its rights.
+    /// server's role its rights. Without the owner's credentials, when
+    /// another role owns the schema, it only checks that nothing is pending
+    /// (the owner ran `trygg migrate` in a unit of its own).
     pub async fn migrate(&self) -> Result<(), DbError> {
         let server_role = self.pool.connect_options().get_username().to_owned();
+        if self.owner.get_username() == server_role {
+            let (may_create, has_table): (bool, bool) = sqlx::query_as(
+                "SELECT has_schema_privilege('public', 'CREATE'),
+                        to_regclass('public._sqlx_migrations') IS NOT NULL",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(DbError::Connect)?;
+            if !may_create {
+                let applied: Vec<i64> = if has_table {
+                    sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(DbError::Connect)?
+                } else {
+                    Vec::new()
+                };
+                let pending = MIGRATOR
+                    .iter()
+                    .filter(|m| !applied.contains(&m.version))
+                    .count();
+                return match pending {
+                    0 => Ok(()),
+                    n => Err(DbError::MigrationsPending(n)),
+                };
+            }
+        }
         prepare(&self.owner, &server_role).await
     }
 
@@ -237,7 +271,9 @@ async fn grant_server_rights(conn: &mut PgConnection, role: &str) -> sqlx::Resul
         format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
         format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
         format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_chain FROM {role}"),
+        // It may see which migrations ran, to refuse to start before one.
         format!("REVOKE ALL ON _sqlx_migrations FROM {role}"),
+        format!("GRANT SELECT ON _sqlx_migrations TO {role}"),
     ] {
         sqlx::query(&statement).execute(&mut *tx).await?;
     }

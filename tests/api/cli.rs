@@ -366,6 +366,72 @@ async fn server_runs_its_own_postgres_and_stops_it_on_sigterm() {
     );
 }
 
+/// Issue 15: a service whose web server never sees the owner's password
+/// runs `trygg migrate` as the owner first; the server alone, with only its
+/// own role, refuses a database that needs a migration and says what to run.
+#[tokio::test]
+async fn the_owner_migrates_and_the_servers_role_alone_refuses_a_pending_migration() {
+    let cwd = open_tempdir();
+    let options = crate::helpers::empty_database().await;
+    let name = options.get_database().unwrap().to_owned();
+    let [server_url, owner_url] = crate::helpers::database_env(&name);
+    let list = || {
+        let mut cmd = trygg(cwd.path());
+        cmd.env(server_url.0, &server_url.1)
+            .args(["centre", "list"]);
+        cmd
+    };
+
+    let refused = run(list(), "").await;
+    assert!(!refused.status.success());
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("run `trygg migrate`"), "{stderr}");
+
+    let mut migrate = trygg(cwd.path());
+    migrate.envs([server_url.clone(), owner_url]).arg("migrate");
+    let out = run(migrate, "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("The database is migrated"));
+
+    let listed = run(list(), "").await;
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+}
+
+/// Issue 15: Trygg changes the owner of its own folders and files only,
+/// never through a symbolic link put in their place.
+#[tokio::test]
+async fn ownership_changes_never_follow_a_symbolic_link() {
+    use std::os::unix::fs::MetadataExt;
+    let cwd = open_tempdir();
+    for planted in ["run", "credentials", "postgres.log"] {
+        let data = open_tempdir();
+        let victim = open_tempdir();
+        let target = victim.path().join("kept");
+        if planted.ends_with(".log") {
+            std::fs::write(&target, "mine").unwrap();
+        } else {
+            std::fs::create_dir(&target).unwrap();
+        }
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let before = std::fs::metadata(&target).unwrap();
+        std::os::unix::fs::symlink(&target, data.path().join(planted)).unwrap();
+
+        let mut cmd = trygg(cwd.path());
+        cmd.env("TRYGG_DATA_DIR", data.path())
+            .args(["centre", "list"]);
+        let out = run(cmd, "").await;
+        assert!(!out.status.success(), "{planted}: {}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("is a symbolic link"), "{planted}: {stderr}");
+        let after = std::fs::metadata(&target).unwrap();
+        assert_eq!(
+            (after.uid(), after.gid(), after.mode()),
+            (before.uid(), before.gid(), before.mode()),
+            "{planted}: the link's target is untouched"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_data_folder_the_postgres_user_cannot_enter_is_explained() {
     // Like a home folder: mode 0700, owned by us.
