@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { error::AppError::NotFound })
         .layer(from_fn_with_state(state.clone(), csrf::verify_csrf))
         .layer(from_fn_with_state(state.clone(), session::load_session))
+        .layer(from_fn(http::form_body::buffer_form_body))
         .layer(from_fn(http::error_pages::render_error_pages));
 
     // Outside the session layer: no database work for files and health checks.

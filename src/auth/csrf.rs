@@ -23,10 +23,6 @@ use crate::error::AppError;
 pub const FIELD: &str = "csrf_token";
 /// The random half of the signed double submit.
 pub const FORM_COOKIE: &str = "__Host-trygg_form";
-/// The largest form Trygg accepts.
-pub const MAX_FORM_BYTES: usize = 1024 * 1024;
-/// How long a form's body may take to arrive, in all.
-pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub async fn verify_csrf(
     State(state): State<AppState>,
@@ -46,29 +42,11 @@ pub async fn verify_csrf(
         .get::<SessionState>()
         .cloned()
         .unwrap_or_default();
+    // Read already, within the limits (`http::form_body`).
     let (parts, body) = req.into_parts();
-    let declared = parts
-        .headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > MAX_FORM_BYTES) {
-        return Err(AppError::TooLarge);
-    }
-    // The whole body within BODY_DEADLINE: a client trickling a byte at a
-    // time would otherwise hold its connection for as long as it liked.
-    let read =
-        tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(body, MAX_FORM_BYTES)).await;
-    let bytes = match read {
-        Err(_) => return Err(AppError::Timeout),
-        Ok(Err(e)) if e.to_string().contains("length limit") => return Err(AppError::TooLarge),
-        Ok(Err(_)) => return Err(AppError::BadRequest),
-        Ok(Ok(bytes)) => bytes,
-    };
-    // More fields than any form has: refused before they are parsed.
-    if bytes.iter().filter(|b| **b == b'&').count() >= crate::forms::MAX_FIELDS {
-        return Err(AppError::TooLarge);
-    }
+    let bytes = axum::body::to_bytes(body, crate::http::form_body::MAX_FORM_BYTES)
+        .await
+        .map_err(|_| AppError::BadRequest)?;
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
     let sent = fields
         .iter()
@@ -132,7 +110,7 @@ fn form_token_valid(keys: &Keys, headers: &HeaderMap, sent: &str) -> bool {
 /// Metadata (`Sec-Fetch-Site`), or by an `Origin` naming another host.
 /// `Origin: null` passes: with `Referrer-Policy: no-referrer` browsers send
 /// it even for their own forms, and the token still has to match.
-fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+pub(crate) fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     let text = |name| {
         headers
             .get(name)

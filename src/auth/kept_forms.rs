@@ -27,7 +27,7 @@ pub async fn keep(
     headers: &HeaderMap,
     fields: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
-    if NOT_KEPT.contains(&path) || !sent_by_the_user(headers) {
+    if !keepable_post(path, headers) {
         return Err(AppError::Csrf);
     }
     let token = store(db, account_id, path, &keepable_fields(fields)).await?;
@@ -89,13 +89,14 @@ pub async fn forget(db: &PgPool, session: &Session, path: Option<&str>) -> sqlx:
     Ok(())
 }
 
-/// True when the user sent the form, not a script in the background (the
-/// plan's live warnings): only what the user sent is kept, and the user is
-/// sent to log in.
-fn sent_by_the_user(headers: &HeaderMap) -> bool {
-    headers
-        .get("sec-fetch-mode")
-        .is_none_or(|mode| mode == "navigate")
+/// Whether a post to `path` is worth keeping for its author: sent by the
+/// user, not a script in the background (the plan's live warnings), to a
+/// form with something in it.
+pub(crate) fn keepable_post(path: &str, headers: &HeaderMap) -> bool {
+    !NOT_KEPT.contains(&path)
+        && headers
+            .get("sec-fetch-mode")
+            .is_none_or(|mode| mode == "navigate")
 }
 
 /// The fields worth keeping: never a password, never the old token.

@@ -19,6 +19,8 @@ struct ErrorPage {
     heading: &'static str,
     message: &'static str,
     request_id: String,
+    /// A form the database was down for, to send again.
+    resend: Option<super::form_body::Resend>,
 }
 
 pub async fn render_error_pages(req: Request, next: Next) -> Response {
@@ -94,11 +96,24 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
              under til den som drifter Trygg.",
         ),
     };
+    let resend = response
+        .extensions()
+        .get::<super::form_body::Resend>()
+        .cloned();
+    let message = match resend {
+        Some(_) => {
+            "Det du skrev, er ikke lagret ennå, men det er tatt vare på her på siden. La siden stå \
+             åpen, vent et minutt og trykk «Send på nytt». Det som var lagret fra før, er trygt. \
+             Varer feilen, si fra til den som drifter Trygg."
+        }
+        None => message,
+    };
     let template = ErrorPage {
         page: Page::from_session(&session),
         heading,
         message,
         request_id,
+        resend,
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod client_ip;
 pub mod error_pages;
+pub mod form_body;
 pub mod headers;
 pub mod page;
 pub mod server;

@@ -60,10 +60,73 @@ async fn while_the_database_is_down_pages_answer_503_and_recover_by_themselves()
         200,
         "the login page needs no database"
     );
+    // A form posted now is not lost: it comes back in the page, to send again.
+    let contact = user.id.to_string();
     let posted = browser
-        .post("/cases/new", &[("resident_name", "Under utfall")])
+        .post(
+            "/cases/new",
+            &[
+                ("resident_name", "Under <utfall> & \"sånn\""),
+                ("resident_birth_date", "14.03.1988"),
+                ("arrival_date", "23.11.2026"),
+                ("contact_person_id", &contact),
+                ("violence", "physical"),
+                ("violence", "trafficking"),
+                ("note", "Skrevet mens databasen var nede."),
+            ],
+        )
         .await;
     assert_eq!(posted.status, 503);
+    assert!(
+        posted.body.contains("tatt vare på her på siden"),
+        "{}",
+        posted.body
+    );
+    assert_eq!(
+        posted.attr(".resend-form", "action").as_deref(),
+        Some("/cases/new")
+    );
+    let kept = crate::helpers::form_fields(&posted, "resend-form", &[]);
+    assert!(
+        kept.contains(&("resident_name".into(), "Under <utfall> & \"sånn\"".into())),
+        "{kept:?}"
+    );
+    let token = browser.csrf.clone();
+    assert!(token.is_some());
+    assert_eq!(
+        posted.attr(".resend-form input[name=csrf_token]", "value"),
+        token,
+        "the form's own token goes with it"
+    );
+    // A password is never written into a page.
+    let password = browser
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "Gammelt passord 2026"),
+                ("new_password", "Et nytt og langt passord"),
+                ("new_password_confirm", "Et nytt og langt passord"),
+            ],
+        )
+        .await;
+    assert_eq!(password.status, 503);
+    assert!(!password.body.contains("passord 2026"));
+    assert!(!password.body.contains("Et nytt og langt"));
+    assert_eq!(password.count(".resend-form"), 0);
+    // A post from another site gets no page of it.
+    browser
+        .headers
+        .push(("sec-fetch-site", "cross-site".to_owned()));
+    let forged = browser
+        .post("/cases/new", &[("resident_name", "Fra et annet nettsted")])
+        .await;
+    browser.headers.pop();
+    assert!(
+        forged.status == 403 || forged.status == 503,
+        "{}",
+        forged.status
+    );
+    assert!(!forged.body.contains("Fra et annet nettsted"));
 
     let cluster = EmbeddedCluster::start_throwaway(&root)
         .await
@@ -76,6 +139,22 @@ async fn while_the_database_is_down_pages_answer_503_and_recover_by_themselves()
     assert!(
         back.body.contains("Kari Eksempel"),
         "nothing committed was lost"
+    );
+    let resent = browser.post_fields("/cases/new", &kept).await;
+    assert_eq!(
+        resent.status, 303,
+        "sent again, it is saved: {}",
+        resent.body
+    );
+    let made = browser.get(resent.location()).await;
+    assert!(
+        made.html()
+            .root_element()
+            .text()
+            .collect::<String>()
+            .contains("Under <utfall> & \"sånn\""),
+        "the case made from the kept form: {}",
+        made.body
     );
     assert_eq!(app.browser().get("/healthz").await.status, 200);
     db.close().await;
