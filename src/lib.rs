@@ -174,6 +174,7 @@ pub fn router(state: AppState) -> Router {
 /// Started as root, it prepares the database and the listening socket, then
 /// becomes `TRYGG_RUN_AS` before it answers anyone.
 pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let shutdown = shutdown_signal()?;
     let server_user = privileges::server_user(&config)?;
     let mut db = Database::open(&config).await?;
     let setup_token = setup::issue_token_if_needed(&db.pool).await?;
@@ -214,13 +215,7 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let (stop_jobs, jobs_stopped) = watch::channel(false);
     let jobs = jobs::spawn(db.pool.clone(), config.clone(), jobs_stopped);
     let app = router(AppState::from_config(db.pool.clone(), &config).await?);
-    http::server::serve(
-        listener,
-        app,
-        http::server::Limits::default(),
-        shutdown_signal(),
-    )
-    .await;
+    http::server::serve(listener, app, http::server::Limits::default(), shutdown).await;
 
     tracing::info!("stopping");
     let _ = stop_jobs.send(true);
@@ -229,18 +224,16 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
+/// Ctrl-C or SIGTERM, listened for from the moment this is called: a signal
+/// sent as soon as Trygg says it runs must not find the default action.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    })
 }

@@ -86,30 +86,15 @@ async fn browser_suite_passes_on_every_page_for_every_role() {
     );
 }
 
-/// Debian's Chromium: installed with apt when we may, else the exact command.
+/// Debian's Chromium, or the one `TRYGG_CHROMIUM` names.
 async fn ensure_chromium() -> String {
-    let path = std::env::var("TRYGG_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if Path::new(&path).exists() {
-        return path;
+    match std::env::var("TRYGG_CHROMIUM") {
+        Ok(path) => path,
+        Err(_) => {
+            crate::helpers::ensure_installed("chromium", "/usr/bin/chromium", "the browser tests")
+                .await
+        }
     }
-    assert!(
-        nix::unistd::geteuid().is_root(),
-        "The browser tests need Chromium. Install it with:\n    sudo apt-get install -y chromium"
-    );
-    eprintln!("Installing Chromium for the browser tests (apt-get install chromium)…");
-    let status = tokio::process::Command::new("sh")
-        .args([
-            "-c",
-            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium",
-        ])
-        .status()
-        .await
-        .expect("apt-get");
-    assert!(
-        status.success() && Path::new(&path).exists(),
-        "could not install Chromium; run: apt-get install -y chromium"
-    );
-    path
 }
 
 /// `npm ci` from the committed lock file, when node_modules is missing or older.

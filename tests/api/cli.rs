@@ -397,6 +397,54 @@ async fn the_owner_migrates_and_the_servers_role_alone_refuses_a_pending_migrati
     assert!(listed.status.success(), "{}", text(&listed.stderr));
 }
 
+/// Issue 15: a cluster made by an earlier Trygg, with `trust`, gets a
+/// password for every role at its next start and asks for them from then
+/// on; a cluster that lost its password file says so and starts nothing.
+#[tokio::test]
+async fn an_earlier_trust_cluster_gets_passwords_and_a_lost_password_file_is_named() {
+    let data = open_tempdir();
+    let cwd = open_tempdir();
+    let cli = |args: &[&str]| {
+        let mut cmd = trygg(cwd.path());
+        cmd.env("TRYGG_DATA_DIR", data.path()).args(args);
+        cmd
+    };
+    let out = run(cli(&["centre", "add", "--name", "Senteret"]), "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let hba = data.path().join("postgres").join("pg_hba.conf");
+    let credentials = data.path().join("credentials");
+    assert!(
+        std::fs::read_to_string(&hba)
+            .unwrap()
+            .contains("scram-sha-256")
+    );
+
+    // As an earlier Trygg left it.
+    std::fs::write(&hba, "local all all trust\n").unwrap();
+    std::fs::remove_dir_all(&credentials).unwrap();
+    let out = run(cli(&["centre", "list"]), "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "Senteret", "the data is kept");
+    let now = std::fs::read_to_string(&hba).unwrap();
+    assert!(
+        now.contains("scram-sha-256") && !now.contains("trust"),
+        "{now}"
+    );
+    for role in ["postgres", "trygg_owner", "trygg"] {
+        let password = std::fs::read_to_string(credentials.join(role)).unwrap();
+        assert_eq!(password.trim().len(), 64, "{role}");
+    }
+
+    std::fs::remove_file(credentials.join("postgres")).unwrap();
+    let out = run(cli(&["centre", "list"]), "").await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("password file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 /// Issue 15: Trygg changes the owner of its own folders and files only,
 /// never through a symbolic link put in their place.
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! port. `Browser` speaks HTTP as a browser does: it keeps the session cookie
 //! and sends the CSRF token of the last page it saw.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use reqwest::header::HeaderMap;
@@ -227,6 +227,8 @@ impl TestApp {
                 .redirect(reqwest::redirect::Policy::none())
                 // A request the server never answers fails the test, not CI.
                 .timeout(std::time::Duration::from_secs(60))
+                // The proxy test's nginx has a certificate made for the test.
+                .danger_accept_invalid_certs(true)
                 .build()
                 .expect("client"),
             base: self.address.clone(),
@@ -737,4 +739,30 @@ fn selected_options(select: ElementRef<'_>) -> Vec<String> {
         return selected;
     }
     options.first().map(value).into_iter().collect()
+}
+
+/// A Debian package's program: installed with apt when we may (as root, as
+/// CI is), else the exact command to run.
+pub async fn ensure_installed(package: &str, program: &str, for_what: &str) -> String {
+    if Path::new(program).exists() {
+        return program.to_owned();
+    }
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "{package} is needed for {for_what}. Install it with:\n    sudo apt-get install -y {package}"
+    );
+    eprintln!("Installing {package} for {for_what} (apt-get install {package})…");
+    let status = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package}"
+        ))
+        .status()
+        .await
+        .expect("apt-get");
+    assert!(
+        status.success() && Path::new(program).exists(),
+        "could not install {package}; run: apt-get install -y {package}"
+    );
+    program.to_owned()
 }

@@ -24,6 +24,7 @@ mod migrations;
 mod outage;
 mod permissions;
 mod plans;
+mod proxy;
 mod relocation;
 mod sessions;
 mod setup;
