@@ -65,6 +65,7 @@ async fn beyond_the_connection_cap_clients_wait_their_turn() {
         Limits {
             header_read_timeout: Duration::from_secs(1),
             max_connections: 4,
+            ..Limits::default()
         },
     )
     .await;
@@ -82,6 +83,37 @@ async fn beyond_the_connection_cap_clients_wait_their_turn() {
         started.elapsed()
     );
     drop(held);
+}
+
+/// A client that asks for much and never reads holds its connection only
+/// until the writes have stalled for `write_stall_timeout`.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_cut_off() {
+    let app = spawn_server(
+        |_| {},
+        Limits {
+            header_read_timeout: Duration::from_secs(60),
+            write_stall_timeout: Duration::from_millis(500),
+            max_connections: 1,
+        },
+    )
+    .await;
+    // Its only connection: 300 asks for the design system's 147 KB of CSS,
+    // about 44 MB, far more than the sockets' buffers hold.
+    let mut greedy = TcpStream::connect(host(&app)).await.unwrap();
+    greedy.set_nodelay(true).unwrap();
+    let ask = "GET /static/designsystemet.css HTTP/1.1\r\nHost: trygg\r\n\r\n".repeat(300);
+    greedy.write_all(ask.as_bytes()).await.unwrap();
+    // Another client gets its page once the greedy one is cut off.
+    let started = Instant::now();
+    let answer = app.browser().get("/login").await;
+    assert_eq!(answer.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(greedy);
 }
 
 #[tokio::test]
