@@ -170,7 +170,12 @@ pub fn main() -> ExitCode {
             (Some(uid), Some(gid), Some(program)) => {
                 crate::db::embedded::run_guard(uid, gid, program, &args[5..])
             }
-            _ => ExitCode::FAILURE,
+            _ => {
+                eprintln!(
+                    "trygg guard-postgres UID GID PROGRAM ARGS… is Trygg's own, not for people"
+                );
+                ExitCode::FAILURE
+            }
         };
     }
     let cli = Cli::parse();
@@ -208,7 +213,7 @@ pub fn main() -> ExitCode {
             Command::Migrate => {
                 let db = Database::open(&config).await?;
                 db.close().await;
-                println!("The database is migrated, and the web server's role has its rights.");
+                println!("The database is migrated.");
                 Ok(())
             }
             Command::Centre { action } => with_database(&config, |db| centre(db, action)).await,

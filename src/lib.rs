@@ -173,21 +173,17 @@ pub fn router(state: AppState) -> Router {
 ///
 /// Started as root, it prepares the database and the listening socket, then
 /// becomes `TRYGG_RUN_AS` before it answers anyone.
-pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    let shutdown = shutdown_signal()?;
+pub async fn serve(mut config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let shutdown =
+        shutdown_signal().map_err(|e| format!("could not listen for Ctrl-C and SIGTERM: {e}"))?;
     let server_user = privileges::server_user(&config)?;
     let mut db = Database::open(&config).await?;
+    // Migrated: the web server keeps no password but its own role's.
+    config.database_owner_url = None;
     let setup_token = setup::issue_token_if_needed(&db.pool).await?;
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("could not listen on TRYGG_ADDR={}: {e}", config.addr))?;
-    if config.database_url.is_some() && config.database_owner_url.is_none() {
-        tracing::warn!(
-            "DATABASE_URL's role owns the schema, so it could rewrite the audit log: set \
-             DATABASE_OWNER_URL to the owner and give DATABASE_URL a role of its own \
-             (docs/deployment.md)"
-        );
-    }
     db.forget_owner();
     match &server_user {
         Some(user) => {

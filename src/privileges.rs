@@ -16,8 +16,11 @@ pub enum PrivilegeError {
          or set TRYGG_RUN_AS to an existing unprivileged user."
     )]
     CannotCreate { name: String, detail: String },
-    #[error("TRYGG_RUN_AS={name} is root's own account (uid 0): name an unprivileged user")]
-    Privileged { name: String },
+    #[error(
+        "TRYGG_RUN_AS={name} {why}: name a system user of the web server's own, such as trygg \
+         (made if missing)"
+    )]
+    Unsuitable { name: String, why: &'static str },
     #[error("could not become the user {name} (TRYGG_RUN_AS): {source}")]
     Switch { name: String, source: nix::Error },
     #[error("dropped to the user {name}, but root could be taken back; stopping")]
@@ -49,8 +52,19 @@ pub fn server_user(config: &Config) -> Result<Option<ServerUser>, PrivilegeError
             })?
         }
     };
-    if user.uid.is_root() {
-        return Err(PrivilegeError::Privileged { name });
+    let postgres = User::from_name("postgres").ok().flatten();
+    let why = if user.uid.is_root() || user.gid.as_raw() == 0 {
+        Some("is root's")
+    } else if postgres.is_some_and(|p| p.uid == user.uid || p.gid == user.gid) {
+        Some("is PostgreSQL's, which owns the database's files")
+    } else if user.uid.as_raw() >= 1000 {
+        // Debian's SYS_UID_MAX is 999: above it are people's accounts.
+        Some("is no system account (its uid is 1000 or more)")
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        return Err(PrivilegeError::Unsuitable { name, why });
     }
     Ok(Some(ServerUser {
         name,

@@ -14,8 +14,9 @@ use super::session::{self, Session};
 use super::token::hash_token;
 use crate::error::AppError;
 
-/// Routes whose posts are not kept when the session has expired: there is
-/// nothing in them worth keeping, or they start a session themselves.
+/// Routes whose posts (and those of the routes below them: the sign-in's
+/// code steps) are not kept: there is nothing in them worth keeping, or
+/// they start a session themselves and hold a password or a code.
 const NOT_KEPT: [&str; 4] = ["/login", "/logout", "/setup", "/resume/discard"];
 
 /// Keeps the fields posted to `path` by the expired session of
@@ -93,7 +94,13 @@ pub async fn forget(db: &PgPool, session: &Session, path: Option<&str>) -> sqlx:
 /// user, not a script in the background (the plan's live warnings), to a
 /// form with something in it.
 pub(crate) fn keepable_post(path: &str, headers: &HeaderMap) -> bool {
-    !NOT_KEPT.contains(&path)
+    let not_kept = NOT_KEPT.iter().any(|p| {
+        path == *p
+            || path
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('/'))
+    });
+    !not_kept
         && headers
             .get("sec-fetch-mode")
             .is_none_or(|mode| mode == "navigate")

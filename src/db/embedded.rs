@@ -63,10 +63,16 @@ pub enum ClusterError {
     )]
     SymbolicLink { path: PathBuf },
     #[error(
-        "the database's password file {path} is missing, but the cluster exists: restore the file \
-         from a backup of the data folder"
+        "the database's password file {path} is missing or not one Trygg wrote, but the cluster \
+         exists: restore the file from a backup of the data folder"
     )]
     PasswordMissing { path: PathBuf },
+    #[error(
+        "Trygg runs as root, so the data folder and every folder above it must belong to root and \
+         be writable by no one else, but {path} is not.\n  Fix it with:  chown root:root {path} && \
+         chmod go-w {path}\n  or choose another TRYGG_DATA_DIR, such as /var/lib/trygg."
+    )]
+    NotRootsAlone { path: PathBuf },
     #[error("the path {path} is too long for a Unix socket; choose a shorter TRYGG_DATA_DIR")]
     SocketPathTooLong { path: PathBuf },
     #[error("could not prepare the data folder {path}: {source}")]
@@ -184,7 +190,9 @@ impl EmbeddedCluster {
             }
             _ => own_dir(&socket_dir, 0o700, owner)?,
         }
-        own_dir(&credentials, 0o700, owner)?;
+        // Trygg's own (root's, when started as root): not PostgreSQL's user,
+        // whose files a database superuser could change.
+        own_dir(&credentials, 0o700, None)?;
         own_file(&log, owner)?;
 
         let mut cluster = EmbeddedCluster {
@@ -205,7 +213,7 @@ impl EmbeddedCluster {
                     path: superuser_password,
                 });
             }
-            cluster.write_credential(SUPERUSER, owner)?;
+            cluster.write_credential(SUPERUSER)?;
         }
         if socket_file.exists() && cluster.connect_superuser().await.is_ok() {
             tracing::info!("using the embedded PostgreSQL that is already running");
@@ -215,15 +223,13 @@ impl EmbeddedCluster {
         if !exists {
             tracing::info!(dir = %pgdata.display(), "creating the embedded PostgreSQL cluster");
             own_dir(&pgdata, 0o700, owner)?;
-            cluster.write_credential(SUPERUSER, owner)?;
-            initdb(
-                &bin,
-                &pgdata,
-                &log,
-                &superuser_password,
-                run_as.as_ref(),
-                durability,
-            )?;
+            cluster.write_credential(SUPERUSER)?;
+            let password = cluster
+                .password(SUPERUSER)
+                .ok_or(ClusterError::PasswordMissing {
+                    path: superuser_password,
+                })?;
+            initdb(&bin, &pgdata, &log, &password, run_as.as_ref(), durability)?;
         }
 
         cluster.postmaster = Some(spawn_postmaster(
@@ -236,7 +242,7 @@ impl EmbeddedCluster {
             server_group.is_some(),
         )?);
         cluster.wait_until_ready(&log).await?;
-        cluster.bootstrap(owner).await?;
+        cluster.bootstrap().await?;
         cluster.secure_authentication(&pgdata).await?;
         tracing::info!(dir = %root.display(), "embedded PostgreSQL started");
         Ok(cluster)
@@ -275,6 +281,12 @@ impl EmbeddedCluster {
             .username(role)
             .database(database)
             .log_statements(tracing::log::LevelFilter::Trace);
+        // Their statements set passwords: never in a log, not even a slow one.
+        let options = if role == APP_ROLE {
+            options
+        } else {
+            options.disable_statement_logging()
+        };
         match self.password(role) {
             Some(password) => options.password(&password),
             None => options,
@@ -294,15 +306,25 @@ impl EmbeddedCluster {
         self.credentials.join(role)
     }
 
+    /// The password in `role`'s file, if it is one Trygg wrote: 64 hex
+    /// digits, read without following a link (it goes into SQL).
     fn password(&self, role: &str) -> Option<String> {
-        fs::read_to_string(self.credential_path(role))
-            .ok()
-            .map(|text| text.trim().to_owned())
+        let mut file = open_no_follow(
+            &self.credential_path(role),
+            fs::OpenOptions::new().read(true),
+            0,
+        )
+        .ok()?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut file, &mut text).ok()?;
+        let password = text.trim();
+        (password.len() == 64 && password.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| password.to_owned())
     }
 
-    /// A new random password for `role`, in a file only `owner` reads;
+    /// A new random password for `role`, in a file only this user reads;
     /// one already there is kept.
-    fn write_credential(&self, role: &str, owner: Option<(u32, u32)>) -> Result<(), ClusterError> {
+    fn write_credential(&self, role: &str) -> Result<(), ClusterError> {
         let path = self.credential_path(role);
         let file = fs::OpenOptions::new()
             .write(true)
@@ -315,9 +337,6 @@ impl EmbeddedCluster {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
             Err(e) => return Err(io_err(&path)(e)),
         };
-        if let Some((uid, gid)) = owner {
-            fchown(&file, Some(uid), Some(gid)).map_err(io_err(&path))?;
-        }
         writeln!(file, "{}", crate::auth::token::random_token()).map_err(io_err(&path))?;
         file.sync_all().map_err(io_err(&path))
     }
@@ -334,10 +353,10 @@ impl EmbeddedCluster {
     /// if they are missing, and gives every role its password. A database
     /// made by an earlier Trygg, owned by the web server's role, passes to
     /// the owner.
-    async fn bootstrap(&self, owner: Option<(u32, u32)>) -> Result<(), ClusterError> {
+    async fn bootstrap(&self) -> Result<(), ClusterError> {
         let mut conn = self.connect_superuser().await?;
         for role in [OWNER_ROLE, APP_ROLE] {
-            self.write_credential(role, owner)?;
+            self.write_credential(role)?;
             let exists: bool =
                 sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
                     .bind(role)
@@ -417,12 +436,20 @@ impl EmbeddedCluster {
         if fs::read_to_string(&hba).ok().as_deref() == Some(HBA) {
             return Ok(());
         }
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-            .open(&hba)
-            .map_err(io_err(&hba))?;
+        // PostgreSQL's user owns the folder: a FIFO or a hard link in the
+        // file's place is refused before anything is truncated.
+        let mut file = open_no_follow(
+            &hba,
+            fs::OpenOptions::new().write(true),
+            nix::fcntl::OFlag::O_NONBLOCK.bits(),
+        )?;
+        let meta = file.metadata().map_err(io_err(&hba))?;
+        if !meta.is_file() || std::os::unix::fs::MetadataExt::nlink(&meta) != 1 {
+            return Err(io_err(&hba)(std::io::Error::other(
+                "not a plain file with one name",
+            )));
+        }
+        file.set_len(0).map_err(io_err(&hba))?;
         file.write_all(HBA.as_bytes()).map_err(io_err(&hba))?;
         file.sync_all().map_err(io_err(&hba))?;
         let mut conn = self.connect_superuser().await?;
@@ -498,10 +525,23 @@ pub fn run_guard(
     program: &std::ffi::OsStr,
     args: &[std::ffi::OsString],
 ) -> std::process::ExitCode {
+    if uid == 0 || gid == 0 {
+        eprintln!("trygg guard-postgres: PostgreSQL never runs as root");
+        return std::process::ExitCode::FAILURE;
+    }
     let (uid, gid) = (
         nix::unistd::Uid::from_raw(uid),
         nix::unistd::Gid::from_raw(gid),
     );
+    // Only Trygg stops it, by closing its input, once its requests are done:
+    // a SIGTERM to the whole service (systemd) must not end it first.
+    for signal in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+        #[allow(unsafe_code)]
+        // SAFETY: ignoring a signal installs no handler; nothing else runs yet.
+        unsafe {
+            let _ = nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigIgn);
+        }
+    }
     if let Err(e) = nix::unistd::setgroups(&[gid])
         .and_then(|()| nix::unistd::setgid(gid))
         .and_then(|()| nix::unistd::setuid(uid))
@@ -534,11 +574,16 @@ pub fn run_guard(
 /// killed outright, so no orphan keeps the data folder locked.
 fn stop_with_parent(cmd: &mut Command) {
     #[allow(unsafe_code)]
-    // SAFETY: the closure runs between fork and exec and makes one
-    // async-signal-safe system call (prctl). It runs after the uid change,
-    // which would otherwise clear the setting.
+    // SAFETY: the closure runs between fork and exec and makes only
+    // async-signal-safe system calls (sigaction, prctl). It runs after the
+    // uid change, which would otherwise clear the setting.
     unsafe {
         cmd.pre_exec(|| {
+            // What the guard ignores, PostgreSQL must not inherit ignored.
+            for signal in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+                nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigDfl)
+                    .map_err(std::io::Error::from)?;
+            }
             nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from)
         });
     }
@@ -598,9 +643,25 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError + '_ {
 }
 
 /// Creates the data folder and checks that the server's user can enter it.
+/// Started as root, the folder and every folder above it must be root's and
+/// writable by no one else (as sshd's StrictModes): whoever could rename
+/// what lies in it could put their own socket, passwords or cluster there.
 fn prepare_root(root: &Path, run_as: Option<&RunAs>) -> Result<PathBuf, ClusterError> {
+    use std::os::unix::fs::MetadataExt;
     fs::create_dir_all(root).map_err(io_err(root))?;
     let root = fs::canonicalize(root).map_err(io_err(root))?;
+    if run_as.is_some() {
+        for folder in root.ancestors() {
+            let meta = fs::metadata(folder).map_err(io_err(folder))?;
+            let sticky = meta.mode() & 0o1000 != 0;
+            let writable_by_others = meta.mode() & 0o022 != 0;
+            if meta.uid() != 0 || (writable_by_others && !(sticky && folder != root)) {
+                return Err(ClusterError::NotRootsAlone {
+                    path: folder.to_owned(),
+                });
+            }
+        }
+    }
     if let Some(user) = run_as {
         let reachable = Command::new("/bin/sh")
             .args(["-c", "test -x \"$1\"", "sh"])
@@ -698,12 +759,31 @@ fn initdb(
     bin: &Path,
     pgdata: &Path,
     log: &Path,
-    superuser_password: &Path,
+    superuser_password: &str,
     run_as: Option<&RunAs>,
     durability: Durability,
 ) -> Result<(), ClusterError> {
     let mut out = log_file(log)?;
     let _ = writeln!(out, "--- initdb");
+    // The password in a file of its own for initdb's user, beside the data
+    // folder (which must be empty), removed again whatever happens: the
+    // passwords' folder is not that user's to read.
+    let pwfile = pgdata.with_file_name(".initdb-password");
+    let _ = fs::remove_file(&pwfile);
+    {
+        let mut file = open_no_follow(
+            &pwfile,
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600),
+            0,
+        )?;
+        if let Some(user) = run_as {
+            fchown(&file, Some(user.uid), Some(user.gid)).map_err(io_err(&pwfile))?;
+        }
+        writeln!(file, "{superuser_password}").map_err(io_err(&pwfile))?;
+    }
     let mut cmd = command_as(bin.join("initdb"), run_as);
     if durability == Durability::Throwaway {
         cmd.arg("--no-sync");
@@ -721,12 +801,13 @@ fn initdb(
         ])
         .args(["--locale", "C.UTF-8"])
         .arg("--pwfile")
-        .arg(superuser_password)
+        .arg(&pwfile)
         .stdin(Stdio::null())
         .stdout(log_file(log)?)
         .stderr(log_file(log)?)
-        .status()
-        .map_err(io_err(bin))?;
+        .status();
+    let _ = fs::remove_file(&pwfile);
+    let status = status.map_err(io_err(bin))?;
     if status.success() {
         Ok(())
     } else {
@@ -792,6 +873,13 @@ fn spawn_postmaster(
             cmd
         }
     };
+    // Nothing of Trygg's environment (its mail password, say) for PostgreSQL.
+    cmd.env_clear();
+    for name in ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ"] {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
     cmd.stdout(log_file(log)?)
         .stderr(log_file(log)?)
         // Its own process group: Ctrl-C in a terminal reaches Trygg alone, which

@@ -46,6 +46,15 @@ pub enum DbError {
          `trygg migrate` with DATABASE_OWNER_URL set to the schema's owner first"
     )]
     MigrationsPending(usize),
+    #[error(
+        "DATABASE_URL's role {role} {what}, so it could rewrite the audit log. As the owner or \
+         a superuser: {fix}"
+    )]
+    ServerRoleTooStrong {
+        role: String,
+        what: &'static str,
+        fix: String,
+    },
     #[error("could not migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(
@@ -90,7 +99,13 @@ impl Database {
             .fetch_one(&self.pool)
             .await
             .map_err(DbError::Connect)?;
-            if !may_create {
+            if may_create {
+                tracing::warn!(
+                    "DATABASE_URL's role owns the schema and runs the migrations, so it could \
+                     rewrite the audit log: give the web server a role of its own, and the owner's \
+                     to DATABASE_OWNER_URL (docs/deployment.md)"
+                );
+            } else {
                 let applied: Vec<i64> = if has_table {
                     sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
                         .fetch_all(&self.pool)
@@ -255,6 +270,7 @@ pub async fn prepare(owner: &PgConnectOptions, server_role: &str) -> Result<(), 
         grant_server_rights(&mut conn, server_role)
             .await
             .map_err(DbError::Grant)?;
+        check_server_role(&mut conn, server_role).await?;
     }
     conn.close().await.map_err(DbError::ConnectOwner)?;
     Ok(())
@@ -271,6 +287,8 @@ async fn grant_server_rights(conn: &mut PgConnection, role: &str) -> sqlx::Resul
         format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
         format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
         format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_chain FROM {role}"),
+        // Links are the trigger's to write (as the owner), never the server's.
+        format!("REVOKE INSERT ON audit_chain FROM {role}"),
         // It may see which migrations ran, to refuse to start before one.
         format!("REVOKE ALL ON _sqlx_migrations FROM {role}"),
         format!("GRANT SELECT ON _sqlx_migrations TO {role}"),
@@ -278,6 +296,54 @@ async fn grant_server_rights(conn: &mut PgConnection, role: &str) -> sqlx::Resul
         sqlx::query(&statement).execute(&mut *tx).await?;
     }
     tx.commit().await
+}
+
+/// Refuses a server role that could do more than `grant_server_rights`
+/// gave it: one that still owns tables (from a set-up with one role), may
+/// create in the schema, or is a superuser or a member of the owner.
+async fn check_server_role(conn: &mut PgConnection, role: &str) -> Result<(), DbError> {
+    let (owned, may_create, privileged): (i64, bool, bool) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE n.nspname = 'public' AND c.relowner = r.oid),
+                has_schema_privilege(r.oid, 'public', 'CREATE'),
+                r.rolsuper OR r.rolcreaterole OR r.rolbypassrls
+                    OR pg_has_role(r.oid, current_user, 'MEMBER')
+           FROM pg_roles r WHERE r.rolname = $1",
+    )
+    .bind(role)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(DbError::Grant)?;
+    let owner = sqlx::query_scalar::<_, String>("SELECT current_user::text")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(DbError::Grant)?;
+    let refuse = |what, fix: String| DbError::ServerRoleTooStrong {
+        role: role.to_owned(),
+        what,
+        fix,
+    };
+    if owned > 0 {
+        return Err(refuse(
+            "still owns tables",
+            format!("REASSIGN OWNED BY {role} TO {owner};"),
+        ));
+    }
+    if may_create {
+        return Err(refuse(
+            "may create tables in the schema",
+            format!("REVOKE CREATE ON SCHEMA public FROM PUBLIC, {role};"),
+        ));
+    }
+    if privileged {
+        return Err(refuse(
+            "is a superuser, may create roles or is a member of the owner's role",
+            format!(
+                "ALTER ROLE {role} NOSUPERUSER NOCREATEROLE NOBYPASSRLS; REVOKE {owner} FROM {role};"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub fn pool_options(max_connections: u32) -> PgPoolOptions {

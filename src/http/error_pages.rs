@@ -102,8 +102,9 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .cloned();
     let message = match resend {
         Some(_) => {
-            "Det du skrev, er ikke lagret ennå, men det er tatt vare på her på siden. La siden stå \
-             åpen, vent et minutt og trykk «Send på nytt». Det som var lagret fra før, er trygt. \
+            "Det du sendte, er trolig ikke lagret, men det er tatt vare på her på siden. La siden \
+             stå åpen, vent et minutt og trykk «Send på nytt». Var det noe nytt, som en ny sak, se \
+             først etter at det ikke ble lagret likevel. Det som var lagret fra før, er trygt. \
              Varer feilen, si fra til den som drifter Trygg."
         }
         None => message,

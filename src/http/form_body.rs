@@ -15,6 +15,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
+use http_body_util::BodyExt as _;
 
 use crate::error::{AppError, ErrorKind};
 
@@ -22,6 +23,10 @@ use crate::error::{AppError, ErrorKind};
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// How long a form's body may take to arrive, in all.
 pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+/// A body too large to keep but no larger than this is read to its end and
+/// thrown away before the 413 page is sent: a browser still sending its form
+/// would otherwise find the connection closed, and show no page at all.
+const DRAINED_AT_MOST: usize = 16 * 1024 * 1024;
 
 /// A form to send again, shown on the error page of a database outage.
 #[derive(Clone, Debug)]
@@ -49,9 +54,10 @@ pub async fn buffer_form_body(req: Request, next: Next) -> Result<Response, AppE
     if database_down && resendable && is_own_path(&path) {
         let fields: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        // A password is never written into a page; a form with one is
-        // typed again.
-        if !fields.iter().any(|(name, _)| name.contains("password")) {
+        // A password or a code is never written into a page; a form with
+        // one is typed again.
+        let secret = |name: &str| name.contains("password") || name.contains("code");
+        if !fields.iter().any(|(name, _)| secret(name)) {
             response.extensions_mut().insert(Resend {
                 action: path,
                 fields,
@@ -67,23 +73,56 @@ async fn read_within_limits(headers: &HeaderMap, body: Body) -> Result<Bytes, Ap
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > MAX_FORM_BYTES) {
+        drain(body).await;
         return Err(AppError::TooLarge);
     }
     // The whole body within BODY_DEADLINE: a client trickling a byte at a
     // time would otherwise hold its connection for as long as it liked.
-    let read =
-        tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(body, MAX_FORM_BYTES)).await;
-    let bytes = match read {
+    let mut body = body;
+    let mut kept = Vec::new();
+    let read = tokio::time::timeout(BODY_DEADLINE, async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| AppError::BadRequest)?;
+            if let Some(data) = frame.data_ref() {
+                if kept.len() + data.len() > MAX_FORM_BYTES {
+                    return Err(AppError::TooLarge);
+                }
+                kept.extend_from_slice(data);
+            }
+        }
+        Ok(())
+    })
+    .await;
+    match read {
         Err(_) => return Err(AppError::Timeout),
-        Ok(Err(e)) if e.to_string().contains("length limit") => return Err(AppError::TooLarge),
-        Ok(Err(_)) => return Err(AppError::BadRequest),
-        Ok(Ok(bytes)) => bytes,
-    };
+        Ok(Err(AppError::TooLarge)) => {
+            drain(body).await;
+            return Err(AppError::TooLarge);
+        }
+        Ok(Err(e)) => return Err(e),
+        Ok(Ok(())) => {}
+    }
+    let bytes = Bytes::from(kept);
     // More fields than any form has: refused before they are parsed.
     if bytes.iter().filter(|b| **b == b'&').count() >= crate::forms::MAX_FIELDS {
         return Err(AppError::TooLarge);
     }
     Ok(bytes)
+}
+
+/// Reads what is left of `body` and throws it away, up to `DRAINED_AT_MOST`
+/// and within `BODY_DEADLINE`; beyond either, the connection is closed.
+async fn drain(mut body: Body) {
+    let _ = tokio::time::timeout(BODY_DEADLINE, async {
+        let mut seen = 0;
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, Bytes::len);
+            if seen > DRAINED_AT_MOST {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// A path of this site only: `//host/…` would send the form elsewhere.

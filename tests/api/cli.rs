@@ -317,10 +317,15 @@ async fn server_runs_its_own_postgres_and_stops_it_on_sigterm() {
         );
         assert_eq!(socket_dir.mode() & 0o777, 0o750);
         assert_eq!(socket_dir.gid(), web.gid.as_raw());
-        // The web server cannot read the database's passwords.
+        // Neither the web server nor PostgreSQL's user can read or change
+        // the database's passwords: they are root's.
         let credentials = std::fs::metadata(data.path().join("credentials")).unwrap();
         assert_eq!(credentials.mode() & 0o777, 0o700);
-        assert_eq!(credentials.uid(), owner);
+        assert_eq!(credentials.uid(), 0);
+        assert!(
+            !data.path().join(".initdb-password").exists(),
+            "initdb's copy is gone"
+        );
     } else {
         assert_eq!(
             socket_dir.permissions().mode() & 0o777,
@@ -442,6 +447,61 @@ async fn an_earlier_trust_cluster_gets_passwords_and_a_lost_password_file_is_nam
         text(&out.stderr).contains("password file"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+/// Issue 15: what would undo the separation is refused, each with the fix:
+/// a server role that may create in the schema, a data folder another user
+/// could rearrange, and TRYGG_RUN_AS naming PostgreSQL's user.
+#[tokio::test]
+async fn a_setup_that_would_undo_the_separation_is_refused_with_the_fix() {
+    let cwd = open_tempdir();
+    let options = crate::helpers::empty_database().await;
+    let name = options.get_database().unwrap().to_owned();
+    let mut superuser = crate::helpers::superuser_connection(&name).await;
+    sqlx::query("GRANT CREATE ON SCHEMA public TO trygg")
+        .execute(&mut superuser)
+        .await
+        .unwrap();
+    let mut migrate = trygg(cwd.path());
+    migrate
+        .envs(crate::helpers::database_env(&name))
+        .arg("migrate");
+    let out = run(migrate, "").await;
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("may create tables in the schema")
+            && stderr.contains("REVOKE CREATE ON SCHEMA public FROM PUBLIC, trygg;"),
+        "{stderr}"
+    );
+
+    if !nix::unistd::geteuid().is_root() {
+        return; // The rest is about starting as root.
+    }
+    let data = open_tempdir();
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    std::os::unix::fs::chown(data.path(), Some(nobody.uid.as_raw()), None).unwrap();
+    let mut list = trygg(cwd.path());
+    list.env("TRYGG_DATA_DIR", data.path())
+        .args(["centre", "list"]);
+    let out = run(list, "").await;
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("must belong to root"), "{stderr}");
+    assert!(stderr.contains("chown root:root"), "{stderr}");
+
+    let mut serve = trygg(cwd.path());
+    serve
+        .env("TRYGG_DATA_DIR", open_tempdir().path())
+        .env("TRYGG_RUN_AS", "postgres")
+        .arg("serve");
+    let out = run(serve, "").await;
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("TRYGG_RUN_AS=postgres is PostgreSQL's"),
+        "{stderr}"
     );
 }
 

@@ -85,6 +85,25 @@ async fn beyond_the_connection_cap_clients_wait_their_turn() {
     drop(held);
 }
 
+/// A form over the limit is read to its end and thrown away, so the
+/// browser still sending it gets the 413 page, not a closed connection.
+#[tokio::test]
+async fn a_form_over_the_limit_gets_its_413_page_while_still_sending() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let user = app.user(&centre, Role::Staff).await;
+    let mut browser = app.signed_in(&user).await;
+    for size in [1024 * 1024 + 1, 3 * 1024 * 1024, 15 * 1024 * 1024] {
+        let answer = browser.post_raw("/cases/new", "x".repeat(size)).await;
+        assert_eq!(answer.status, 413, "{size} bytes");
+        assert!(
+            answer.body.contains("Skjemaet er for stort"),
+            "{size} bytes"
+        );
+    }
+    assert_eq!(app.count("cases").await, 0);
+}
+
 /// A client that asks for much and never reads holds its connection only
 /// until the writes have stalled for `write_stall_timeout`.
 #[tokio::test]
