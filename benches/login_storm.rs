@@ -33,6 +33,12 @@ async fn main() -> Result<(), Error> {
     let dir = tempfile::tempdir()?;
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
     let cluster = EmbeddedCluster::start_throwaway(dir.path()).await?;
+    // Run as root, the server becomes `trygg` (TRYGG_RUN_AS), which must
+    // reach this throwaway cluster's socket too.
+    std::fs::set_permissions(
+        cluster.root().join("run"),
+        std::fs::Permissions::from_mode(0o755),
+    )?;
     let db = PgPool::connect_with(cluster.app_options()).await?;
     trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE).await?;
     let accounts = seed(&db).await?;

@@ -190,6 +190,13 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Read: the owner's password stays in `config` alone, which `serve`
+    // clears once it has migrated.
+    #[allow(unsafe_code)]
+    // SAFETY: no other thread runs yet (the runtime starts below).
+    unsafe {
+        std::env::remove_var("DATABASE_OWNER_URL");
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log_filter))
         .with_writer(std::io::stderr)

@@ -188,6 +188,20 @@ pub async fn serve(mut config: Config) -> Result<(), Box<dyn std::error::Error>>
     match &server_user {
         Some(user) => {
             privileges::become_user(user)?;
+            // A new connection, as the pool will make: can this user reach
+            // the database (a Unix socket only root could enter, say)?
+            use sqlx::Connection as _;
+            sqlx::PgConnection::connect_with(&db.pool.connect_options())
+                .await
+                .map_err(|e| {
+                    format!(
+                        "as TRYGG_RUN_AS={}, Trygg cannot reach the database: {e}\n  Let that \
+                         user reach DATABASE_URL (its socket folder, say), or name another user",
+                        user.name
+                    )
+                })?
+                .close()
+                .await?;
             tracing::info!(user = %user.name, "the web server runs as an unprivileged user");
         }
         None if std::env::var_os("TRYGG_RUN_AS").is_some() => {

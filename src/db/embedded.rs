@@ -69,8 +69,9 @@ pub enum ClusterError {
     PasswordMissing { path: PathBuf },
     #[error(
         "Trygg runs as root, so the data folder and every folder above it must belong to root and \
-         be writable by no one else, but {path} is not.\n  Fix it with:  chown root:root {path} && \
-         chmod go-w {path}\n  or choose another TRYGG_DATA_DIR, such as /var/lib/trygg."
+         be writable by no one else, but {path} is not.\n  Choose a TRYGG_DATA_DIR that is, such \
+         as /var/lib/trygg (Trygg makes it), or, if {path} is the data folder itself:  chown \
+         root:root {path} && chmod go-w {path}"
     )]
     NotRootsAlone { path: PathBuf },
     #[error("the path {path} is too long for a Unix socket; choose a shorter TRYGG_DATA_DIR")]
@@ -191,8 +192,16 @@ impl EmbeddedCluster {
             _ => own_dir(&socket_dir, 0o700, owner)?,
         }
         // Trygg's own (root's, when started as root): not PostgreSQL's user,
-        // whose files a database superuser could change.
-        own_dir(&credentials, 0o700, None)?;
+        // whose files a database superuser could change. An earlier Trygg
+        // gave them to that user: they are taken back.
+        let me = run_as.as_ref().map(|_| (0, 0));
+        own_dir(&credentials, 0o700, me)?;
+        for role in [SUPERUSER, OWNER_ROLE, APP_ROLE] {
+            let path = credentials.join(role);
+            if fs::symlink_metadata(&path).is_ok() {
+                own_file(&path, me)?;
+            }
+        }
         own_file(&log, owner)?;
 
         let mut cluster = EmbeddedCluster {
@@ -207,7 +216,7 @@ impl EmbeddedCluster {
             // A cluster made by an earlier Trygg, with `trust`, gets its
             // passwords at this start (see `secure_authentication`); any
             // other has lost its password file.
-            let hba = fs::read_to_string(pgdata.join("pg_hba.conf")).unwrap_or_default();
+            let hba = read_plain(&pgdata.join("pg_hba.conf")).unwrap_or_default();
             if !hba.lines().any(|line| line.trim_end().ends_with("trust")) {
                 return Err(ClusterError::PasswordMissing {
                     path: superuser_password,
@@ -309,12 +318,12 @@ impl EmbeddedCluster {
     /// The password in `role`'s file, if it is one Trygg wrote: 64 hex
     /// digits, read without following a link (it goes into SQL).
     fn password(&self, role: &str) -> Option<String> {
-        let mut file = open_no_follow(
-            &self.credential_path(role),
-            fs::OpenOptions::new().read(true),
-            0,
-        )
-        .ok()?;
+        let path = self.credential_path(role);
+        let mut file = open_plain(&path, fs::OpenOptions::new().read(true)).ok()?;
+        let owner = std::os::unix::fs::MetadataExt::uid(&file.metadata().ok()?);
+        if owner != nix::unistd::geteuid().as_raw() {
+            return None;
+        }
         let mut text = String::new();
         std::io::Read::read_to_string(&mut file, &mut text).ok()?;
         let password = text.trim();
@@ -433,22 +442,12 @@ impl EmbeddedCluster {
         const HBA: &str = "# Written by Trygg at every start: the local socket only, with a password.\n\
                            local all all scram-sha-256\n";
         let hba = pgdata.join("pg_hba.conf");
-        if fs::read_to_string(&hba).ok().as_deref() == Some(HBA) {
+        if read_plain(&hba).ok().as_deref() == Some(HBA) {
             return Ok(());
         }
         // PostgreSQL's user owns the folder: a FIFO or a hard link in the
         // file's place is refused before anything is truncated.
-        let mut file = open_no_follow(
-            &hba,
-            fs::OpenOptions::new().write(true),
-            nix::fcntl::OFlag::O_NONBLOCK.bits(),
-        )?;
-        let meta = file.metadata().map_err(io_err(&hba))?;
-        if !meta.is_file() || std::os::unix::fs::MetadataExt::nlink(&meta) != 1 {
-            return Err(io_err(&hba)(std::io::Error::other(
-                "not a plain file with one name",
-            )));
-        }
+        let mut file = open_plain(&hba, fs::OpenOptions::new().write(true))?;
         file.set_len(0).map_err(io_err(&hba))?;
         file.write_all(HBA.as_bytes()).map_err(io_err(&hba))?;
         file.sync_all().map_err(io_err(&hba))?;
@@ -648,26 +647,44 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError + '_ {
 /// what lies in it could put their own socket, passwords or cluster there.
 fn prepare_root(root: &Path, run_as: Option<&RunAs>) -> Result<PathBuf, ClusterError> {
     use std::os::unix::fs::MetadataExt;
-    fs::create_dir_all(root).map_err(io_err(root))?;
-    let root = fs::canonicalize(root).map_err(io_err(root))?;
-    if run_as.is_some() {
-        for folder in root.ancestors() {
-            let meta = fs::metadata(folder).map_err(io_err(folder))?;
+    let absolute = std::path::absolute(root).map_err(io_err(root))?;
+    // Each folder as it is, never through a link (checked before anything
+    // is made, and again after): the path named must be the path used.
+    let check = |path: &Path| -> Result<(), ClusterError> {
+        for folder in path.ancestors() {
+            let Ok(meta) = fs::symlink_metadata(folder) else {
+                continue; // not made yet
+            };
+            if meta.file_type().is_symlink() {
+                return Err(ClusterError::SymbolicLink {
+                    path: folder.to_owned(),
+                });
+            }
             let sticky = meta.mode() & 0o1000 != 0;
             let writable_by_others = meta.mode() & 0o022 != 0;
-            if meta.uid() != 0 || (writable_by_others && !(sticky && folder != root)) {
+            if meta.uid() != 0 || (writable_by_others && !(sticky && folder != path)) {
                 return Err(ClusterError::NotRootsAlone {
                     path: folder.to_owned(),
                 });
             }
         }
+        Ok(())
+    };
+    if run_as.is_some() {
+        check(&absolute)?;
+    }
+    fs::create_dir_all(&absolute).map_err(io_err(root))?;
+    let root = fs::canonicalize(&absolute).map_err(io_err(root))?;
+    if run_as.is_some() {
+        if root != absolute {
+            return Err(ClusterError::SymbolicLink { path: absolute });
+        }
+        check(&root)?;
     }
     if let Some(user) = run_as {
-        let reachable = Command::new("/bin/sh")
+        let reachable = command_as("/bin/sh", Some(user))
             .args(["-c", "test -x \"$1\"", "sh"])
             .arg(&root)
-            .uid(user.uid)
-            .gid(user.gid)
             .status()
             .map_err(io_err(&root))?
             .success();
@@ -700,6 +717,28 @@ fn open_no_follow(
                 io_err(path)(source)
             }
         })
+}
+
+/// A plain file (no link, FIFO or second name), opened without waiting.
+fn open_plain(path: &Path, options: &mut fs::OpenOptions) -> Result<fs::File, ClusterError> {
+    let file = open_no_follow(path, options, nix::fcntl::OFlag::O_NONBLOCK.bits())?;
+    let meta = file.metadata().map_err(io_err(path))?;
+    if !meta.is_file() || std::os::unix::fs::MetadataExt::nlink(&meta) != 1 {
+        return Err(io_err(path)(std::io::Error::other(
+            "not a plain file with one name",
+        )));
+    }
+    Ok(file)
+}
+
+fn read_plain(path: &Path) -> Result<String, ClusterError> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut open_plain(path, fs::OpenOptions::new().read(true))?,
+        &mut text,
+    )
+    .map_err(io_err(path))?;
+    Ok(text)
 }
 
 /// A folder of `mode`, made if missing, owned by `owner` when given.
@@ -747,10 +786,18 @@ fn log_tail(log: &Path) -> String {
     lines[lines.len().saturating_sub(15)..].join("\n")
 }
 
-fn command_as(program: PathBuf, run_as: Option<&RunAs>) -> Command {
+/// A command as PostgreSQL's user, with none of Trygg's environment (its
+/// mail password, say): only what PostgreSQL's programs read.
+fn command_as(program: impl AsRef<std::ffi::OsStr>, run_as: Option<&RunAs>) -> Command {
     let mut cmd = Command::new(program);
     if let Some(user) = run_as {
         cmd.uid(user.uid).gid(user.gid);
+    }
+    cmd.env_clear();
+    for name in ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ"] {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
     }
     cmd
 }
@@ -858,7 +905,7 @@ fn spawn_postmaster(
             // The guard starts as root (so it may run a binary in a folder
             // only root enters) and becomes PostgreSQL's user at once.
             let exe = std::env::current_exe().map_err(io_err(bin))?;
-            let mut cmd = Command::new(exe);
+            let mut cmd = command_as(exe, None);
             cmd.arg(GUARD_COMMAND)
                 .arg(user.uid.to_string())
                 .arg(user.gid.to_string())
@@ -873,13 +920,6 @@ fn spawn_postmaster(
             cmd
         }
     };
-    // Nothing of Trygg's environment (its mail password, say) for PostgreSQL.
-    cmd.env_clear();
-    for name in ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ"] {
-        if let Some(value) = std::env::var_os(name) {
-            cmd.env(name, value);
-        }
-    }
     cmd.stdout(log_file(log)?)
         .stderr(log_file(log)?)
         // Its own process group: Ctrl-C in a terminal reaches Trygg alone, which

@@ -265,12 +265,17 @@ pub async fn prepare(owner: &PgConnectOptions, server_role: &str) -> Result<(), 
     let mut conn = PgConnection::connect_with(owner)
         .await
         .map_err(DbError::ConnectOwner)?;
+    let separate = owner.get_username() != server_role;
+    if separate {
+        // Before migrating: a server role that still owns the tables would
+        // make the owner's migration fail with no word of the fix.
+        check_server_role(&mut conn, server_role).await?;
+    }
     MIGRATOR.run(&mut conn).await?;
-    if owner.get_username() != server_role {
+    if separate {
         grant_server_rights(&mut conn, server_role)
             .await
             .map_err(DbError::Grant)?;
-        check_server_role(&mut conn, server_role).await?;
     }
     conn.close().await.map_err(DbError::ConnectOwner)?;
     Ok(())
@@ -280,8 +285,7 @@ pub async fn prepare(owner: &PgConnectOptions, server_role: &str) -> Result<(), 
 /// audit log but never change or remove from it, and nothing else (no
 /// owner's rights: no `ALTER`, no `GRANT`, no trigger switched off).
 async fn grant_server_rights(conn: &mut PgConnection, role: &str) -> sqlx::Result<()> {
-    // A role name as an SQL identifier, quoted (it comes from a URL).
-    let role = format!("\"{}\"", role.replace('"', "\"\""));
+    let role = quote_identifier(role);
     let mut tx = conn.begin().await?;
     for statement in [
         format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
@@ -289,6 +293,8 @@ async fn grant_server_rights(conn: &mut PgConnection, role: &str) -> sqlx::Resul
         format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_chain FROM {role}"),
         // Links are the trigger's to write (as the owner), never the server's.
         format!("REVOKE INSERT ON audit_chain FROM {role}"),
+        // Again at every start: a restore leaves out what migrations revoked.
+        "REVOKE EXECUTE ON FUNCTION audit_chain_link() FROM PUBLIC".to_owned(),
         // It may see which migrations ran, to refuse to start before one.
         format!("REVOKE ALL ON _sqlx_migrations FROM {role}"),
         format!("GRANT SELECT ON _sqlx_migrations TO {role}"),
@@ -302,12 +308,15 @@ async fn grant_server_rights(conn: &mut PgConnection, role: &str) -> sqlx::Resul
 /// gave it: one that still owns tables (from a set-up with one role), may
 /// create in the schema, or is a superuser or a member of the owner.
 async fn check_server_role(conn: &mut PgConnection, role: &str) -> Result<(), DbError> {
-    let (owned, may_create, privileged): (i64, bool, bool) = sqlx::query_as(
+    let (owned, owns_schema, may_create, privileged): (i64, bool, bool, bool) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                   WHERE n.nspname = 'public' AND c.relowner = r.oid),
+                (SELECT nspowner = r.oid FROM pg_namespace WHERE nspname = 'public')
+                    OR (SELECT datdba = r.oid FROM pg_database WHERE datname = current_database()),
                 has_schema_privilege(r.oid, 'public', 'CREATE'),
                 r.rolsuper OR r.rolcreaterole OR r.rolbypassrls
                     OR pg_has_role(r.oid, current_user, 'MEMBER')
+                    OR coalesce(pg_has_role(r.oid, to_regrole('pg_write_all_data'), 'MEMBER'), false)
            FROM pg_roles r WHERE r.rolname = $1",
     )
     .bind(role)
@@ -323,10 +332,19 @@ async fn check_server_role(conn: &mut PgConnection, role: &str) -> Result<(), Db
         what,
         fix,
     };
+    let (role, owner) = (quote_identifier(role), quote_identifier(&owner));
     if owned > 0 {
         return Err(refuse(
             "still owns tables",
             format!("REASSIGN OWNED BY {role} TO {owner};"),
+        ));
+    }
+    if owns_schema {
+        return Err(refuse(
+            "owns the database or its schema",
+            format!(
+                "ALTER DATABASE <this database> OWNER TO {owner}; ALTER SCHEMA public OWNER TO {owner};"
+            ),
         ));
     }
     if may_create {
@@ -337,13 +355,20 @@ async fn check_server_role(conn: &mut PgConnection, role: &str) -> Result<(), Db
     }
     if privileged {
         return Err(refuse(
-            "is a superuser, may create roles or is a member of the owner's role",
+            "is a superuser, may create roles, or is a member of the owner's role or of \
+             pg_write_all_data",
             format!(
-                "ALTER ROLE {role} NOSUPERUSER NOCREATEROLE NOBYPASSRLS; REVOKE {owner} FROM {role};"
+                "ALTER ROLE {role} NOSUPERUSER NOCREATEROLE NOBYPASSRLS; REVOKE {owner}, \
+                 pg_write_all_data FROM {role};"
             ),
         ));
     }
     Ok(())
+}
+
+/// A role name as an SQL identifier, quoted (it comes from a URL).
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 pub fn pool_options(max_connections: u32) -> PgPoolOptions {
@@ -358,10 +383,15 @@ async fn start_cluster(config: &Config) -> Result<EmbeddedCluster, DbError> {
     match EmbeddedCluster::start(&config.data_dir, group).await {
         // The default folder sits where Trygg was started, perhaps in a home folder
         // the `postgres` user cannot enter; choose a place that works and say so.
-        Err(ClusterError::Unreachable { path }) if config.data_dir_is_default => {
+        Err(
+            ClusterError::Unreachable { path }
+            | ClusterError::NotRootsAlone { path }
+            | ClusterError::SymbolicLink { path },
+        ) if config.data_dir_is_default => {
             eprintln!(
-                "note: the `postgres` system user cannot enter {}; keeping the data in {} instead \
-                 (set TRYGG_DATA_DIR to choose)",
+                "note: {} will not do for the data of a Trygg started as root (the `postgres` \
+                 system user must enter it, and only root change it); keeping the data in {} \
+                 instead (set TRYGG_DATA_DIR to choose)",
                 path.display(),
                 FALLBACK_DATA_DIR
             );

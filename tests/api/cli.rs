@@ -472,7 +472,7 @@ async fn a_setup_that_would_undo_the_separation_is_refused_with_the_fix() {
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("may create tables in the schema")
-            && stderr.contains("REVOKE CREATE ON SCHEMA public FROM PUBLIC, trygg;"),
+            && stderr.contains("REVOKE CREATE ON SCHEMA public FROM PUBLIC, \"trygg\";"),
         "{stderr}"
     );
 
@@ -490,6 +490,21 @@ async fn a_setup_that_would_undo_the_separation_is_refused_with_the_fix() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("must belong to root"), "{stderr}");
     assert!(stderr.contains("chown root:root"), "{stderr}");
+
+    // Nor through a link, which could point anywhere, / included.
+    let links = open_tempdir();
+    std::os::unix::fs::symlink("/", links.path().join("var")).unwrap();
+    let mut list = trygg(cwd.path());
+    list.env("TRYGG_DATA_DIR", links.path().join("var"))
+        .args(["centre", "list"]);
+    let out = run(list, "").await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("is a symbolic link"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!std::path::Path::new("/credentials").exists());
 
     let mut serve = trygg(cwd.path());
     serve

@@ -48,6 +48,7 @@ fn cluster() -> &'static TestCluster {
                     .await
                     .expect("template database");
                 conn.close().await.expect("close");
+                revoke_public_create(&cluster.options("postgres", TEMPLATE_DB)).await;
                 // As in production: the owner migrates, the server's role
                 // gets its rights.
                 trygg::db::prepare(&cluster.options(OWNER_ROLE, TEMPLATE_DB), APP_ROLE)
@@ -127,6 +128,18 @@ pub async fn connect_without_password(role: &str, name: &str) -> sqlx::Result<Pg
     PgConnection::connect_with(&options).await
 }
 
+/// As the deployment guide says (PostgreSQL 15 does it by itself): nobody
+/// but the owner creates in the schema.
+async fn revoke_public_create(superuser: &PgConnectOptions) {
+    let mut conn = PgConnection::connect_with(superuser)
+        .await
+        .expect("superuser");
+    conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        .await
+        .expect("revoke");
+    conn.close().await.expect("close");
+}
+
 /// A database of the test cluster with no migration run yet, as its owner.
 pub async fn empty_database() -> PgConnectOptions {
     let cluster = cluster();
@@ -138,6 +151,7 @@ pub async fn empty_database() -> PgConnectOptions {
         .await
         .expect("create empty database");
     conn.close().await.expect("close");
+    revoke_public_create(&cluster.superuser.clone().database(&name)).await;
     cluster.owner.clone().database(&name)
 }
 
