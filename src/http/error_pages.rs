@@ -53,24 +53,26 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
     let (heading, message) = match status {
         _ if csrf => (
             "Skjemaet kunne ikke sendes",
-            "Skjemaet var for gammelt, eller økta di er utløpt. Gå tilbake, last inn siden på nytt \
+            "Skjemaet var for gammelt, eller økta di har gått ut. Gå tilbake, last inn siden på nytt \
              og prøv igjen.",
         ),
         StatusCode::NOT_FOUND => (
             "Siden finnes ikke",
-            "Vi fant ikke det du ba om. Lenken kan være feil, eller det du leter etter finnes ikke \
-             lenger.",
+            "Vi fant ikke det du ba om. Lenken kan være feil, eller det du leter etter, finnes \
+             ikke lenger.",
         ),
         StatusCode::FORBIDDEN => ("Ingen tilgang", "Du har ikke tilgang til denne siden."),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Skjemaet er for stort",
-            "Det du sendte var for stort. Gjør teksten kortere og prøv igjen.",
+            "Det du sendte, var for stort. Gjør teksten kortere, og prøv igjen.",
         ),
         StatusCode::SERVICE_UNAVAILABLE if kind == Some(ErrorKind::DatabaseDown) => (
             "Trygg får ikke kontakt med databasen",
-            "Det er et midlertidig problem hos oss, og det du sendte nå ble ikke lagret. Vent et \
-             minutt, gå tilbake og send skjemaet på nytt, eller last inn siden igjen. Det som var \
-             lagret fra før, er trygt. Varer feilen, si fra til den som drifter Trygg.",
+            "Det er en midlertidig feil hos oss. Hvis du sendte et skjema, ble det ikke lagret: gå \
+             tilbake med tilbakeknappen i nettleseren, der teksten som regel står fortsatt, og \
+             kopier den før du prøver igjen om et minutt. Det som var lagret fra før, er ikke \
+             borte. Hvis feilen varer, si fra til lederen din eller IT-kontakten på senteret, og \
+             oppgi feilkoden nederst.",
         ),
         StatusCode::SERVICE_UNAVAILABLE => (
             "Prøv igjen om litt",
@@ -79,7 +81,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         ),
         StatusCode::REQUEST_TIMEOUT => (
             "Skjemaet kom ikke fram i tide",
-            "Det du sendte, brukte for lang tid på å komme fram, og ble ikke lagret. Sjekk \
+            "Det du sendte, brukte for lang tid på å komme fram og ble ikke lagret. Sjekk \
              nettforbindelsen, gå tilbake og send skjemaet på nytt.",
         ),
         StatusCode::METHOD_NOT_ALLOWED => (
@@ -100,14 +102,10 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .extensions()
         .get::<super::form_body::Resend>()
         .cloned();
-    let message = match resend {
-        Some(_) => {
-            "Det du sendte, er trolig ikke lagret, men det er tatt vare på her på siden. La siden \
-             stå åpen, vent et minutt og trykk «Send på nytt». Var det noe nytt, som en ny sak, se \
-             først etter at det ikke ble lagret likevel. Det som var lagret fra før, er trygt. \
-             Varer feilen, si fra til den som drifter Trygg."
-        }
-        None => message,
+    // With a form to send again, the page says what to do (templates/error.html).
+    let heading = match resend {
+        Some(_) => "Trygg fikk ikke lagret. Teksten din er ikke borte.",
+        None => heading,
     };
     let template = ErrorPage {
         page: Page::from_session(&session),

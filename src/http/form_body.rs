@@ -37,6 +37,23 @@ pub struct Resend {
     pub fields: Vec<(String, String)>,
 }
 
+impl Resend {
+    /// What the user wrote in words (not ids, choices or the token), to
+    /// copy should sending again fail too.
+    pub fn typed_text(&self) -> String {
+        let words = |value: &str| {
+            value.trim().chars().count() > 40
+                || (value.trim().contains(' ') && uuid::Uuid::parse_str(value).is_err())
+        };
+        self.fields
+            .iter()
+            .filter(|(name, value)| name != crate::auth::csrf::FIELD && words(value))
+            .map(|(_, value)| value.trim())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
+}
+
 pub async fn buffer_form_body(req: Request, next: Next) -> Result<Response, AppError> {
     if req.method().is_safe() {
         return Ok(next.run(req).await);
@@ -56,7 +73,7 @@ pub async fn buffer_form_body(req: Request, next: Next) -> Result<Response, AppE
             serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         // A password or a code is never written into a page; a form with
         // one is typed again.
-        let secret = |name: &str| name.contains("password") || name.contains("code");
+        let secret = |name: &str| name.contains("password") || name == "code";
         if !fields.iter().any(|(name, _)| secret(name)) {
             response.extensions_mut().insert(Resend {
                 action: path,

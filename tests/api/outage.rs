@@ -78,9 +78,14 @@ async fn while_the_database_is_down_pages_answer_503_and_recover_by_themselves()
         .await;
     assert_eq!(posted.status, 503);
     assert!(
-        posted.body.contains("tatt vare på her på siden"),
+        posted.body.contains("ligger i denne fanen"),
         "{}",
         posted.body
+    );
+    assert_eq!(
+        posted.text("#typed-text").as_deref(),
+        Some("Under <utfall> & \"sånn\"\n\nSkrevet mens databasen var nede."),
+        "what was written in words, to copy"
     );
     assert_eq!(
         posted.attr(".resend-form", "action").as_deref(),
