@@ -79,6 +79,30 @@ crate::code_enum! {
 /// from where. `detail` is a short fixed description (a role name, say),
 /// never free text a user wrote.
 #[derive(Debug)]
+/// Where read events are written: connections whose commits do not wait
+/// for the disk (`synchronous_commit = off`), so that viewing a page waits
+/// for no disk flush. Changes never go through it.
+#[derive(Clone)]
+pub struct ReadEvents(sqlx::PgPool);
+
+impl ReadEvents {
+    /// Beside `db`, to the same database as the same role; its connections
+    /// are made when first needed.
+    pub fn beside(db: &sqlx::PgPool) -> Self {
+        let options = db
+            .connect_options()
+            .as_ref()
+            .clone()
+            .options([("synchronous_commit", "off")]);
+        ReadEvents(
+            sqlx::postgres::PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(std::time::Duration::from_secs(10))
+                .connect_lazy_with(options),
+        )
+    }
+}
+
 pub struct Event<'a> {
     kind: AuditKind,
     centre_id: Option<Uuid>,
@@ -230,6 +254,15 @@ impl<'a> Event<'a> {
         .execute(db)
         .await?;
         Ok(())
+    }
+
+    /// A read's event (a page viewed, a printout opened), committed without
+    /// waiting for the disk: a crash of the database server can lose the
+    /// read events of its last moments (at most three times
+    /// `wal_writer_delay`, 0.6 s by default), never a change's, which
+    /// `record` writes in the change's own transaction.
+    pub async fn record_read(&self, reads: &ReadEvents) -> sqlx::Result<()> {
+        self.record(&reads.0).await
     }
 
     /// Many events in one statement (a scan's), as `record` writes each.

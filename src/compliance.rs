@@ -244,7 +244,7 @@ async fn read(
 ) -> Result<Vec<Row>, AppError> {
     let rows = figures(&state.db, user.centre_id, crate::locale::today()).await?;
     Event::by(AuditKind::ComplianceViewed, user, ip)
-        .record(&state.db)
+        .record_read(&state.reads)
         .await?;
     Ok(rows)
 }

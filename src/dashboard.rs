@@ -47,7 +47,7 @@ pub async fn view_dashboard_get(
     if !mine.is_empty() {
         // Names of people at the centre: read like a list of cases.
         Event::by(AuditKind::TasksViewed, &user, ip)
-            .record(&state.db)
+            .record_read(&state.reads)
             .await?;
     }
     let since = match session.active() {

@@ -51,6 +51,8 @@ pub struct AppState {
     pub db: PgPool,
     /// When the review scan flags what; a change to a case re-scans it.
     pub rules: flags::Rules,
+    /// Where read events of the audit log go (see `audit::ReadEvents`).
+    pub reads: audit::ReadEvents,
     /// What Trygg signs and hashes with (see `auth::keys`).
     pub keys: auth::keys::Keys,
     /// Whose `X-Forwarded-For` is believed.
@@ -64,6 +66,7 @@ impl AppState {
     pub async fn new(db: PgPool) -> sqlx::Result<Self> {
         let keys = auth::keys::Keys::load(&db).await?;
         Ok(AppState {
+            reads: audit::ReadEvents::beside(&db),
             db,
             rules: flags::Rules::default(),
             keys,

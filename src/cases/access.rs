@@ -7,7 +7,6 @@ use std::net::IpAddr;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use sqlx::PgPool;
 
 use super::{Case, Person};
 use crate::AppState;
@@ -37,8 +36,12 @@ impl<P: Grant> PersonOf<P> {
     }
 
     /// Records that the one who asks read this page (`kind`).
-    pub async fn record_read(&self, db: &PgPool, kind: AuditKind) -> Result<(), AppError> {
-        Ok(self.event(kind).record(db).await?)
+    pub async fn record_read(
+        &self,
+        reads: &crate::audit::ReadEvents,
+        kind: AuditKind,
+    ) -> Result<(), AppError> {
+        Ok(self.event(kind).record_read(reads).await?)
     }
 }
 

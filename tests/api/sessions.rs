@@ -217,3 +217,45 @@ async fn expired_sessions_are_purged_a_day_after_they_end() {
         "a recently expired session stays, so a form posted from it can be kept"
     );
 }
+
+/// Issue 16: a session's last use is written at most once a minute, so that
+/// most pages write nothing to load their session; the idle rule holds.
+#[tokio::test]
+async fn a_sessions_last_use_is_written_at_most_once_a_minute() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let user = app.user(&centre, Role::Staff).await;
+    let mut browser = app.signed_in(&user).await;
+    let token = trygg::auth::token::hash_token(browser.cookie.as_deref().unwrap());
+    let last_seen = || async {
+        sqlx::query_scalar::<_, time::OffsetDateTime>(
+            "SELECT last_seen_at FROM sessions WHERE id_hash = $1",
+        )
+        .bind(&token)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+    };
+    let signed_in = last_seen().await;
+    assert_eq!(browser.get("/cases").await.status, 200);
+    assert_eq!(
+        last_seen().await,
+        signed_in,
+        "used within the minute: not written"
+    );
+
+    app.age_session(&browser, 2, 10).await;
+    let aged = last_seen().await;
+    assert_eq!(browser.get("/cases").await.status, 200);
+    let touched = last_seen().await;
+    assert!(
+        touched - aged > time::Duration::seconds(110),
+        "two minutes on: written"
+    );
+    assert_eq!(browser.get("/").await.status, 200);
+    assert_eq!(last_seen().await, touched);
+
+    app.age_session(&browser, 31, 40).await;
+    let expired = browser.get("/cases").await;
+    assert_eq!(expired.status, 303, "idle for 31 minutes: signed out");
+}
