@@ -4,28 +4,24 @@
 //! and prints the query plans. Run on a quiet machine; compare orders of
 //! magnitude, not milliseconds.
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use sqlx::{PgPool, Row};
+use sqlx::Row;
 use trygg::cases::{self, ListFilter};
-use trygg::db::embedded::EmbeddedCluster;
 use trygg::mapping::MappingState;
 use trygg::plans::PlanState;
 use trygg::plans::model::AWAITING_REVIEW;
 use uuid::Uuid;
+
+mod support;
 
 const RUNS: usize = 30;
 /// As the work list asks: one page and one more row.
 const REVIEW_PAGE: i64 = 101;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = tempfile::tempdir()?;
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
-    let cluster = EmbeddedCluster::start_throwaway(dir.path()).await?;
-    let db = PgPool::connect_with(cluster.app_options()).await?;
-    trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE).await?;
+async fn main() -> Result<(), support::Error> {
+    let (_dir, cluster, db) = support::throwaway_database().await?;
 
     let mut centres = Vec::new();
     for cases in [100, 100_000] {
@@ -36,7 +32,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             cases,
             force: false,
         };
-        trygg::seed::run(&db, options).await?;
+        trygg::seed::run(&db, options)
+            .await
+            .map_err(|e| e.to_string())?;
         let (id, staff): (Uuid, Uuid) = sqlx::query_as(
             "SELECT c.id, a.id FROM centres c JOIN accounts a ON a.centre_id = c.id
              WHERE a.role = 'staff' ORDER BY c.created_at DESC, a.email LIMIT 1",

@@ -7,30 +7,20 @@
 //! and worst of 10) against the same endpoint's ordinary small form in the
 //! same run. Goal (issue 15): every hostile form answered in under 50 ms.
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use trygg::db::embedded::EmbeddedCluster;
 use uuid::Uuid;
 
 mod support;
 
-use support::{cookie, csrf_of, ms};
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
+use support::{Error, cookie, csrf_of, ms, serve_trygg, throwaway_database};
 
 const RUNS: usize = 10;
 const PASSWORD: &str = "en lang og trygg setning for benken";
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let dir = tempfile::tempdir()?;
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
-    let cluster = EmbeddedCluster::start_throwaway(dir.path()).await?;
-    let db = trygg::db::pool_options(10)
-        .connect_with(cluster.app_options())
-        .await?;
-    trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE).await?;
+    let (_dir, cluster, db) = throwaway_database().await?;
     let options = trygg::seed::Options {
         centres: Some(1),
         centre: None,
@@ -60,15 +50,7 @@ async fn main() -> Result<(), Error> {
     .fetch_one(&db)
     .await?;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let app = trygg::router(trygg::AppState::new(db.clone()).await?);
-    tokio::spawn(trygg::http::server::serve(
-        listener,
-        app,
-        trygg::http::server::Limits::default(),
-        std::future::pending(),
-    ));
+    let base = serve_trygg(&db).await?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;

@@ -15,13 +15,11 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use trygg::accounts::{self, EmailAddress, NewAccount, Role};
-use trygg::db::embedded::{APP_DATABASE, APP_ROLE, EmbeddedCluster};
+use trygg::db::embedded::{APP_DATABASE, APP_ROLE};
 
 mod support;
 
-use support::{cookie, csrf_of, ms};
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
+use support::{Error, cookie, csrf_of, ms, throwaway_database};
 
 const LOGINS: usize = 200;
 const WAVES: usize = 3;
@@ -30,17 +28,13 @@ const PASSWORD: &str = "en lang og trygg setning for storm";
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let dir = tempfile::tempdir()?;
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
-    let cluster = EmbeddedCluster::start_throwaway(dir.path()).await?;
+    let (_dir, cluster, db) = throwaway_database().await?;
     // Run as root, the server becomes `trygg` (TRYGG_RUN_AS), which must
     // reach this throwaway cluster's socket too.
     std::fs::set_permissions(
         cluster.root().join("run"),
         std::fs::Permissions::from_mode(0o755),
     )?;
-    let db = PgPool::connect_with(cluster.app_options()).await?;
-    trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE).await?;
     let accounts = seed(&db).await?;
     let url = cluster.url(APP_ROLE, APP_DATABASE);
 

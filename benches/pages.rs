@@ -14,10 +14,8 @@
 //! same client driving both servers is what keeps their ratio honest. On a
 //! shared machine compare ratios, not absolute figures.
 
-#[allow(dead_code)] // each benchmark uses its part
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,12 +23,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 use sqlx::PgPool;
-use support::{csrf_of, ms};
+use support::{Error, csrf_of, ms, serve_trygg, throwaway_database};
 use trygg::auth::session::{Origin, SessionState, Stage};
-use trygg::db::embedded::EmbeddedCluster;
 use uuid::Uuid;
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
 
 const CONNECTIONS: usize = 32;
 const SECONDS_PER_PAGE: f64 = 3.0;
@@ -47,14 +42,7 @@ struct Centre {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let dir = tempfile::tempdir()?;
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
-    let cluster = EmbeddedCluster::start_throwaway(dir.path()).await?;
-    trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE).await?;
-    // As a server's pool (TRYGG_DB_MAX_CONNECTIONS' default).
-    let db = trygg::db::pool_options(10)
-        .connect_with(cluster.app_options())
-        .await?;
+    let (_dir, cluster, db) = throwaway_database().await?;
 
     let mut centres = Vec::new();
     for cases in [100, 100_000] {
@@ -80,15 +68,7 @@ async fn main() -> Result<(), Error> {
     }
     sqlx::query("ANALYZE").execute(&db).await?;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let trygg_base = format!("http://{}", listener.local_addr()?);
-    let app = trygg::router(trygg::AppState::new(db.clone()).await?);
-    tokio::spawn(trygg::http::server::serve(
-        listener,
-        app,
-        trygg::http::server::Limits::default(),
-        std::future::pending(),
-    ));
+    let trygg_base = serve_trygg(&db).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let bare_base = format!("http://{}", listener.local_addr()?);
     let big_centre = centres[1].1;

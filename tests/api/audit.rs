@@ -234,15 +234,7 @@ async fn starting_a_new_mapping_or_plan_version_is_audited_once() {
 #[tokio::test]
 async fn a_change_whose_audit_event_cannot_be_written_does_not_happen() {
     let app = spawn_app().await;
-    let centre = app.centre("A").await;
-    let staff = app.user(&centre, Role::Staff).await;
-    let mut browser = app.signed_in(&staff).await;
-    let case = crate::cases::new_case(&mut browser, &staff, "Kari Eksempel").await;
-    let page = browser.get(&format!("/cases/{case}")).await;
-    let resident = crate::cases::person_ids(&page.body, &case)[0].clone();
-    let mapping = format!("/cases/{case}/people/{resident}/mapping");
-    browser.post(&format!("{mapping}/draft"), &[]).await;
-    let form = browser.get(&format!("{mapping}/edit")).await;
+    let (staff, mut browser, mapping, form) = crate::mapping::resident_draft(&app).await;
     let cases_before = app.count("cases").await;
     let sessions_before = app.count("sessions").await;
 

@@ -161,15 +161,7 @@ async fn a_form_with_more_fields_than_any_real_form_gets_a_413_page() {
 #[tokio::test]
 async fn a_mapping_holds_at_most_sixty_fears_and_says_so() {
     let app = spawn_app().await;
-    let centre = app.centre("A").await;
-    let staff = app.user(&centre, Role::Staff).await;
-    let mut browser = app.signed_in(&staff).await;
-    let case = crate::cases::new_case(&mut browser, &staff, "Kari Eksempel").await;
-    let page = browser.get(&format!("/cases/{case}")).await;
-    let resident = crate::cases::person_ids(&page.body, &case)[0].clone();
-    let mapping = format!("/cases/{case}/people/{resident}/mapping");
-    browser.post(&format!("{mapping}/draft"), &[]).await;
-    let form = browser.get(&format!("{mapping}/edit")).await;
+    let (_, mut browser, mapping, form) = crate::mapping::resident_draft(&app).await;
     let whose = form.input_value("fear_0_whose").unwrap_or_default();
     let mut fields = crate::helpers::form_fields(&form, "mapping-form", &[("action", "save")]);
     fields.retain(|(name, _)| !name.starts_with("fear_"));

@@ -48,6 +48,25 @@ async fn case_with_a_child() -> Setup {
     }
 }
 
+/// A staff member signed in on a new case, with the edit form of a draft of
+/// the resident's mapping: the user, the browser, the mapping's path and the
+/// form.
+pub async fn resident_draft(
+    app: &crate::helpers::TestApp,
+) -> (crate::helpers::TestUser, Browser, String, Response) {
+    let centre = app.centre("A").await;
+    let staff = app.user(&centre, Role::Staff).await;
+    let mut browser = app.signed_in(&staff).await;
+    let case = new_case(&mut browser, &staff, "Kari Eksempel").await;
+    let page = browser.get(&format!("/cases/{case}")).await;
+    let resident = person_ids(&page.body, &case)[0].clone();
+    let mapping = format!("/cases/{case}/people/{resident}/mapping");
+    browser.post(&format!("{mapping}/draft"), &[]).await;
+    let form = browser.get(&format!("{mapping}/edit")).await;
+    assert_eq!(form.status, 200);
+    (staff, browser, mapping, form)
+}
+
 async fn open_draft(s: &mut Setup, person: &str) -> (String, Response) {
     let base = format!("/cases/{}/people/{person}/mapping", s.case_id);
     s.browser.get(&base).await;
