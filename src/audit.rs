@@ -79,30 +79,6 @@ crate::code_enum! {
 /// from where. `detail` is a short fixed description (a role name, say),
 /// never free text a user wrote.
 #[derive(Debug)]
-/// Where read events are written: connections whose commits do not wait
-/// for the disk (`synchronous_commit = off`), so that viewing a page waits
-/// for no disk flush. Changes never go through it.
-#[derive(Clone)]
-pub struct ReadEvents(sqlx::PgPool);
-
-impl ReadEvents {
-    /// Beside `db`, to the same database as the same role; its connections
-    /// are made when first needed.
-    pub fn beside(db: &sqlx::PgPool) -> Self {
-        let options = db
-            .connect_options()
-            .as_ref()
-            .clone()
-            .options([("synchronous_commit", "off")]);
-        ReadEvents(
-            sqlx::postgres::PgPoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(std::time::Duration::from_secs(10))
-                .connect_lazy_with(options),
-        )
-    }
-}
-
 pub struct Event<'a> {
     kind: AuditKind,
     centre_id: Option<Uuid>,
@@ -257,12 +233,17 @@ impl<'a> Event<'a> {
     }
 
     /// A read's event (a page viewed, a printout opened), committed without
-    /// waiting for the disk: a crash of the database server can lose the
-    /// read events of its last moments (at most three times
-    /// `wal_writer_delay`, 0.6 s by default), never a change's, which
-    /// `record` writes in the change's own transaction.
-    pub async fn record_read(&self, reads: &ReadEvents) -> sqlx::Result<()> {
-        self.record(&reads.0).await
+    /// waiting for the disk or a standby (`SET LOCAL`: this transaction
+    /// alone, also behind a connection pooler): a crash or a failover of the
+    /// database can lose the read events of its last moments, never a
+    /// change's, which `record` writes in the change's own transaction.
+    pub async fn record_read(&self, db: &sqlx::PgPool) -> sqlx::Result<()> {
+        let mut tx = db.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await?;
+        self.record(&mut *tx).await?;
+        tx.commit().await
     }
 
     /// Many events in one statement (a scan's), as `record` writes each.

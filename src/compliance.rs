@@ -244,7 +244,7 @@ async fn read(
 ) -> Result<Vec<Row>, AppError> {
     let rows = figures(&state.db, user.centre_id, crate::locale::today()).await?;
     Event::by(AuditKind::ComplianceViewed, user, ip)
-        .record_read(&state.reads)
+        .record_read(&state.db)
         .await?;
     Ok(rows)
 }

@@ -51,8 +51,6 @@ pub struct AppState {
     pub db: PgPool,
     /// When the review scan flags what; a change to a case re-scans it.
     pub rules: flags::Rules,
-    /// Where read events of the audit log go (see `audit::ReadEvents`).
-    pub reads: audit::ReadEvents,
     /// What Trygg signs and hashes with (see `auth::keys`).
     pub keys: auth::keys::Keys,
     /// Whose `X-Forwarded-For` is believed.
@@ -66,7 +64,6 @@ impl AppState {
     pub async fn new(db: PgPool) -> sqlx::Result<Self> {
         let keys = auth::keys::Keys::load(&db).await?;
         Ok(AppState {
-            reads: audit::ReadEvents::beside(&db),
             db,
             rules: flags::Rules::default(),
             keys,

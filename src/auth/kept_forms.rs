@@ -94,12 +94,16 @@ pub async fn forget(db: &PgPool, session: &Session, path: Option<&str>) -> sqlx:
 /// user, not a script in the background (the plan's live warnings), to a
 /// form with something in it.
 pub(crate) fn keepable_post(path: &str, headers: &HeaderMap) -> bool {
-    let not_kept = NOT_KEPT.iter().any(|p| {
-        path == *p
-            || path
-                .strip_prefix(p)
-                .is_some_and(|rest| rest.starts_with('/'))
-    });
+    // A path of this site only: `//host/…` would send the form elsewhere
+    // when it is sent again.
+    let own = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
+    let not_kept = !own
+        || NOT_KEPT.iter().any(|p| {
+            path == *p
+                || path
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        });
     !not_kept
         && headers
             .get("sec-fetch-mode")

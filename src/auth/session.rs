@@ -172,9 +172,12 @@ struct LoadedRow {
     must_change_password: Option<bool>,
 }
 
-/// Loads the session a cookie points at and marks it as used (at most once
-/// a `TOUCH_EVERY_SECS`), in one query.
-pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error> {
+/// Loads the session a cookie points at and marks it as used, in one query:
+/// for a read at most once a `TOUCH_EVERY_SECS`; for a change every time,
+/// and only if the row can still be updated: a session being ended (signed
+/// out everywhere, say) is waited for, and then found gone.
+pub async fn load(db: &PgPool, token: &str, change: bool) -> Result<SessionState, sqlx::Error> {
+    let touch_every = if change { 0.0 } else { TOUCH_EVERY_SECS };
     let id_hash = hash_token(token);
     let row: Option<LoadedRow> = sqlx::query_as(
         "WITH s AS (
@@ -189,6 +192,7 @@ pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error>
             UPDATE sessions SET last_seen_at = now()
             WHERE id_hash = (SELECT id_hash FROM s
                              WHERE last_seen_at < now() - make_interval(secs => $5))
+            RETURNING id_hash
          )
          SELECT s.public_id, s.stage, s.trusted_device, s.enrol_secret,
                 s.csrf_token, s.setup_allowed, s.account_id,
@@ -198,13 +202,15 @@ pub async fn load(db: &PgPool, token: &str) -> Result<SessionState, sqlx::Error>
                 a.role, a.must_change_password
          FROM s
          LEFT JOIN accounts a ON a.id = s.account_id AND a.active
-         LEFT JOIN centres c ON c.id = a.centre_id",
+         LEFT JOIN centres c ON c.id = a.centre_id
+         WHERE s.last_seen_at >= now() - make_interval(secs => $5)
+            OR EXISTS (SELECT 1 FROM touched)",
     )
     .bind(&id_hash)
     .bind(IDLE_TIMEOUT_SECS)
     .bind(ABSOLUTE_TIMEOUT_SECS)
     .bind(PARTIAL_TIMEOUT_SECS)
-    .bind(TOUCH_EVERY_SECS)
+    .bind(touch_every)
     .fetch_optional(db)
     .await?;
 
@@ -449,7 +455,7 @@ pub async fn load_session(
     next: axum::middleware::Next,
 ) -> Result<axum::response::Response, AppError> {
     let session = match cookie_token(req.headers()) {
-        Some(token) => load(&state.db, &token).await?,
+        Some(token) => load(&state.db, &token, !req.method().is_safe()).await?,
         None => SessionState::Missing,
     };
     req.extensions_mut().insert(session.clone());

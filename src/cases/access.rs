@@ -36,12 +36,8 @@ impl<P: Grant> PersonOf<P> {
     }
 
     /// Records that the one who asks read this page (`kind`).
-    pub async fn record_read(
-        &self,
-        reads: &crate::audit::ReadEvents,
-        kind: AuditKind,
-    ) -> Result<(), AppError> {
-        Ok(self.event(kind).record_read(reads).await?)
+    pub async fn record_read(&self, db: &sqlx::PgPool, kind: AuditKind) -> Result<(), AppError> {
+        Ok(self.event(kind).record_read(db).await?)
     }
 }
 

@@ -309,12 +309,15 @@ async fn grant_server_rights(conn: &mut PgConnection, role: &str) -> sqlx::Resul
 /// create in the schema, or is a superuser or a member of the owner.
 async fn check_server_role(conn: &mut PgConnection, role: &str) -> Result<(), DbError> {
     let (owned, owns_schema, may_create, privileged): (i64, bool, bool, bool) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                  WHERE n.nspname = 'public' AND c.relowner = r.oid),
+        "SELECT (SELECT count(*) FROM pg_shdepend d JOIN pg_database db ON db.oid = d.dbid
+                  WHERE db.datname = current_database() AND d.refobjid = r.oid
+                    AND d.deptype = 'o'),
                 (SELECT nspowner = r.oid FROM pg_namespace WHERE nspname = 'public')
                     OR (SELECT datdba = r.oid FROM pg_database WHERE datname = current_database()),
                 has_schema_privilege(r.oid, 'public', 'CREATE'),
-                r.rolsuper OR r.rolcreaterole OR r.rolbypassrls
+                EXISTS (SELECT 1 FROM pg_roles s
+                         WHERE (s.rolsuper OR s.rolcreaterole OR s.rolbypassrls)
+                           AND pg_has_role(r.oid, s.oid, 'MEMBER'))
                     OR pg_has_role(r.oid, current_user, 'MEMBER')
                     OR coalesce(pg_has_role(r.oid, to_regrole('pg_write_all_data'), 'MEMBER'), false)
            FROM pg_roles r WHERE r.rolname = $1",
@@ -335,7 +338,7 @@ async fn check_server_role(conn: &mut PgConnection, role: &str) -> Result<(), Db
     let (role, owner) = (quote_identifier(role), quote_identifier(&owner));
     if owned > 0 {
         return Err(refuse(
-            "still owns tables",
+            "still owns tables or functions",
             format!("REASSIGN OWNED BY {role} TO {owner};"),
         ));
     }
@@ -355,8 +358,8 @@ async fn check_server_role(conn: &mut PgConnection, role: &str) -> Result<(), Db
     }
     if privileged {
         return Err(refuse(
-            "is a superuser, may create roles, or is a member of the owner's role or of \
-             pg_write_all_data",
+            "is (or is a member of) a superuser or a role that may create roles, or is a member \
+             of the owner's role or of pg_write_all_data",
             format!(
                 "ALTER ROLE {role} NOSUPERUSER NOCREATEROLE NOBYPASSRLS; REVOKE {owner}, \
                  pg_write_all_data FROM {role};"

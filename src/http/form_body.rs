@@ -41,10 +41,7 @@ impl Resend {
     /// What the user wrote in words (not ids, choices or the token), to
     /// copy should sending again fail too.
     pub fn typed_text(&self) -> String {
-        let words = |value: &str| {
-            value.trim().chars().count() > 40
-                || (value.trim().contains(' ') && uuid::Uuid::parse_str(value).is_err())
-        };
+        let words = |value: &str| value.trim().contains(' ') || value.trim().chars().count() > 40;
         self.fields
             .iter()
             .filter(|(name, value)| name != crate::auth::csrf::FIELD && words(value))
@@ -68,7 +65,7 @@ pub async fn buffer_form_body(req: Request, next: Next) -> Result<Response, AppE
         .await;
     let database_down = response.status() == StatusCode::SERVICE_UNAVAILABLE
         && response.extensions().get::<ErrorKind>() == Some(&ErrorKind::DatabaseDown);
-    if database_down && resendable && is_own_path(&path) {
+    if database_down && resendable {
         let fields: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         // A password or a code is never written into a page; a form with
@@ -140,9 +137,4 @@ async fn drain(mut body: Body) {
         }
     })
     .await;
-}
-
-/// A path of this site only: `//host/…` would send the form elsewhere.
-fn is_own_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
 }

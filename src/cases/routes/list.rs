@@ -141,7 +141,7 @@ async fn list(
         })
         .collect();
     Event::by(AuditKind::CaseListViewed, &user, ip)
-        .record_read(&state.reads)
+        .record_read(&state.db)
         .await?;
     let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
     render(&ListPage {

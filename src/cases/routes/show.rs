@@ -139,7 +139,7 @@ pub(super) async fn view_case_get(
 ) -> Result<Response, AppError> {
     let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
     Event::on_case(AuditKind::CaseViewed, &user, ip, id)
-        .record_read(&state.reads)
+        .record_read(&state.db)
         .await?;
     render(
         &case_page(

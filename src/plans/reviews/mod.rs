@@ -93,7 +93,7 @@ async fn view_reviews_get(
         })
         .collect();
     Event::by(AuditKind::PlanReviewsViewed, &user, ip)
-        .record_read(&state.reads)
+        .record_read(&state.db)
         .await?;
     let sections = flags::view::sections(&state.db, user.centre_id, PAGE_SIZE).await?;
     render(&ReviewsPage {

@@ -66,7 +66,7 @@ pub(super) async fn view_plan_get(
         Some(plan) => Some(PlanView::load(&state.db, user.centre_id, &person, plan).await?),
         None => None,
     };
-    viewed.record_read(&state.reads).await?;
+    viewed.record_read(&state.db).await?;
     render(&OverviewPage {
         page,
         base: url(case.id, person.id),
@@ -106,7 +106,7 @@ pub(super) async fn view_plan_version_get(
     at: PersonOf<ReadCases>,
 ) -> Result<Response, AppError> {
     let view = version_view(&state.db, &at).await?;
-    at.record_read(&state.reads, AuditKind::PlanViewed).await?;
+    at.record_read(&state.db, AuditKind::PlanViewed).await?;
     render(&VersionPage {
         page,
         base: url(at.case.id, at.person.id),
@@ -134,7 +134,7 @@ pub(super) async fn view_plan_compare_get(
         .await?
         .ok_or(AppError::NotFound)?;
     let rows = view::compare(&state.db, user.centre_id, &person, &from, &to).await?;
-    viewed.record_read(&state.reads).await?;
+    viewed.record_read(&state.db).await?;
     render(&ComparePage {
         page,
         base: url(case.id, person.id),
