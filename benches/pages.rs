@@ -38,6 +38,8 @@ struct Centre {
     case: Uuid,
     child: Uuid,
     search: String,
+    /// The case after which page 20 of the list starts.
+    page_20_after: Uuid,
 }
 
 #[tokio::main]
@@ -212,7 +214,16 @@ async fn prepare_centre(
     .bind(id)
     .fetch_one(db)
     .await?;
+    let page_20_after: Uuid = sqlx::query_scalar(
+        "SELECT id FROM cases WHERE centre_id = $1
+         ORDER BY arrival_date DESC, id DESC OFFSET 949 LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?
+    .unwrap_or_default();
     Ok(Centre {
+        page_20_after,
         staff_cookie,
         coordinator_cookie,
         csrf,
@@ -230,19 +241,13 @@ fn pages(c: &Centre) -> Vec<(&'static str, Request)> {
         ("dashboard", staff("/".into())),
         ("case list", staff("/cases".into())),
         ("case list, open", staff("/cases?state=open".into())),
-        ("case list, page 20", staff("/cases?page=19".into())),
+        (
+            "case list, page 20",
+            list_form(c, &format!("after={}&page=20", c.page_20_after)),
+        ),
         (
             "case list, name search",
-            Request {
-                base: String::new(),
-                path: "/cases".into(),
-                cookie: c.staff_cookie.clone(),
-                body: Some(format!(
-                    "csrf_token={}&name={}",
-                    c.csrf,
-                    urlencode(&c.search)
-                )),
-            },
+            list_form(c, &format!("name={}", urlencode(&c.search))),
         ),
         ("case page", staff(format!("/cases/{}", c.case))),
         ("mapping", staff(format!("{person}/mapping"))),
@@ -256,6 +261,16 @@ fn pages(c: &Centre) -> Vec<(&'static str, Request)> {
             Request::get("", "/compliance", &c.coordinator_cookie),
         ),
     ]
+}
+
+/// The list's form, posted with `fields` (a name search, a page turned).
+fn list_form(c: &Centre, fields: &str) -> Request {
+    Request {
+        base: String::new(),
+        path: "/cases".into(),
+        cookie: c.staff_cookie.clone(),
+        body: Some(format!("csrf_token={}&{fields}", c.csrf)),
+    }
 }
 
 fn urlencode(text: &str) -> String {
@@ -370,7 +385,7 @@ async fn bare_case_list(
     let rows: Vec<(Uuid, time::Date, Option<String>)> = sqlx::query_as(
         "SELECT c.id, c.arrival_date, a.full_name
          FROM cases c LEFT JOIN accounts a ON a.id = c.contact_person_id
-         WHERE c.centre_id = $1 ORDER BY c.arrival_date DESC, c.id LIMIT 50",
+         WHERE c.centre_id = $1 ORDER BY c.arrival_date DESC, c.id DESC LIMIT 50",
     )
     .bind(centre)
     .fetch_all(&db)

@@ -214,36 +214,56 @@ impl<'a> Event<'a> {
     /// The one writer of the audit log. For a change, `db` is the change's
     /// transaction: if the event cannot be written, the change is not made.
     pub async fn record(&self, db: impl PgExecutor<'_>) -> sqlx::Result<()> {
-        sqlx::query(
+        self.insert(
             "INSERT INTO audit_events
                 (centre_id, actor_id, subject_account_id, kind, detail, attempted_login_key, ip, case_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7::inet, $8)",
         )
-        .bind(self.centre_id)
-        .bind(self.actor_id)
-        .bind(self.subject_account_id)
-        .bind(self.kind)
-        .bind(self.detail)
-        .bind(self.attempted_login_key)
-        .bind(self.ip.map(|ip| ip.to_string()))
-        .bind(self.case_id)
         .execute(db)
         .await?;
         Ok(())
     }
 
+    /// `sql`, an insert of one event, with this event's columns bound in
+    /// order.
+    fn insert<'q>(
+        &'q self,
+        sql: &'q str,
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        sqlx::query(sql)
+            .bind(self.centre_id)
+            .bind(self.actor_id)
+            .bind(self.subject_account_id)
+            .bind(self.kind)
+            .bind(self.detail)
+            .bind(self.attempted_login_key)
+            .bind(self.ip.map(|ip| ip.to_string()))
+            .bind(self.case_id)
+    }
+
     /// A read's event (a page viewed, a printout opened), committed without
-    /// waiting for the disk or a standby (`SET LOCAL`: this transaction
-    /// alone, also behind a connection pooler): a crash or a failover of the
+    /// waiting for the disk or a standby: a crash or a failover of the
     /// database can lose the read events of its last moments, never a
     /// change's, which `record` writes in the change's own transaction.
+    ///
+    /// One statement, which is its own transaction: `set_config(…, true)`
+    /// holds for this transaction alone, also behind a connection pooler.
     pub async fn record_read(&self, db: &sqlx::PgPool) -> sqlx::Result<()> {
-        let mut tx = db.begin().await?;
-        sqlx::query("SET LOCAL synchronous_commit = off")
-            .execute(&mut *tx)
-            .await?;
-        self.record(&mut *tx).await?;
-        tx.commit().await
+        let written = self.insert(
+            "INSERT INTO audit_events
+                (centre_id, actor_id, subject_account_id, kind, detail, attempted_login_key, ip, case_id)
+             SELECT $1, $2, $3, $4, $5, $6, $7::inet, $8
+             FROM (SELECT set_config('synchronous_commit', 'off', true) AS setting) AS settings
+             WHERE settings.setting = 'off'",
+        )
+        .execute(db)
+        .await?;
+        match written.rows_affected() {
+            1 => Ok(()),
+            _ => Err(sqlx::Error::Protocol(
+                "a read event was not written".to_owned(),
+            )),
+        }
     }
 
     /// Many events in one statement (a scan's), as `record` writes each.

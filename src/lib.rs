@@ -57,6 +57,9 @@ pub struct AppState {
     pub proxies: http::client_ip::TrustedProxies,
     /// Whether responses carry HSTS (Trygg is reached over HTTPS).
     pub hsts: bool,
+    /// Whether each response says how many SQL statements it took
+    /// (`db::statements`; the tests and the benchmark, never production).
+    pub count_statements: bool,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ impl AppState {
             keys,
             proxies: http::client_ip::TrustedProxies::default(),
             hsts: false,
+            count_statements: false,
         })
     }
 
@@ -119,6 +123,12 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), session::load_session))
         .layer(from_fn(http::form_body::buffer_form_body))
         .layer(from_fn(http::error_pages::render_error_pages));
+
+    let pages = if state.count_statements {
+        pages.layer(from_fn(db::statements::count_per_request))
+    } else {
+        pages
+    };
 
     // Outside the session layer: no database work for files and health checks.
     Router::new()

@@ -383,33 +383,65 @@ pub struct ListFilter {
     pub contact_person_id: Option<Uuid>,
     /// Part of the name of anyone in the case.
     pub name: String,
-    /// From 0.
-    pub page: i64,
+    /// Where the page starts: the first page when `None`.
+    pub from: Option<PageStart>,
+}
+
+/// A page of the list starts next to a case of the page before or after it
+/// (keyset paging: a deep page costs what the first does, where an OFFSET
+/// would read every case before it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PageStart {
+    /// The cases that come after this one, newest first.
+    After(Uuid),
+    /// The cases that come before this one, the page just before it.
+    Before(Uuid),
 }
 
 pub const PAGE_SIZE: i64 = 50;
 
-#[derive(Debug, FromRow)]
+#[derive(Debug)]
 pub struct CaseRow {
     pub id: Uuid,
     pub arrival_date: Date,
     pub closed_on: Option<Date>,
     pub contact_name: Option<String>,
+    /// The resident first, then the children, oldest first.
+    pub people: Vec<PersonRow>,
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug)]
 pub struct PersonRow {
-    pub case_id: Uuid,
     pub id: Uuid,
     pub kind: PersonKind,
     pub name: String,
     pub birth_date: Date,
     pub has_mapping: bool,
+    /// Open review flags (U4), most urgent first.
+    pub flags: Vec<crate::flags::FlagKind>,
 }
 
-/// The query behind a page of the list, sorted the way
-/// `cases_centre_arrival_idx` is built. `prefix` is "" here, and `EXPLAIN …`
-/// in the benchmark, so that it measures exactly this SQL.
+/// A page of the list as the query returns it: one row per person, with
+/// their case's columns.
+#[derive(FromRow)]
+struct ListedPerson {
+    case_id: Uuid,
+    arrival_date: Date,
+    closed_on: Option<Date>,
+    contact_name: Option<String>,
+    person_id: Option<Uuid>,
+    kind: Option<PersonKind>,
+    name: Option<String>,
+    birth_date: Option<Date>,
+    has_mapping: bool,
+    flags: Vec<String>,
+}
+
+/// The query behind a page of the list: the cases of the page, sorted the
+/// way `cases_centre_arrival_idx` is built, each with its people, whether
+/// they are mapped, and their open flags, in one statement. `prefix` is ""
+/// here, and `EXPLAIN …` in the benchmark, so that it measures exactly this
+/// SQL.
 pub fn list_query(
     centre_id: Uuid,
     filter: &ListFilter,
@@ -429,18 +461,20 @@ pub fn list_query(
     // which reads the whole centre when the name is rare. A shorter name
     // matches nearly everyone, and that walk is then the quick way.
     let by_trigrams = name.chars().count() >= 3;
+    q.push("WITH ");
     if by_trigrams {
         q.push(
-            "WITH matching AS MATERIALIZED (
+            "matching AS MATERIALIZED (
                  SELECT DISTINCT p.case_id FROM persons p WHERE p.centre_id = ",
         )
         .push_bind(centre_id)
         .push(" AND p.removed_at IS NULL AND lower(p.name) LIKE ")
         .push_bind(pattern.clone())
-        .push(") ");
+        .push("), ");
     }
     q.push(
-        "SELECT c.id, c.arrival_date, c.closed_on, a.full_name AS contact_name
+        "page AS (
+         SELECT c.id, c.arrival_date, c.closed_on, a.full_name AS contact_name
          FROM cases c LEFT JOIN accounts a ON a.id = c.contact_person_id
          WHERE c.centre_id = ",
     );
@@ -469,40 +503,101 @@ pub fn list_query(
         .push_bind(pattern)
         .push(")");
     }
-    q.push(" ORDER BY c.arrival_date DESC, c.id LIMIT ")
-        .push_bind(PAGE_SIZE + 1)
-        .push(" OFFSET ")
-        .push_bind(filter.page.max(0) * PAGE_SIZE);
+    // Newest first; a page before another is read the other way and sorted
+    // back below. A case from another centre starts nothing (no rows).
+    let (compare, order) = match filter.from {
+        None => ("", "DESC"),
+        Some(PageStart::After(_)) => ("<", "DESC"),
+        Some(PageStart::Before(_)) => (">", "ASC"),
+    };
+    if let Some(PageStart::After(id) | PageStart::Before(id)) = filter.from {
+        q.push(format_args!(
+            " AND (c.arrival_date, c.id) {compare} \
+             (SELECT k.arrival_date, k.id FROM cases k WHERE k.id = "
+        ))
+        .push_bind(id)
+        .push(" AND k.centre_id = ")
+        .push_bind(centre_id)
+        .push(")");
+    }
+    q.push(format_args!(
+        " ORDER BY c.arrival_date {order}, c.id {order} LIMIT "
+    ))
+    .push_bind(PAGE_SIZE + 1);
+    q.push(
+        ")
+         SELECT page.id AS case_id, page.arrival_date, page.closed_on, page.contact_name,
+                p.id AS person_id, p.kind, p.name, p.birth_date,
+                EXISTS (SELECT 1 FROM mappings m WHERE m.person_id = p.id AND m.state = ",
+    )
+    .push_bind(crate::mapping::MappingState::Completed)
+    .push(
+        ") AS has_mapping,
+                ARRAY(SELECT f.kind FROM review_flags f
+                      WHERE f.person_id = p.id AND f.resolved_at IS NULL) AS flags
+         FROM page LEFT JOIN persons p ON p.case_id = page.id AND p.removed_at IS NULL
+         ORDER BY page.arrival_date DESC, page.id DESC, p.kind DESC, p.birth_date",
+    );
     q
 }
 
-/// The people of the cases `$1`, each with whether they have a mapping in
-/// state `$2` (completed).
-pub const PEOPLE_OF_CASES: &str = "SELECT p.case_id, p.id, p.kind, p.name, p.birth_date,
-        EXISTS (SELECT 1 FROM mappings m WHERE m.person_id = p.id AND m.state = $2)
-            AS has_mapping
-     FROM persons p
-     WHERE p.case_id = ANY($1) AND p.removed_at IS NULL
-     ORDER BY p.kind DESC, p.birth_date";
-
-/// A page of the centre's cases, newest arrival first, and their people:
-/// two queries whatever the page size. The second value says whether more
-/// pages follow.
+/// A page of the centre's cases, newest arrival first, with their people:
+/// one statement whatever the page's size or depth. The booleans say
+/// whether pages come before and after it.
 pub async fn list(
     db: &sqlx::PgPool,
     centre_id: Uuid,
     filter: &ListFilter,
-) -> sqlx::Result<(Vec<CaseRow>, Vec<PersonRow>, bool)> {
-    let mut q = list_query(centre_id, filter, "");
-    let mut cases: Vec<CaseRow> = q.build_query_as().fetch_all(db).await?;
-    let more = cases.len() as i64 > PAGE_SIZE;
-    cases.truncate(PAGE_SIZE as usize);
-
-    let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
-    let people = sqlx::query_as(PEOPLE_OF_CASES)
-        .bind(&ids)
-        .bind(crate::mapping::MappingState::Completed)
+) -> sqlx::Result<(Vec<CaseRow>, bool, bool)> {
+    let rows: Vec<ListedPerson> = list_query(centre_id, filter, "")
+        .build_query_as()
         .fetch_all(db)
         .await?;
-    Ok((cases, people, more))
+    let mut cases: Vec<CaseRow> = Vec::new();
+    for row in rows {
+        if cases.last().is_none_or(|case| case.id != row.case_id) {
+            cases.push(CaseRow {
+                id: row.case_id,
+                arrival_date: row.arrival_date,
+                closed_on: row.closed_on,
+                contact_name: row.contact_name,
+                people: Vec::new(),
+            });
+        }
+        let (Some(id), Some(kind), Some(name), Some(birth_date)) =
+            (row.person_id, row.kind, row.name, row.birth_date)
+        else {
+            continue;
+        };
+        let mut flags: Vec<_> = row
+            .flags
+            .iter()
+            .filter_map(|code| crate::flags::FlagKind::parse(code))
+            .collect();
+        flags.sort_by_key(|kind| crate::flags::view::urgency(*kind));
+        if let Some(case) = cases.last_mut() {
+            case.people.push(PersonRow {
+                id,
+                kind,
+                name,
+                birth_date,
+                has_mapping: row.has_mapping,
+                flags,
+            });
+        }
+    }
+    let full = cases.len() as i64 > PAGE_SIZE;
+    let (before, after) = match filter.from {
+        None => (false, full),
+        Some(PageStart::After(_)) => (true, full),
+        Some(PageStart::Before(_)) => (full, true),
+    };
+    if full {
+        // The row that only said another page follows, at the far end.
+        match filter.from {
+            Some(PageStart::Before(_)) => drop(cases.remove(0)),
+            _ => drop(cases.pop()),
+        }
+    }
+    Ok((cases, before, after))
 }

@@ -9,6 +9,7 @@
 
 pub mod backup;
 pub mod embedded;
+pub mod statements;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -178,7 +178,7 @@ pub async fn of_cases(
     Ok(flags)
 }
 
-fn urgency(kind: FlagKind) -> usize {
+pub(crate) fn urgency(kind: FlagKind) -> usize {
     FlagKind::BY_URGENCY
         .iter()
         .position(|k| *k == kind)

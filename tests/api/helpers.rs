@@ -209,6 +209,9 @@ pub async fn serve_database(
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     let mut state = trygg::AppState::new(db.clone()).await.expect("state");
+    // Every page says how many statements it took (see `statements.rs`).
+    trygg::db::statements::install_counter();
+    state.count_statements = true;
     configure(&mut state);
     let app = trygg::router(state);
     // The server's own loop, with its limits, as in production.

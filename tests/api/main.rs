@@ -29,3 +29,4 @@ mod relocation;
 mod sessions;
 mod setup;
 mod sign_in;
+mod statements;

@@ -10,9 +10,8 @@ use uuid::Uuid;
 use crate::audit::{AuditKind, Event};
 use crate::auth::permission::{Can, grant::ReadCases};
 use crate::cases::form::contact_choices;
-use crate::cases::{CaseRow, CaseState, ListFilter, PersonKind, PersonRow};
+use crate::cases::{CaseRow, CaseState, ListFilter, PageStart, PersonKind, PersonRow};
 use crate::error::AppError;
-use crate::flags::FlagKind;
 use crate::forms::{Choice, FormFields};
 use crate::http::ClientIp;
 use crate::http::page::{Page, render};
@@ -22,33 +21,17 @@ use crate::{AppState, locale};
 pub(super) struct ListQuery {
     state: Option<String>,
     contact: Option<String>,
-    page: Option<String>,
 }
 
-/// A case as its list row shows it.
-struct ListRow {
-    case: CaseRow,
-    people: Vec<PersonRow>,
-    /// The open review flags of its people (U4).
-    flags: Vec<(Uuid, FlagKind)>,
-}
-
-impl ListRow {
+impl CaseRow {
     fn resident(&self) -> Option<&PersonRow> {
         self.people.iter().find(|p| p.kind == PersonKind::Resident)
     }
     fn children(&self) -> impl Iterator<Item = &PersonRow> {
         self.people.iter().filter(|p| p.kind == PersonKind::Child)
     }
-    fn flags_of(&self, person: &PersonRow) -> Vec<FlagKind> {
-        self.flags
-            .iter()
-            .filter(|(id, _)| *id == person.id)
-            .map(|(_, kind)| *kind)
-            .collect()
-    }
     fn arrival(&self) -> String {
-        locale::date(self.case.arrival_date)
+        locale::date(self.arrival_date)
     }
 }
 
@@ -56,14 +39,16 @@ impl ListRow {
 #[template(path = "cases/list.html")]
 struct ListPage {
     page: Page,
-    rows: Vec<ListRow>,
+    rows: Vec<CaseRow>,
     /// The name searched for (not `name`: askama's macros would shadow it).
     search: String,
     states: Vec<Choice>,
     contacts: Vec<Choice>,
     state: String,
     contact: String,
-    page_number: i64,
+    /// Counted from 1, as the pages were turned.
+    page_number: u32,
+    earlier: bool,
     more: bool,
 }
 
@@ -80,7 +65,15 @@ pub(super) async fn view_cases_get(
     ip: ClientIp,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    list(state, page, user, ip, query, String::new()).await
+    list(state, page, user, ip, query, String::new(), Turn::default()).await
+}
+
+/// Where the posted list form turned to: the page after or before a case,
+/// and that page's number.
+#[derive(Default)]
+struct Turn {
+    from: Option<PageStart>,
+    page_number: u32,
 }
 
 /// A name search is posted, so that no name ends up in a URL.
@@ -94,10 +87,20 @@ pub(super) async fn view_cases_search_post(
     let query = ListQuery {
         state: Some(form.get("state").to_owned()),
         contact: Some(form.get("contact").to_owned()),
-        page: Some(form.get("page").to_owned()),
     };
     let name: String = form.get("name").trim().chars().take(100).collect();
-    list(state, page, user, ip, query, name).await
+    let case = |field: &str| Uuid::parse_str(form.get(field)).ok();
+    let from = case("after")
+        .map(PageStart::After)
+        .or(case("before").map(PageStart::Before));
+    let turn = Turn {
+        from,
+        page_number: from
+            .and(form.get("page").parse().ok())
+            .unwrap_or(1)
+            .clamp(1, 1_000_000),
+    };
+    list(state, page, user, ip, query, name, turn).await
 }
 
 async fn list(
@@ -107,6 +110,7 @@ async fn list(
     ClientIp(ip): ClientIp,
     query: ListQuery,
     name: String,
+    turn: Turn,
 ) -> Result<Response, AppError> {
     let state_raw = query.state.unwrap_or_default();
     let contact_raw = query.contact.unwrap_or_default();
@@ -114,32 +118,9 @@ async fn list(
         state: CaseState::parse(&state_raw),
         contact_person_id: Uuid::parse_str(&contact_raw).ok(),
         name: name.clone(),
-        page: query
-            .page
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0_i64)
-            .clamp(0, 100_000),
+        from: turn.from,
     };
-    let (cases, mut people, more) = crate::cases::list(&state.db, user.centre_id, &filter).await?;
-    let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
-    let mut flags = crate::flags::view::of_cases(&state.db, user.centre_id, &ids).await?;
-    let rows = cases
-        .into_iter()
-        .map(|case| {
-            let (mine, rest): (Vec<PersonRow>, Vec<PersonRow>) =
-                people.drain(..).partition(|p| p.case_id == case.id);
-            people = rest;
-            let (theirs, rest): (Vec<_>, Vec<_>) = flags
-                .drain(..)
-                .partition(|(person, _)| mine.iter().any(|p| p.id == *person));
-            flags = rest;
-            ListRow {
-                case,
-                people: mine,
-                flags: theirs,
-            }
-        })
-        .collect();
+    let (rows, earlier, more) = crate::cases::list(&state.db, user.centre_id, &filter).await?;
     Event::by(AuditKind::CaseListViewed, &user, ip)
         .record_read(&state.db)
         .await?;
@@ -156,7 +137,9 @@ async fn list(
         contacts: contact_choices(&contact_people, &contact_raw, "Alle kontaktpersoner"),
         state: state_raw,
         contact: contact_raw,
-        page_number: filter.page,
+        // Turned back past the first page (cases arrived since): page 1.
+        page_number: if earlier { turn.page_number.max(2) } else { 1 },
+        earlier,
         more,
     })
 }

@@ -1,0 +1,127 @@
+//! Issue 16: a page costs a fixed, small number of SQL statements, none per
+//! row. The server counts the statements each request sent (a `tracing`
+//! layer on sqlx's own statement events, `trygg::db::statements`) and says
+//! so in a header the tests turn on.
+
+use trygg::accounts::Role;
+use trygg::db::statements::HEADER;
+use uuid::Uuid;
+
+use crate::helpers::{Browser, Response, TestApp, spawn_app};
+
+/// The most statements a page may take: the session, the page's data
+/// (at most two), and its read event.
+const MOST_PER_PAGE: u32 = 4;
+
+struct SeededCentre {
+    staff: Browser,
+    coordinator: Browser,
+    case: Uuid,
+    child: Uuid,
+    surname: String,
+}
+
+/// A centre of `cases` seeded cases, with a staff member and a coordinator
+/// signed in.
+async fn seeded_centre(app: &TestApp, cases: u32) -> SeededCentre {
+    let name = format!("Senter {}", &Uuid::new_v4().simple().to_string()[..8]);
+    let centre = app.centre(&name).await;
+    let staff = app.user(&centre, Role::Staff).await;
+    let coordinator = app.user(&centre, Role::Coordinator).await;
+    trygg::seed::run(
+        &app.db,
+        trygg::seed::Options {
+            centres: None,
+            centre: Some(name),
+            cases,
+            force: false,
+        },
+    )
+    .await
+    .expect("seed");
+    let (case, child, surname): (Uuid, Uuid, String) = sqlx::query_as(
+        "SELECT p.case_id, p.id, split_part(r.name, ' ', 2)
+         FROM persons p
+         JOIN persons r ON r.case_id = p.case_id AND r.kind = 'resident'
+         JOIN cases c ON c.id = p.case_id
+         WHERE c.centre_id = $1 AND c.closed_on IS NULL AND p.kind = 'child'
+           AND EXISTS (SELECT 1 FROM plans WHERE person_id = p.id)
+           AND EXISTS (SELECT 1 FROM mappings WHERE person_id = p.id)
+         ORDER BY p.id LIMIT 1",
+    )
+    .bind(centre.id)
+    .fetch_one(&app.db)
+    .await
+    .expect("a seeded child with a mapping and a plan");
+    SeededCentre {
+        staff: app.signed_in(&staff).await,
+        coordinator: app.signed_in(&coordinator).await,
+        case,
+        child,
+        surname,
+    }
+}
+
+/// The statements each measured page of `centre` took, by page.
+async fn statements_per_page(centre: &mut SeededCentre) -> Vec<(&'static str, u32)> {
+    let person = format!("/cases/{}/people/{}", centre.case, centre.child);
+    let staff_pages = [
+        ("dashboard", "/".to_owned()),
+        ("case list", "/cases".to_owned()),
+        ("case list, open", "/cases?state=open".to_owned()),
+        ("case page", format!("/cases/{}", centre.case)),
+        ("mapping", format!("{person}/mapping")),
+        ("plan", format!("{person}/plan")),
+    ];
+    let mut counts = Vec::new();
+    for (name, path) in staff_pages {
+        counts.push((name, count(&centre.staff.get(&path).await, name)));
+    }
+    let first_page = centre.staff.get("/cases").await;
+    // At 2 cases there is no next page: the same form then shows the first.
+    let after = first_page
+        .attr("input[name=after]", "value")
+        .unwrap_or_default();
+    let next = centre
+        .staff
+        .post("/cases", &[("after", after.as_str()), ("page", "2")])
+        .await;
+    counts.push(("case list, next page", count(&next, "next page")));
+    let search = centre
+        .staff
+        .post("/cases", &[("name", centre.surname.as_str())])
+        .await;
+    counts.push(("case list, name search", count(&search, "name search")));
+    for (name, path) in [("/reviews", "/reviews"), ("/compliance", "/compliance")] {
+        counts.push((name, count(&centre.coordinator.get(path).await, name)));
+    }
+    counts
+}
+
+fn count(response: &Response, page: &str) -> u32 {
+    assert_eq!(response.status, 200, "{page}: {}", response.body);
+    response
+        .header_required(HEADER)
+        .parse()
+        .expect("a count of statements")
+}
+
+#[tokio::test]
+async fn every_page_takes_a_few_statements_and_none_per_row() {
+    let app = spawn_app().await;
+    let mut small = seeded_centre(&app, 2).await;
+    let mut big = seeded_centre(&app, 120).await;
+    let small_counts = statements_per_page(&mut small).await;
+    let big_counts = statements_per_page(&mut big).await;
+    println!("statements per page (2 cases, 120 cases): {small_counts:?} {big_counts:?}");
+    for ((page, at_two), (_, at_many)) in small_counts.iter().zip(&big_counts) {
+        assert!(
+            *at_many <= MOST_PER_PAGE,
+            "{page} took {at_many} statements (at most {MOST_PER_PAGE})"
+        );
+        assert_eq!(
+            at_two, at_many,
+            "{page} took {at_two} statements at 2 cases and {at_many} at 120: some are per row"
+        );
+    }
+}
