@@ -421,70 +421,42 @@ impl SinceLastLogin {
     }
 }
 
-/// For the session `id_hash` of `account_id`: what happened between the
-/// previous sign-in and this one.
-pub async fn since_last_login(
-    db: &sqlx::PgPool,
-    account_id: Uuid,
-    id_hash: &[u8],
-) -> sqlx::Result<SinceLastLogin> {
-    // Since the previous sign-in, or, at the first, since the account was made.
-    let session: Option<(
-        Option<OffsetDateTime>,
-        Option<String>,
-        OffsetDateTime,
-        OffsetDateTime,
-    )> = sqlx::query_as(
-        "SELECT s.previous_login_at, host(s.previous_login_ip), s.created_at, a.created_at
-             FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.id_hash = $1 AND s.account_id = $2",
-    )
-    .bind(id_hash)
-    .bind(account_id)
-    .fetch_optional(db)
-    .await?;
-    let Some((previous, previous_ip, started, account_made)) = session else {
-        return Ok(SinceLastLogin::default());
-    };
-    let events: Vec<(OffsetDateTime, AuditKind)> = sqlx::query_as(
-        "SELECT at, kind FROM audit_events
-         WHERE subject_account_id = $1 AND at > $2 AND at <= $3 AND kind = ANY($4)
-         ORDER BY id DESC LIMIT 200",
-    )
-    .bind(account_id)
-    .bind(previous.unwrap_or(account_made))
-    .bind(started)
-    .bind(
-        [
-            AuditKind::LoginFailed,
-            AuditKind::SecondFactorFailed,
-            AuditKind::SecondFactorReplayed,
-            AuditKind::PasswordChanged,
-            AuditKind::PasswordReset,
-            AuditKind::SecondFactorEnrolled,
-            AuditKind::SecondFactorReset,
-            AuditKind::RecoveryCodeUsed,
-            AuditKind::SessionsEndedByAdmin,
-        ]
-        .map(|k| k.code())
-        .to_vec(),
-    )
-    .fetch_all(db)
-    .await?;
-    let code = |k: &AuditKind| {
-        matches!(
-            k,
-            AuditKind::SecondFactorFailed | AuditKind::SecondFactorReplayed
-        )
-    };
-    let failed = |k: &AuditKind| *k == AuditKind::LoginFailed || code(k);
-    Ok(SinceLastLogin {
-        previous_login_at: previous,
-        previous_login_ip: previous_ip,
-        failed_attempts: events.iter().filter(|(_, k)| failed(k)).count() as i64,
-        failed_codes: events.iter().filter(|(_, k)| code(k)).count() as i64,
-        changes: events.into_iter().filter(|(_, k)| !failed(k)).collect(),
-    })
+/// What the dashboard tells of since the previous sign-in.
+pub const SINCE_LAST_LOGIN_KINDS: [AuditKind; 9] = [
+    AuditKind::LoginFailed,
+    AuditKind::SecondFactorFailed,
+    AuditKind::SecondFactorReplayed,
+    AuditKind::PasswordChanged,
+    AuditKind::PasswordReset,
+    AuditKind::SecondFactorEnrolled,
+    AuditKind::SecondFactorReset,
+    AuditKind::RecoveryCodeUsed,
+    AuditKind::SessionsEndedByAdmin,
+];
+
+impl SinceLastLogin {
+    /// From the previous sign-in and the events of `SINCE_LAST_LOGIN_KINDS`
+    /// about the account between it and this one, newest first.
+    pub fn from_events(
+        previous_login_at: Option<OffsetDateTime>,
+        previous_login_ip: Option<String>,
+        events: Vec<(OffsetDateTime, AuditKind)>,
+    ) -> Self {
+        let code = |k: &AuditKind| {
+            matches!(
+                k,
+                AuditKind::SecondFactorFailed | AuditKind::SecondFactorReplayed
+            )
+        };
+        let failed = |k: &AuditKind| *k == AuditKind::LoginFailed || code(k);
+        SinceLastLogin {
+            previous_login_at,
+            previous_login_ip,
+            failed_attempts: events.iter().filter(|(_, k)| failed(k)).count() as i64,
+            failed_codes: events.iter().filter(|(_, k)| code(k)).count() as i64,
+            changes: events.into_iter().filter(|(_, k)| !failed(k)).collect(),
+        }
+    }
 }
 
 /// What `trygg audit verify` found.

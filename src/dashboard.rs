@@ -8,7 +8,10 @@ use axum::extract::State;
 use axum::response::Response;
 
 use crate::AppState;
-use crate::audit::{self, AuditKind, Event, SinceLastLogin};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use crate::audit::{AuditKind, Event, SINCE_LAST_LOGIN_KINDS, SinceLastLogin};
 use crate::auth::Permission;
 use crate::auth::session::{CurrentUser, SessionState};
 use crate::error::AppError;
@@ -38,7 +41,11 @@ pub async fn view_dashboard_get(
     ClientIp(ip): ClientIp,
     session: SessionState,
 ) -> Result<Response, AppError> {
-    let counts = view::counts(&state.db, user.centre_id).await?;
+    let id_hash = session
+        .active()
+        .map(|s| s.id_hash.clone())
+        .unwrap_or_default();
+    let (counts, since) = summary(&state.db, &user, &id_hash).await?;
     // Names of people: only for those who may read cases.
     let mine = match user.may(Permission::ReadCases) {
         true => view::mine(&state.db, user.centre_id, user.id, MINE_MAX).await?,
@@ -50,10 +57,6 @@ pub async fn view_dashboard_get(
             .record_read(&state.db)
             .await?;
     }
-    let since = match session.active() {
-        Some(s) => audit::since_last_login(&state.db, user.id, &s.id_hash).await?,
-        None => SinceLastLogin::default(),
-    };
     render(&DashboardPage {
         page,
         user,
@@ -62,4 +65,67 @@ pub async fn view_dashboard_get(
         mine,
         since,
     })
+}
+
+/// In one statement: how many open flags of each kind the centre has, most
+/// urgent kind first (kinds without flags left out), and, for the session
+/// `id_hash`, what happened to the account between the previous sign-in
+/// (or, at the first, the account's making) and this one.
+async fn summary(
+    db: &PgPool,
+    user: &CurrentUser,
+    id_hash: &[u8],
+) -> sqlx::Result<(Vec<(FlagKind, i64)>, SinceLastLogin)> {
+    #[derive(sqlx::FromRow)]
+    struct Summary {
+        flag_kinds: Vec<String>,
+        flag_counts: Vec<i64>,
+        previous_login_at: Option<OffsetDateTime>,
+        previous_login_ip: Option<String>,
+        event_kinds: Vec<String>,
+        event_times: Vec<OffsetDateTime>,
+    }
+    let summary: Summary = sqlx::query_as(
+        "SELECT coalesce(flags.kinds, '{}') AS flag_kinds, coalesce(flags.counts, '{}') AS flag_counts,
+                s.previous_login_at, host(s.previous_login_ip) AS previous_login_ip,
+                coalesce(events.kinds, '{}') AS event_kinds,
+                coalesce(events.times, '{}') AS event_times
+         FROM (SELECT array_agg(kind) AS kinds, array_agg(n) AS counts
+               FROM (SELECT kind, count(*) AS n FROM review_flags
+                     WHERE centre_id = $1 AND resolved_at IS NULL GROUP BY kind) f) flags
+         LEFT JOIN sessions s ON s.id_hash = $2 AND s.account_id = $3
+         LEFT JOIN accounts a ON a.id = s.account_id
+         LEFT JOIN LATERAL (
+             SELECT array_agg(e.kind ORDER BY e.id DESC) AS kinds,
+                    array_agg(e.at ORDER BY e.id DESC) AS times
+             FROM (SELECT e.id, e.kind, e.at FROM audit_events e
+                   WHERE e.subject_account_id = s.account_id
+                     AND e.at > coalesce(s.previous_login_at, a.created_at)
+                     AND e.at <= s.created_at AND e.kind = ANY($4)
+                   ORDER BY e.id DESC LIMIT 200) e
+         ) events ON true",
+    )
+    .bind(user.centre_id)
+    .bind(id_hash)
+    .bind(user.id)
+    .bind(SINCE_LAST_LOGIN_KINDS.map(|k| k.code()).to_vec())
+    .fetch_one(db)
+    .await?;
+    let mut counts: Vec<(FlagKind, i64)> = summary
+        .flag_kinds
+        .iter()
+        .zip(summary.flag_counts)
+        .filter_map(|(code, n)| Some((FlagKind::parse(code)?, n)))
+        .collect();
+    counts.sort_by_key(|(kind, _)| view::urgency(*kind));
+    let events = summary
+        .event_times
+        .into_iter()
+        .zip(&summary.event_kinds)
+        .filter_map(|(at, code)| Some((at, AuditKind::parse(code)?)))
+        .collect();
+    Ok((
+        counts,
+        SinceLastLogin::from_events(summary.previous_login_at, summary.previous_login_ip, events),
+    ))
 }

@@ -6,7 +6,10 @@ pub mod access;
 pub mod form;
 pub mod routes;
 
-use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder};
+use std::sync::LazyLock;
+
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder, Row as _};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -76,7 +79,7 @@ const CASE_COLUMNS: &str = "id, centre_id, arrival_date, planned_departure_date,
                             violence_kinds, note, closed_on, departure_reason, arrived_with_share, \
                             lock_version";
 
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct Person {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -92,7 +95,48 @@ pub struct Person {
 const PERSON_COLUMNS: &str =
     "id, case_id, kind, name, birth_date, phone, school, contact_person_id, removed_at";
 
+impl<'r> FromRow<'r, PgRow> for Person {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+        Person::from_row_prefixed(row, "")
+    }
+}
+
+/// A case and one of its people in one row: the case's columns, then the
+/// person's, prefixed `person_`.
+static CASE_AND_PERSON: LazyLock<String> = LazyLock::new(|| {
+    let person: Vec<String> = PERSON_COLUMNS
+        .split(", ")
+        .map(|column| format!("p.{column} AS person_{column}"))
+        .collect();
+    let case: Vec<String> = CASE_COLUMNS
+        .split(", ")
+        .map(|column| format!("c.{column}"))
+        .collect();
+    format!(
+        "SELECT {}, {} FROM cases c JOIN persons p ON p.case_id = c.id
+         WHERE c.id = $1 AND c.centre_id = $2 AND p.id = $3 AND p.centre_id = $2",
+        case.join(", "),
+        person.join(", ")
+    )
+});
+
 impl Person {
+    /// From columns named as `PERSON_COLUMNS`, after `prefix`.
+    fn from_row_prefixed(row: &PgRow, prefix: &str) -> sqlx::Result<Self> {
+        let column = |name: &str| format!("{prefix}{name}");
+        Ok(Person {
+            id: row.try_get(column("id").as_str())?,
+            case_id: row.try_get(column("case_id").as_str())?,
+            kind: row.try_get(column("kind").as_str())?,
+            name: row.try_get(column("name").as_str())?,
+            birth_date: row.try_get(column("birth_date").as_str())?,
+            phone: row.try_get(column("phone").as_str())?,
+            school: row.try_get(column("school").as_str())?,
+            contact_person_id: row.try_get(column("contact_person_id").as_str())?,
+            removed_at: row.try_get(column("removed_at").as_str())?,
+        })
+    }
+
     pub fn is_child(&self) -> bool {
         self.kind == PersonKind::Child
     }
@@ -118,35 +162,26 @@ pub async fn load_for(
     .ok_or(AppError::NotFound)
 }
 
-/// A person of a case of the caller's centre (removed children included:
-/// their mappings stay readable).
-pub async fn person_for(
-    db: impl PgExecutor<'_>,
-    centre_id: Uuid,
-    case_id: Uuid,
-    person_id: Uuid,
-) -> Result<Person, AppError> {
-    sqlx::query_as(&format!(
-        "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1 AND case_id = $2 AND centre_id = $3"
-    ))
-    .bind(person_id)
-    .bind(case_id)
-    .bind(centre_id)
-    .fetch_optional(db)
-    .await?
-    .ok_or(AppError::NotFound)
-}
-
-/// A case and one of its people, both of the caller's centre.
+/// A case and one of its people, both of the caller's centre (removed
+/// children included: their mappings stay readable), in one
+/// statement.
 pub async fn case_and_person(
     db: &PgPool,
     centre_id: Uuid,
     case_id: Uuid,
     person_id: Uuid,
 ) -> Result<(Case, Person), AppError> {
-    let case = load_for(db, centre_id, case_id).await?;
-    let person = person_for(db, centre_id, case.id, person_id).await?;
-    Ok((case, person))
+    let row = sqlx::query(&CASE_AND_PERSON)
+        .bind(case_id)
+        .bind(centre_id)
+        .bind(person_id)
+        .fetch_optional(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        Case::from_row(&row)?,
+        Person::from_row_prefixed(&row, "person_")?,
+    ))
 }
 
 /// As `case_and_person`, for what writes: a child removed from the case

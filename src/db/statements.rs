@@ -49,17 +49,6 @@ impl<S: Subscriber> Layer<S> for StatementCounter {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
         if event.metadata().target() == SQLX_STATEMENT {
             let _outside_a_request = STATEMENTS.try_with(|count| count.set(count.get() + 1));
-            if std::env::var("DEBUG_STATEMENTS").is_ok() && STATEMENTS.try_with(|_| ()).is_ok() {
-                struct V;
-                impl tracing::field::Visit for V {
-                    fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
-                        if f.name() == "summary" {
-                            eprintln!("STMT {:?}", v);
-                        }
-                    }
-                }
-                event.record(&mut V);
-            }
         }
     }
 }
@@ -74,9 +63,6 @@ pub fn install_counter() {
 
 /// Middleware: the statements sent while serving a request, in [`HEADER`].
 pub async fn count_per_request(request: Request, next: Next) -> Response {
-    if std::env::var("DEBUG_STATEMENTS").is_ok() {
-        eprintln!("PAGE {}", request.uri());
-    }
     STATEMENTS
         .scope(Cell::new(0), async move {
             let mut response = next.run(request).await;

@@ -66,15 +66,34 @@ pub struct Section {
 }
 
 /// The centre's open flags, a section per kind with any, most urgent kind
-/// first, each at most `limit` rows: one query per kind.
+/// first, each at most `limit` rows: one statement, which reads each kind's
+/// most urgent flags from the index.
 pub async fn sections(
     db: &sqlx::PgPool,
     centre_id: Uuid,
     limit: i64,
 ) -> sqlx::Result<Vec<Section>> {
+    let flags_of_each_kind = "unnest($2::text[]) AS k(kind)
+         CROSS JOIN LATERAL (
+             SELECT o.id FROM review_flags o
+             WHERE o.centre_id = $1 AND o.kind = k.kind AND o.resolved_at IS NULL
+             ORDER BY o.due_on, o.id LIMIT $3
+         ) most_urgent
+         JOIN review_flags f ON f.id = most_urgent.id";
+    let mut flagged: Vec<Flagged> = sqlx::query_as(&format!(
+        "{} ORDER BY f.due_on, f.id",
+        FLAGGED.replace("{FROM}", flags_of_each_kind)
+    ))
+    .bind(centre_id)
+    .bind(FlagKind::BY_URGENCY.map(|kind| kind.code()).to_vec())
+    .bind(limit + 1)
+    .fetch_all(db)
+    .await?;
     let mut sections = Vec::new();
     for kind in FlagKind::BY_URGENCY {
-        let mut rows = of_kind(db, centre_id, kind, limit + 1).await?;
+        let (mut rows, rest): (Vec<Flagged>, Vec<Flagged>) =
+            flagged.into_iter().partition(|f| f.kind == kind);
+        flagged = rest;
         if rows.is_empty() {
             continue;
         }
@@ -85,13 +104,14 @@ pub async fn sections(
     Ok(sections)
 }
 
-/// Open flags with their person, the case's resident and the contact
-/// person (the person's own, or the case's); a `WHERE` follows.
+/// Open flags `f` with their person, the case's resident and the contact
+/// person (the person's own, or the case's): `{FROM}` names the flags, and
+/// a `WHERE` may follow.
 static FLAGGED: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT f.kind, f.person_id, f.case_id, pe.name AS person_name, pe.kind AS person_kind,
                 pe.birth_date, r.name AS resident_name, a.full_name AS contact_name, f.due_on
-         FROM review_flags f
+         FROM {{FROM}}
          JOIN persons pe ON pe.id = f.person_id
          JOIN cases c ON c.id = f.case_id
          LEFT JOIN persons r ON r.case_id = f.case_id AND r.kind = '{}'
@@ -99,26 +119,6 @@ static FLAGGED: LazyLock<String> = LazyLock::new(|| {
         PersonKind::Resident.code()
     )
 });
-
-/// The centre's open flags of `kind`, most urgent (earliest day) first, at
-/// most `limit`.
-pub async fn of_kind(
-    db: impl PgExecutor<'_>,
-    centre_id: Uuid,
-    kind: FlagKind,
-    limit: i64,
-) -> sqlx::Result<Vec<Flagged>> {
-    sqlx::query_as(&format!(
-        "{} WHERE f.centre_id = $1 AND f.kind = $2 AND f.resolved_at IS NULL
-         ORDER BY f.due_on, f.id LIMIT $3",
-        *FLAGGED
-    ))
-    .bind(centre_id)
-    .bind(kind)
-    .bind(limit)
-    .fetch_all(db)
-    .await
-}
 
 /// The centre's open flags about people whose contact person is `account`
 /// (their own, or their case's), most urgent kind first.
@@ -132,7 +132,7 @@ pub async fn mine(
         "{} WHERE f.centre_id = $1 AND f.resolved_at IS NULL
            AND (pe.contact_person_id = $2 OR c.contact_person_id = $2)
          ORDER BY f.due_on, f.id LIMIT $3",
-        *FLAGGED
+        FLAGGED.replace("{FROM}", "review_flags f")
     ))
     .bind(centre_id)
     .bind(account)

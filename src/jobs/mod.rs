@@ -13,7 +13,7 @@ use crate::config::Config;
 
 const PURGE_EVERY: Duration = Duration::from_secs(5 * 60);
 
-/// The purge, the review scan (at start, then every
+/// The purge, the review scan and the compliance figures (at start, then every
 /// `TRYGG_REVIEW_SCAN_INTERVAL`) and the daily digest, until `shutdown`.
 pub fn spawn(db: PgPool, config: Config, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -34,6 +34,9 @@ pub fn spawn(db: PgPool, config: Config, mut shutdown: watch::Receiver<bool>) ->
                     match crate::flags::scan(&db, &config.rules, today, None).await {
                         Ok(s) => tracing::info!(raised = s.raised, resolved = s.resolved, "review scan"),
                         Err(e) => tracing::warn!(error = %e, "the review scan failed"),
+                    }
+                    if let Err(e) = crate::compliance::refresh_all(&db, today).await {
+                        tracing::warn!(error = %e, "refreshing the compliance figures failed");
                     }
                 }
                 _ = digest.tick() => {

@@ -374,8 +374,10 @@ pub async fn decisions(
 /// The centre's (`$1`) plans in state `$3` (submitted), oldest first, at
 /// most `$2`; public for the benchmark.
 pub const AWAITING_REVIEW: &str = "SELECT p.id, p.version, p.content, m.content AS mapping,
-        p.submitted_at, s.full_name AS submitted_by_name, pe.name AS person_name, pe.birth_date
+        p.submitted_at, s.full_name AS submitted_by_name, pe.name AS person_name, pe.birth_date,
+        c.has_shielded_address AS centre_has_shielded_address
     FROM plans p
+    JOIN centres c ON c.id = p.centre_id
     JOIN persons pe ON pe.id = p.person_id
     JOIN mappings m ON m.person_id = p.person_id AND m.version = p.mapping_version
     LEFT JOIN accounts s ON s.id = p.submitted_by
@@ -396,6 +398,8 @@ pub struct Waiting {
     pub submitted_by_name: Option<String>,
     pub person_name: String,
     pub birth_date: Date,
+    /// Whether the centre's address is shielded (P8), which the flags need.
+    pub centre_has_shielded_address: bool,
 }
 
 /// The centre's plans sent for approval, oldest first, at most `limit`.

@@ -29,18 +29,11 @@ impl Basis {
         person: &Person,
         mapping_version: i32,
     ) -> Result<Basis, AppError> {
-        let mapping =
-            versioned::number::<mapping::Version>(db, centre_id, person.id, mapping_version)
+        Ok(
+            load_with_decisions(db, centre_id, person, mapping_version, None)
                 .await?
-                .ok_or_else(|| AppError::Internal("a plan's mapping version is gone".into()))?
-                .content;
-        let centre = crate::accounts::centre(db, centre_id).await?;
-        Ok(Basis::new(
-            mapping,
-            person.is_child(),
-            person.age(),
-            centre.has_shielded_address,
-        ))
+                .0,
+        )
     }
 
     pub fn new(mapping: mapping::Content, child: bool, age: i32, shielded_centre: bool) -> Basis {
@@ -83,8 +76,8 @@ impl PlanView {
         person: &Person,
         plan: Plan,
     ) -> Result<PlanView, AppError> {
-        let basis = Basis::load(db, centre_id, person, plan.mapping_version).await?;
-        let decisions = model::decisions(db, plan.id).await?;
+        let (basis, decisions) =
+            load_with_decisions(db, centre_id, person, plan.mapping_version, Some(plan.id)).await?;
         Ok(PlanView {
             flags: basis.flags(&plan.content),
             basis,
@@ -108,6 +101,72 @@ impl PlanView {
     pub fn return_comment(&self) -> Option<&DecisionRecord> {
         model::return_comment(&self.plan, &self.decisions)
     }
+}
+
+/// In one statement: the basis of a plan version built on `mapping_version`
+/// and, for `plan_id`, the decisions on it, oldest first.
+async fn load_with_decisions(
+    db: &PgPool,
+    centre_id: Uuid,
+    person: &Person,
+    mapping_version: i32,
+    plan_id: Option<Uuid>,
+) -> Result<(Basis, Vec<DecisionRecord>), AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Loaded {
+        mapping: sqlx::types::Json<mapping::Content>,
+        has_shielded_address: bool,
+        decisions: Vec<String>,
+        comments: Vec<String>,
+        decided_by: Vec<String>,
+        decided_at: Vec<time::OffsetDateTime>,
+    }
+    let loaded: Loaded = sqlx::query_as(
+        "SELECT m.content AS mapping, c.has_shielded_address,
+                coalesce(d.decisions, '{}') AS decisions, coalesce(d.comments, '{}') AS comments,
+                coalesce(d.decided_by, '{}') AS decided_by,
+                coalesce(d.decided_at, '{}') AS decided_at
+         FROM mappings m
+         JOIN centres c ON c.id = m.centre_id
+         LEFT JOIN LATERAL (
+             SELECT array_agg(d.decision ORDER BY d.decided_at, d.id) AS decisions,
+                    array_agg(d.comment ORDER BY d.decided_at, d.id) AS comments,
+                    array_agg(a.full_name ORDER BY d.decided_at, d.id) AS decided_by,
+                    array_agg(d.decided_at ORDER BY d.decided_at, d.id) AS decided_at
+             FROM plan_decisions d JOIN accounts a ON a.id = d.decided_by
+             WHERE d.plan_id = $4
+         ) d ON true
+         WHERE m.centre_id = $1 AND m.person_id = $2 AND m.version = $3",
+    )
+    .bind(centre_id)
+    .bind(person.id)
+    .bind(mapping_version)
+    .bind(plan_id)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| AppError::Internal("a plan's mapping version is gone".into()))?;
+    let decisions = loaded
+        .decisions
+        .iter()
+        .zip(loaded.comments)
+        .zip(loaded.decided_by)
+        .zip(loaded.decided_at)
+        .filter_map(|(((decision, comment), decided_by_name), decided_at)| {
+            Some(DecisionRecord {
+                decision: super::PlanState::parse(decision)?,
+                comment,
+                decided_by_name,
+                decided_at,
+            })
+        })
+        .collect();
+    let basis = Basis::new(
+        loaded.mapping.0,
+        person.is_child(),
+        person.age(),
+        loaded.has_shielded_address,
+    );
+    Ok((basis, decisions))
 }
 
 /// Two versions' rows, each read against its own mapping version.

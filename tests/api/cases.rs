@@ -542,3 +542,108 @@ async fn a_nul_character_in_a_form_is_dropped_not_a_server_error() {
         .unwrap();
     assert_eq!(name, "Kari Nordmann");
 }
+
+/// The list's rows: each case's link.
+fn case_links(page: &crate::helpers::Response) -> Vec<String> {
+    page.html()
+        .select(&selector("tbody tr td:first-child a"))
+        .filter_map(|a| a.attr("href").map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_pages_by_keyset_forwards_and_back_within_the_filter() {
+    let app = spawn_app().await;
+    let mut centre = crate::statements::seeded_centre(&app, 120).await;
+    let other = crate::statements::seeded_centre(&app, 3).await;
+    let newest_first: Vec<String> = sqlx::query_scalar(
+        "SELECT '/cases/' || id FROM cases WHERE centre_id = $1
+         ORDER BY arrival_date DESC, id DESC",
+    )
+    .bind(centre.id)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(newest_first.len(), 120);
+
+    let first = centre.staff.get("/cases").await;
+    assert_eq!(case_links(&first), newest_first[..50]);
+    assert_eq!(first.text(".pagination p").as_deref(), Some("Side 1"));
+    assert!(!first.body.contains("Forrige side"));
+    let after = first.attr("input[name=after]", "value").unwrap();
+    let second = centre
+        .staff
+        .post("/cases", &[("after", after.as_str()), ("page", "2")])
+        .await;
+    assert_eq!(case_links(&second), newest_first[50..100]);
+    assert_eq!(second.text(".pagination p").as_deref(), Some("Side 2"));
+    let after = second.attr("input[name=after]", "value").unwrap();
+    let third = centre
+        .staff
+        .post("/cases", &[("after", after.as_str()), ("page", "3")])
+        .await;
+    assert_eq!(case_links(&third), newest_first[100..]);
+    assert!(!third.body.contains("Neste side"), "the last page");
+    let before = third.attr("input[name=before]", "value").unwrap();
+    let back = centre
+        .staff
+        .post("/cases", &[("before", before.as_str()), ("page", "2")])
+        .await;
+    assert_eq!(case_links(&back), newest_first[50..100]);
+    let before = back.attr("input[name=before]", "value").unwrap();
+    let back = centre
+        .staff
+        .post("/cases", &[("before", before.as_str()), ("page", "2")])
+        .await;
+    assert_eq!(case_links(&back), newest_first[..50]);
+    assert_eq!(
+        back.text(".pagination p").as_deref(),
+        Some("Side 1"),
+        "back at the start, whatever page number was posted"
+    );
+
+    // The filter holds across pages: open cases only.
+    let open: Vec<String> = sqlx::query_scalar(
+        "SELECT '/cases/' || id FROM cases WHERE centre_id = $1 AND closed_on IS NULL
+         ORDER BY arrival_date DESC, id DESC",
+    )
+    .bind(centre.id)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let first_open = centre
+        .staff
+        .post("/cases", &[("state", "open"), ("page", "1")])
+        .await;
+    assert_eq!(case_links(&first_open), open[..open.len().min(50)]);
+    if open.len() > 50 {
+        let after = first_open.attr("input[name=after]", "value").unwrap();
+        let next = centre
+            .staff
+            .post(
+                "/cases",
+                &[("state", "open"), ("after", after.as_str()), ("page", "2")],
+            )
+            .await;
+        assert_eq!(case_links(&next), open[50..open.len().min(100)]);
+    }
+
+    // A page turned from garbage starts at the first; from another centre's
+    // case, it shows nothing of either centre.
+    let garbage = centre
+        .staff
+        .post("/cases", &[("after", "not-a-case"), ("page", "7")])
+        .await;
+    assert_eq!(garbage.status, 200);
+    assert_eq!(case_links(&garbage), newest_first[..50]);
+    let theirs = centre
+        .staff
+        .post(
+            "/cases",
+            &[("after", other.case.to_string().as_str()), ("page", "2")],
+        )
+        .await;
+    assert_eq!(theirs.status, 200);
+    assert!(case_links(&theirs).is_empty(), "{}", theirs.body);
+    assert!(theirs.body.contains("Ingen saker passer med søket"));
+}

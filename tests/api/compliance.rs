@@ -211,4 +211,31 @@ async fn figures_per_month_count_by_hand_and_hide_small_cells() {
     let admin = app.user(&other, Role::Admin).await;
     let theirs = app.signed_in(&admin).await.get("/compliance.csv").await;
     assert_eq!(theirs.body.lines().count(), 2);
+
+    // Issue 16: the figures are kept, and say when they were computed; a
+    // new arrival shows once the review scan has refreshed them.
+    assert!(page.body.contains("Tallene ble sist regnet ut"));
+    arrive(&app, centre.id, coordinator.id, month, &adult(None, None)).await;
+    let kept = browser.get("/compliance.csv").await;
+    assert!(kept.body.contains(";Voksne;12;"), "{}", kept.body);
+    trygg::compliance::refresh_all(&app.db, today)
+        .await
+        .unwrap();
+    let refreshed = browser.get("/compliance.csv").await;
+    assert!(refreshed.body.contains(";Voksne;13;"), "{}", refreshed.body);
+    // A month without arrivals any more is removed at the refresh.
+    sqlx::query("UPDATE cases SET arrival_date = arrival_date - 400 WHERE centre_id = $1")
+        .bind(centre.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    trygg::compliance::refresh_all(&app.db, today)
+        .await
+        .unwrap();
+    let emptied = browser.get("/compliance").await;
+    assert!(
+        emptied
+            .body
+            .contains("Ingen har kommet de siste tolv månedene")
+    );
 }

@@ -71,7 +71,6 @@ async fn view_reviews_get(
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     let waiting = model::awaiting_review(&state.db, user.centre_id, PAGE_SIZE + 1).await?;
-    let centre = crate::accounts::centre(&state.db, user.centre_id).await?;
     let more = waiting.len() as i64 > PAGE_SIZE;
     let rows = waiting
         .into_iter()
@@ -80,7 +79,7 @@ async fn view_reviews_get(
             let child = w.content.child;
             let age = locale::age(w.birth_date, locale::today());
             let flags =
-                Basis::new(w.mapping, child, age, centre.has_shielded_address).flags(&w.content);
+                Basis::new(w.mapping, child, age, w.centre_has_shielded_address).flags(&w.content);
             ListRow {
                 id: w.id,
                 version: w.version,
