@@ -569,10 +569,13 @@ pub fn list_query(
     .push(
         ") AS has_mapping,
                 ARRAY(SELECT f.kind FROM review_flags f
-                      WHERE f.person_id = p.id AND f.resolved_at IS NULL) AS flags
+                      WHERE f.person_id = p.id AND f.centre_id = p.centre_id
+                        AND f.resolved_at IS NULL) AS flags
          FROM page LEFT JOIN persons p ON p.case_id = page.id AND p.removed_at IS NULL
-         ORDER BY page.arrival_date DESC, page.id DESC, p.kind DESC, p.birth_date",
-    );
+                                      AND p.centre_id = ",
+    )
+    .push_bind(centre_id)
+    .push(" ORDER BY page.arrival_date DESC, page.id DESC, p.kind DESC, p.birth_date");
     q
 }
 

@@ -120,7 +120,17 @@ async fn list(
         name: name.clone(),
         from: turn.from,
     };
-    let (rows, earlier, more) = crate::cases::list(&state.db, user.centre_id, &filter).await?;
+    let (mut rows, mut earlier, mut more) =
+        crate::cases::list(&state.db, user.centre_id, &filter).await?;
+    if rows.is_empty() && filter.from.is_some() {
+        // The case the page was turned from is gone (or never was the
+        // centre's): start again from the first page.
+        let first = ListFilter {
+            from: None,
+            ..filter
+        };
+        (rows, earlier, more) = crate::cases::list(&state.db, user.centre_id, &first).await?;
+    }
     Event::by(AuditKind::CaseListViewed, &user, ip)
         .record_read(&state.db)
         .await?;
