@@ -64,15 +64,17 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         StatusCode::FORBIDDEN => ("Ingen tilgang", "Du har ikke tilgang til denne siden."),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Skjemaet er for stort",
-            "Det du sendte, var for stort. Gjør teksten kortere, og prøv igjen.",
+            "Det du sendte, var for stort, og ingenting ble lagret. Gå tilbake med tilbakeknappen \
+             i nettleseren. Teksten står som regel der fortsatt. Gjør den lengste teksten \
+             kortere, og send på nytt.",
         ),
         StatusCode::SERVICE_UNAVAILABLE if kind == Some(ErrorKind::DatabaseDown) => (
             "Trygg får ikke kontakt med databasen",
-            "Det er en midlertidig feil hos oss. Hvis du sendte et skjema, ble det ikke lagret: gå \
-             tilbake med tilbakeknappen i nettleseren, der teksten som regel står fortsatt, og \
-             kopier den før du prøver igjen om et minutt. Det som var lagret fra før, er ikke \
-             borte. Hvis feilen varer, si fra til lederen din eller IT-kontakten på senteret, og \
-             oppgi feilkoden nederst.",
+            "Trygg får ikke kontakt med databasen akkurat nå. Det som var lagret fra før, er ikke \
+             borte. Sendte du et skjema, ble det trolig ikke lagret. Gå tilbake med \
+             tilbakeknappen i nettleseren. Teksten står som regel der fortsatt. Vent et minutt, \
+             og send på nytt. Virker det ikke etter ti minutter, si fra til lederen din eller \
+             IT-kontakten på senteret, og oppgi feilkoden nederst.",
         ),
         StatusCode::SERVICE_UNAVAILABLE => (
             "Prøv igjen om litt",
@@ -80,9 +82,10 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
              skjemaet på nytt. Det du sendte, ble ikke lagret.",
         ),
         StatusCode::REQUEST_TIMEOUT => (
-            "Skjemaet kom ikke fram i tide",
-            "Det du sendte, brukte for lang tid på å komme fram og ble ikke lagret. Sjekk \
-             nettforbindelsen, gå tilbake og send skjemaet på nytt.",
+            "Skjemaet kom ikke fram",
+            "Forbindelsen var for treg, så det du sendte, ble ikke lagret. Gå tilbake med \
+             tilbakeknappen i nettleseren. Teksten står som regel der fortsatt. Sjekk at du er på \
+             nett, og send på nytt.",
         ),
         StatusCode::METHOD_NOT_ALLOWED => (
             "Det går ikke an her",
@@ -104,7 +107,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         .cloned();
     // With a form to send again, the page says what to do (templates/error.html).
     let heading = match resend {
-        Some(_) => "Trygg fikk ikke lagret. Teksten din er ikke borte.",
+        Some(_) => "Det du sendte, ble trolig ikke lagret. Teksten din er ikke borte.",
         None => heading,
     };
     let template = ErrorPage {

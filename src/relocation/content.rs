@@ -62,7 +62,7 @@ code_enum! {
         Trackers = "trackers" "Sporingsenheter (AirTag, GPS-klokker, bilen)",
         Sim = "sim" "Nytt SIM-kort eller nytt nummer der det trengs",
         Payments = "payments" "Bank, Vipps og kort: kjøp kan vise hvor dere er",
-        Post = "post" "Post og adresse: ingen flyttemelding til Folkeregisteret uten avklaring; NAV, Digipost, Helsenorge og fastlege må ikke avsløre ny kommune; vurder fortrolig adresse med politiet",
+        Post = "post" "Post og adresse: ingen flyttemelding til Folkeregisteret uten avklaring; Nav, Digipost, Helsenorge og fastlege må ikke avsløre ny kommune; vurder fortrolig adresse med politiet",
         Social = "social" "Publisering i sosiale medier",
         Apps = "apps" "Skole-, barnehage- og aktivitetsapper (Vigilo, Visma, Spond, Transponder): utøveren kan få foreldretilgang også på ny skole",
         Network = "network" "Hvem i familien og nettverket som får vite hvor dere er",
