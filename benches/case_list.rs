@@ -24,30 +24,15 @@ async fn main() -> Result<(), support::Error> {
     let (_dir, cluster, db) = support::throwaway_database().await?;
 
     let mut centres = Vec::new();
-    for cases in [100, 100_000] {
-        let started = Instant::now();
-        let options = trygg::seed::Options {
-            centres: Some(1),
-            centre: None,
-            cases,
-            force: false,
-        };
-        trygg::seed::run(&db, options)
-            .await
-            .map_err(|e| e.to_string())?;
-        let (id, staff): (Uuid, Uuid) = sqlx::query_as(
-            "SELECT c.id, a.id FROM centres c JOIN accounts a ON a.centre_id = c.id
-             WHERE a.role = 'staff' ORDER BY c.created_at DESC, a.email LIMIT 1",
+    for (cases, id) in support::seed_small_and_big(&db).await? {
+        let staff: Uuid = sqlx::query_scalar(
+            "SELECT id FROM accounts WHERE centre_id = $1 AND role = 'staff' ORDER BY email LIMIT 1",
         )
+        .bind(id)
         .fetch_one(&db)
         .await?;
-        println!(
-            "seeded {cases:>7} cases in {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
         centres.push((cases, id, staff));
     }
-    sqlx::query("ANALYZE").execute(&db).await?;
     let persons: i64 = sqlx::query_scalar("SELECT count(*) FROM persons")
         .fetch_one(&db)
         .await?;
@@ -59,18 +44,9 @@ async fn main() -> Result<(), support::Error> {
         .await?;
     println!("in all: {persons} persons, {mappings} mapping versions, {plans} plan versions\n");
 
-    // Page 20 starts after the 950th case, newest first.
     let mut page_20_starts = Vec::new();
     for (_, centre, _) in &centres {
-        let after: Uuid = sqlx::query_scalar(
-            "SELECT id FROM cases WHERE centre_id = $1
-             ORDER BY arrival_date DESC, id DESC OFFSET 949 LIMIT 1",
-        )
-        .bind(centre)
-        .fetch_optional(&db)
-        .await?
-        .unwrap_or_default();
-        page_20_starts.push(after);
+        page_20_starts.push(support::case_before_page(&db, *centre, 20).await?);
     }
     let views = |staff: Uuid, after: Uuid| {
         [

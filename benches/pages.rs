@@ -23,7 +23,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 use sqlx::PgPool;
-use support::{Error, csrf_of, ms, serve_trygg, throwaway_database};
+use support::{
+    Error, case_before_page, csrf_of, ms, seed_small_and_big, serve_trygg, throwaway_database,
+};
 use trygg::auth::session::{Origin, SessionState, Stage};
 use uuid::Uuid;
 
@@ -46,31 +48,9 @@ struct Centre {
 async fn main() -> Result<(), Error> {
     let (_dir, cluster, db) = throwaway_database().await?;
 
-    let mut centres = Vec::new();
-    for cases in [100, 100_000] {
-        let started = Instant::now();
-        let options = trygg::seed::Options {
-            centres: Some(1),
-            centre: None,
-            cases,
-            force: false,
-        };
-        trygg::seed::run(&db, options)
-            .await
-            .map_err(|e| e.to_string())?;
-        let id: Uuid =
-            sqlx::query_scalar("SELECT id FROM centres ORDER BY created_at DESC LIMIT 1")
-                .fetch_one(&db)
-                .await?;
-        println!(
-            "seeded {cases:>7} cases in {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
-        centres.push((cases, id));
-    }
-    sqlx::query("ANALYZE").execute(&db).await?;
+    let centres = seed_small_and_big(&db).await?;
     // As the server's scheduled work does at its start.
-    trygg::compliance::refresh_all(&db, trygg::locale::today()).await?;
+    trygg::compliance::refresh_all(&db, trygg::locale::today(), || true).await?;
 
     let trygg_base = serve_trygg(&db).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -211,27 +191,11 @@ async fn prepare_centre(
         .text()
         .await?;
     let csrf = csrf_of(&home).ok_or("no CSRF token on the dashboard")?;
-    let (case, child, search): (Uuid, Uuid, String) = sqlx::query_as(
-        "SELECT p.case_id, p.id, split_part(r.name, ' ', 2)
-         FROM persons p
-         JOIN persons r ON r.case_id = p.case_id AND r.kind = 'resident'
-         JOIN cases c ON c.id = p.case_id
-         WHERE c.centre_id = $1 AND c.closed_on IS NULL AND p.kind = 'child'
-           AND EXISTS (SELECT 1 FROM plans WHERE person_id = p.id)
-           AND EXISTS (SELECT 1 FROM mappings WHERE person_id = p.id)
-         ORDER BY p.id LIMIT 1",
-    )
-    .bind(id)
-    .fetch_one(db)
-    .await?;
-    let page_20_after: Uuid = sqlx::query_scalar(
-        "SELECT id FROM cases WHERE centre_id = $1
-         ORDER BY arrival_date DESC, id DESC OFFSET 949 LIMIT 1",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await?
-    .unwrap_or_default();
+    let (case, child, search): (Uuid, Uuid, String) = sqlx::query_as(trygg::seed::SAMPLE_CHILD)
+        .bind(id)
+        .fetch_one(db)
+        .await?;
+    let page_20_after = case_before_page(db, id, 20).await?;
     Ok(Centre {
         page_20_after,
         staff_cookie,

@@ -5,9 +5,9 @@
 //! fewer than five people shows as «< 5», and so does any figure computed
 //! from fewer than five (so that no one can be recognised). Also as CSV.
 //!
-//! The figures are kept, not computed at each view (a second at 100 000
-//! cases): the review scan refreshes them, and a centre's first view
-//! computes them. The page says when they were computed.
+//! The figures are kept, not computed at each view (seconds at 100 000
+//! cases): the scheduled work computes them again every quarter of an
+//! hour, and a centre's first view computes them. The page says when.
 
 use std::net::IpAddr;
 use std::sync::LazyLock;
@@ -114,29 +114,10 @@ pub static FIGURES: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// The figures computed now, newest month first, adults before children:
-/// one query. Public for the benchmark.
-///
-/// Without JIT: the planner cannot see that each person has at most one
-/// first mapping and first plan, estimates billions of rows, and then
-/// compiles the query for minutes and gigabytes at 100 000 cases (it runs
-/// in 2 s without).
+/// one query (2 s at 100 000 cases, on the server's pool, which runs
+/// without JIT: see `db::connect_server_pool`). Public for the benchmark.
 pub async fn figures(db: &sqlx::PgPool, centre_id: Uuid, today: Date) -> sqlx::Result<Vec<Row>> {
-    let mut tx = db.begin().await?;
-    sqlx::query("SET LOCAL jit = off").execute(&mut *tx).await?;
-    let rows = bind_figures(&FIGURES, centre_id, today)
-        .fetch_all(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(rows)
-}
-
-/// `sql`, with the parameters of `FIGURES` bound.
-fn bind_figures(
-    sql: &str,
-    centre_id: Uuid,
-    today: Date,
-) -> sqlx::query::QueryAs<'_, sqlx::Postgres, Row, sqlx::postgres::PgArguments> {
-    sqlx::query_as(sql)
+    sqlx::query_as(&FIGURES)
         .bind(centre_id)
         .bind(first_month(today))
         .bind(MappingState::Completed)
@@ -144,6 +125,8 @@ fn bind_figures(
         .bind(FlagKind::OverdueReview)
         .bind(PersonKind::Child)
         .bind(SCHOOL_AGE)
+        .fetch_all(db)
+        .await
 }
 
 /// Keeps a centre's figures, in one statement: the months given are
@@ -202,15 +185,20 @@ pub async fn refresh(db: &sqlx::PgPool, centre_id: Uuid, today: Date) -> sqlx::R
     Ok(rows)
 }
 
-/// Refreshes the figures of every centre with cases or kept figures (the
-/// review scan); one centre that fails does not stop the others.
-pub async fn refresh_all(db: &sqlx::PgPool, today: Date) -> sqlx::Result<()> {
-    let centres: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT centre_id FROM compliance_refreshed UNION SELECT DISTINCT centre_id FROM cases",
-    )
-    .fetch_all(db)
-    .await?;
+/// Refreshes the figures of every centre (the scheduled work), while
+/// `go_on` says so; one centre that fails does not stop the others.
+pub async fn refresh_all(
+    db: &sqlx::PgPool,
+    today: Date,
+    go_on: impl Fn() -> bool,
+) -> sqlx::Result<()> {
+    let centres: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM centres")
+        .fetch_all(db)
+        .await?;
     for centre in centres {
+        if !go_on() {
+            break;
+        }
         if let Err(e) = refresh(db, centre, today).await {
             tracing::warn!(error = %e, %centre, "refreshing a centre's compliance figures failed");
         }
@@ -226,39 +214,34 @@ fn sort(rows: &mut [Row]) {
 /// The kept figures of a centre and when they were computed, as of today
 /// (a month that has left the twelve is not shown); `None` if never.
 async fn kept(
-    db: &mut sqlx::PgConnection,
+    db: &sqlx::PgPool,
     centre_id: Uuid,
     today: Date,
 ) -> sqlx::Result<Option<(time::OffsetDateTime, Vec<Row>)>> {
-    #[derive(FromRow)]
-    struct Kept {
-        refreshed_at: time::OffsetDateTime,
-        #[sqlx(flatten)]
-        row: Row,
-    }
-    let kept: Vec<Kept> = sqlx::query_as(&format!(
+    use sqlx::Row as _;
+    // One row with no month when the twelve months had no arrivals.
+    let kept = sqlx::query(&format!(
         "SELECT r.refreshed_at, {ROW_COLUMNS}
          FROM compliance_refreshed r
-         JOIN compliance_figures f ON f.centre_id = r.centre_id AND f.month >= $2
+         LEFT JOIN compliance_figures f ON f.centre_id = r.centre_id AND f.month >= $2
          WHERE r.centre_id = $1"
     ))
     .bind(centre_id)
     .bind(first_month(today))
-    .fetch_all(&mut *db)
+    .fetch_all(db)
     .await?;
-    let refreshed_at = match kept.first() {
-        Some(k) => Some(k.refreshed_at),
-        // No arrivals in the twelve months: refreshed, or never?
-        None => {
-            sqlx::query_scalar("SELECT refreshed_at FROM compliance_refreshed WHERE centre_id = $1")
-                .bind(centre_id)
-                .fetch_optional(&mut *db)
-                .await?
-        }
+    let Some(first) = kept.first() else {
+        return Ok(None);
     };
-    let mut rows: Vec<Row> = kept.into_iter().map(|k| k.row).collect();
+    let refreshed_at = first.try_get("refreshed_at")?;
+    let mut rows = Vec::new();
+    for row in &kept {
+        if row.try_get::<Option<Date>, _>("month")?.is_some() {
+            rows.push(Row::from_row(row)?);
+        }
+    }
     sort(&mut rows);
-    Ok(refreshed_at.map(|at| (at, rows)))
+    Ok(Some((refreshed_at, rows)))
 }
 
 /// The first day of the earliest month shown.
@@ -380,7 +363,7 @@ async fn read(
     ip: Option<IpAddr>,
 ) -> Result<(time::OffsetDateTime, Vec<Row>), AppError> {
     let today = crate::locale::today();
-    let kept = kept(&mut *state.db.acquire().await?, user.centre_id, today).await?;
+    let kept = kept(&state.db, user.centre_id, today).await?;
     let figures = match kept {
         Some(kept) => kept,
         None => (

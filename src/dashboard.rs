@@ -8,6 +8,8 @@ use axum::extract::State;
 use axum::response::Response;
 
 use crate::AppState;
+use std::sync::LazyLock;
+
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
@@ -67,6 +69,31 @@ pub async fn view_dashboard_get(
     })
 }
 
+/// The dashboard's statement: `$1` centre, `$2` session, `$3` account, `$4`
+/// the kinds of event told of since the last sign-in.
+static SUMMARY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT coalesce(flags.kinds, '{{}}') AS flag_kinds, coalesce(flags.counts, '{{}}') AS flag_counts,
+                s.previous_login_at, host(s.previous_login_ip) AS previous_login_ip,
+                coalesce(events.kinds, '{{}}') AS event_kinds,
+                coalesce(events.times, '{{}}') AS event_times
+         FROM (SELECT array_agg(kind) AS kinds, array_agg(n) AS counts
+               FROM ({OPEN_COUNTS}) f) flags
+         LEFT JOIN sessions s ON s.id_hash = $2 AND s.account_id = $3
+         LEFT JOIN accounts a ON a.id = s.account_id
+         LEFT JOIN LATERAL (
+             SELECT array_agg(e.kind ORDER BY e.id DESC) AS kinds,
+                    array_agg(e.at ORDER BY e.id DESC) AS times
+             FROM (SELECT e.id, e.kind, e.at FROM audit_events e
+                   WHERE e.subject_account_id = s.account_id
+                     AND e.at > coalesce(s.previous_login_at, a.created_at)
+                     AND e.at <= s.created_at AND e.kind = ANY($4)
+                   ORDER BY e.id DESC LIMIT 200) e
+         ) events ON true",
+        OPEN_COUNTS = view::OPEN_COUNTS
+    )
+});
+
 /// In one statement: how many open flags of each kind the centre has, most
 /// urgent kind first (kinds without flags left out), and, for the session
 /// `id_hash`, what happened to the account between the previous sign-in
@@ -85,39 +112,21 @@ async fn summary(
         event_kinds: Vec<String>,
         event_times: Vec<OffsetDateTime>,
     }
-    let summary: Summary = sqlx::query_as(
-        "SELECT coalesce(flags.kinds, '{}') AS flag_kinds, coalesce(flags.counts, '{}') AS flag_counts,
-                s.previous_login_at, host(s.previous_login_ip) AS previous_login_ip,
-                coalesce(events.kinds, '{}') AS event_kinds,
-                coalesce(events.times, '{}') AS event_times
-         FROM (SELECT array_agg(kind) AS kinds, array_agg(n) AS counts
-               FROM (SELECT kind, count(*) AS n FROM review_flags
-                     WHERE centre_id = $1 AND resolved_at IS NULL GROUP BY kind) f) flags
-         LEFT JOIN sessions s ON s.id_hash = $2 AND s.account_id = $3
-         LEFT JOIN accounts a ON a.id = s.account_id
-         LEFT JOIN LATERAL (
-             SELECT array_agg(e.kind ORDER BY e.id DESC) AS kinds,
-                    array_agg(e.at ORDER BY e.id DESC) AS times
-             FROM (SELECT e.id, e.kind, e.at FROM audit_events e
-                   WHERE e.subject_account_id = s.account_id
-                     AND e.at > coalesce(s.previous_login_at, a.created_at)
-                     AND e.at <= s.created_at AND e.kind = ANY($4)
-                   ORDER BY e.id DESC LIMIT 200) e
-         ) events ON true",
-    )
-    .bind(user.centre_id)
-    .bind(id_hash)
-    .bind(user.id)
-    .bind(SINCE_LAST_LOGIN_KINDS.map(|k| k.code()).to_vec())
-    .fetch_one(db)
-    .await?;
-    let mut counts: Vec<(FlagKind, i64)> = summary
-        .flag_kinds
-        .iter()
-        .zip(summary.flag_counts)
-        .filter_map(|(code, n)| Some((FlagKind::parse(code)?, n)))
-        .collect();
-    counts.sort_by_key(|(kind, _)| view::urgency(*kind));
+    let summary: Summary = sqlx::query_as(&SUMMARY)
+        .bind(user.centre_id)
+        .bind(id_hash)
+        .bind(user.id)
+        .bind(SINCE_LAST_LOGIN_KINDS.map(|k| k.code()).to_vec())
+        .fetch_one(db)
+        .await?;
+    let counts = view::by_urgency(
+        summary
+            .flag_kinds
+            .iter()
+            .zip(summary.flag_counts)
+            .filter_map(|(code, n)| Some((FlagKind::parse(code)?, n)))
+            .collect(),
+    );
     let events = summary
         .event_times
         .into_iter()

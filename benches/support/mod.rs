@@ -6,10 +6,11 @@
 #![allow(dead_code)]
 
 use std::os::unix::fs::PermissionsExt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use trygg::db::embedded::EmbeddedCluster;
+use uuid::Uuid;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -20,10 +21,51 @@ pub async fn throwaway_database() -> Result<(tempfile::TempDir, EmbeddedCluster,
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
     let cluster = EmbeddedCluster::start_throwaway(dir.path()).await?;
     trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE).await?;
-    let db = trygg::db::pool_options(10)
-        .connect_with(cluster.app_options())
-        .await?;
+    let db = trygg::db::connect_server_pool(cluster.app_options(), 10).await?;
     Ok((dir, cluster, db))
+}
+
+/// Seeds, with `trygg seed`'s code, a centre of 100 cases and one of
+/// 100 000, and analyses the tables: each centre's size and id, small first.
+pub async fn seed_small_and_big(db: &PgPool) -> Result<Vec<(u32, Uuid)>, Error> {
+    let mut centres = Vec::new();
+    for cases in [100, 100_000] {
+        let started = Instant::now();
+        let options = trygg::seed::Options {
+            centres: Some(1),
+            centre: None,
+            cases,
+            force: false,
+        };
+        trygg::seed::run(db, options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let id: Uuid =
+            sqlx::query_scalar("SELECT id FROM centres ORDER BY created_at DESC LIMIT 1")
+                .fetch_one(db)
+                .await?;
+        println!(
+            "seeded {cases:>7} cases in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        centres.push((cases, id));
+    }
+    sqlx::query("ANALYZE").execute(db).await?;
+    Ok(centres)
+}
+
+/// The case after which page `page` (from 1) of the centre's case list
+/// starts, newest first; nil when the list is shorter.
+pub async fn case_before_page(db: &PgPool, centre: Uuid, page: i64) -> Result<Uuid, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM cases WHERE centre_id = $1
+         ORDER BY arrival_date DESC, id DESC OFFSET $2 LIMIT 1",
+    )
+    .bind(centre)
+    .bind((page - 1) * trygg::cases::PAGE_SIZE - 1)
+    .fetch_optional(db)
+    .await?
+    .unwrap_or_default())
 }
 
 /// Trygg on `db`, served in this process as in production; its address.

@@ -110,11 +110,16 @@ pub(crate) fn keepable_post(path: &str, headers: &HeaderMap) -> bool {
             .is_none_or(|mode| mode == "navigate")
 }
 
-/// The fields worth keeping: never a password, never the old token.
+/// A field never written into a page or kept: a password or a code.
+pub fn is_secret(name: &str) -> bool {
+    name.contains("password") || name == "code"
+}
+
+/// The fields worth keeping: never a secret, never the old token.
 fn keepable_fields(fields: Vec<(String, String)>) -> String {
     let kept: Vec<(String, String)> = fields
         .into_iter()
-        .filter(|(name, _)| name != FIELD && !name.contains("password"))
+        .filter(|(name, _)| name != FIELD && !is_secret(name))
         .collect();
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }

@@ -179,8 +179,7 @@ impl Database {
                 )
             }
         };
-        let pool = pool_options(config.db_max_connections)
-            .connect_with(options)
+        let pool = connect_server_pool(options, config.db_max_connections)
             .await
             .map_err(DbError::Connect)?;
         Ok(Database {
@@ -375,10 +374,19 @@ fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-pub fn pool_options(max_connections: u32) -> PgPoolOptions {
+/// The web server's pool: at most `max_connections`, each without JIT.
+/// Trygg's queries are short, and a wrong estimate (billions of rows for
+/// the compliance figures at 100 000 cases) once had PostgreSQL compile a
+/// query for minutes and gigabytes; a startup option, so no statement.
+pub async fn connect_server_pool(
+    options: PgConnectOptions,
+    max_connections: u32,
+) -> sqlx::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options.options([("jit", "off")]))
+        .await
 }
 
 async fn start_cluster(config: &Config) -> Result<EmbeddedCluster, DbError> {

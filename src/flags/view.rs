@@ -73,22 +73,12 @@ pub async fn sections(
     centre_id: Uuid,
     limit: i64,
 ) -> sqlx::Result<Vec<Section>> {
-    let flags_of_each_kind = "unnest($2::text[]) AS k(kind)
-         CROSS JOIN LATERAL (
-             SELECT o.id FROM review_flags o
-             WHERE o.centre_id = $1 AND o.kind = k.kind AND o.resolved_at IS NULL
-             ORDER BY o.due_on, o.id LIMIT $3
-         ) most_urgent
-         JOIN review_flags f ON f.id = most_urgent.id";
-    let mut flagged: Vec<Flagged> = sqlx::query_as(&format!(
-        "{} ORDER BY f.due_on, f.id",
-        FLAGGED.replace("{FROM}", flags_of_each_kind)
-    ))
-    .bind(centre_id)
-    .bind(FlagKind::BY_URGENCY.map(|kind| kind.code()).to_vec())
-    .bind(limit + 1)
-    .fetch_all(db)
-    .await?;
+    let mut flagged: Vec<Flagged> = sqlx::query_as(&SECTIONS)
+        .bind(centre_id)
+        .bind(FlagKind::BY_URGENCY.map(|kind| kind.code()).to_vec())
+        .bind(limit + 1)
+        .fetch_all(db)
+        .await?;
     let mut sections = Vec::new();
     for kind in FlagKind::BY_URGENCY {
         let (mut rows, rest): (Vec<Flagged>, Vec<Flagged>) =
@@ -104,19 +94,43 @@ pub async fn sections(
     Ok(sections)
 }
 
-/// Open flags `f` with their person, the case's resident and the contact
-/// person (the person's own, or the case's): `{FROM}` names the flags, and
-/// a `WHERE` may follow.
-static FLAGGED: LazyLock<String> = LazyLock::new(|| {
+/// Open flags `f`, as `from` names them, with their person, the case's
+/// resident and the contact person (the person's own, or the case's); then
+/// `rest` (a `WHERE`, an `ORDER BY`).
+fn flagged(from: &str, rest: &str) -> String {
     format!(
         "SELECT f.kind, f.person_id, f.case_id, pe.name AS person_name, pe.kind AS person_kind,
                 pe.birth_date, r.name AS resident_name, a.full_name AS contact_name, f.due_on
-         FROM {{FROM}}
+         FROM {from}
          JOIN persons pe ON pe.id = f.person_id
          JOIN cases c ON c.id = f.case_id
          LEFT JOIN persons r ON r.case_id = f.case_id AND r.kind = '{}'
-         LEFT JOIN accounts a ON a.id = coalesce(pe.contact_person_id, c.contact_person_id)",
+         LEFT JOIN accounts a ON a.id = coalesce(pe.contact_person_id, c.contact_person_id)
+         {rest}",
         PersonKind::Resident.code()
+    )
+}
+
+/// Each kind's most urgent flags (`$2` the kinds), read from the index.
+static SECTIONS: LazyLock<String> = LazyLock::new(|| {
+    flagged(
+        "unnest($2::text[]) AS k(kind)
+         CROSS JOIN LATERAL (
+             SELECT o.id FROM review_flags o
+             WHERE o.centre_id = $1 AND o.kind = k.kind AND o.resolved_at IS NULL
+             ORDER BY o.due_on, o.id LIMIT $3
+         ) most_urgent
+         JOIN review_flags f ON f.id = most_urgent.id",
+        "ORDER BY f.due_on, f.id",
+    )
+});
+
+static MINE: LazyLock<String> = LazyLock::new(|| {
+    flagged(
+        "review_flags f",
+        "WHERE f.centre_id = $1 AND f.resolved_at IS NULL
+           AND (pe.contact_person_id = $2 OR c.contact_person_id = $2)
+         ORDER BY f.due_on, f.id LIMIT $3",
     )
 });
 
@@ -128,17 +142,12 @@ pub async fn mine(
     account: Uuid,
     limit: i64,
 ) -> sqlx::Result<Vec<Flagged>> {
-    let mut flagged: Vec<Flagged> = sqlx::query_as(&format!(
-        "{} WHERE f.centre_id = $1 AND f.resolved_at IS NULL
-           AND (pe.contact_person_id = $2 OR c.contact_person_id = $2)
-         ORDER BY f.due_on, f.id LIMIT $3",
-        FLAGGED.replace("{FROM}", "review_flags f")
-    ))
-    .bind(centre_id)
-    .bind(account)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
+    let mut flagged: Vec<Flagged> = sqlx::query_as(&MINE)
+        .bind(centre_id)
+        .bind(account)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
     flagged.sort_by_key(|f| urgency(f.kind));
     Ok(flagged)
 }
@@ -149,15 +158,21 @@ pub async fn counts(
     db: impl PgExecutor<'_>,
     centre_id: Uuid,
 ) -> sqlx::Result<Vec<(FlagKind, i64)>> {
-    let mut counts: Vec<(FlagKind, i64)> = sqlx::query_as(
-        "SELECT kind, count(*) FROM review_flags
-         WHERE centre_id = $1 AND resolved_at IS NULL GROUP BY kind",
-    )
-    .bind(centre_id)
-    .fetch_all(db)
-    .await?;
+    let counts = sqlx::query_as(OPEN_COUNTS)
+        .bind(centre_id)
+        .fetch_all(db)
+        .await?;
+    Ok(by_urgency(counts))
+}
+
+/// How many open flags of each kind the centre `$1` has, as (kind, n).
+pub const OPEN_COUNTS: &str = "SELECT kind, count(*) AS n FROM review_flags
+     WHERE centre_id = $1 AND resolved_at IS NULL GROUP BY kind";
+
+/// Counts, most urgent kind first.
+pub fn by_urgency(mut counts: Vec<(FlagKind, i64)>) -> Vec<(FlagKind, i64)> {
     counts.sort_by_key(|(kind, _)| urgency(*kind));
-    Ok(counts)
+    counts
 }
 
 /// The open flags of the people of `cases` (of the centre), as (person, kind).

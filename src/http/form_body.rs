@@ -70,8 +70,10 @@ pub async fn buffer_form_body(req: Request, next: Next) -> Result<Response, AppE
             serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         // A password or a code is never written into a page; a form with
         // one is typed again.
-        let secret = |name: &str| name.contains("password") || name == "code";
-        if !fields.iter().any(|(name, _)| secret(name)) {
+        if !fields
+            .iter()
+            .any(|(name, _)| crate::auth::kept_forms::is_secret(name))
+        {
             response.extensions_mut().insert(Resend {
                 action: path,
                 fields,

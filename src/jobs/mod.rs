@@ -12,9 +12,13 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 
 const PURGE_EVERY: Duration = Duration::from_secs(5 * 60);
+/// The compliance figures take a few seconds for a large centre: kept, and
+/// computed again this often.
+const COMPLIANCE_FIGURES_EVERY: Duration = Duration::from_secs(15 * 60);
 
-/// The purge, the review scan and the compliance figures (at start, then every
-/// `TRYGG_REVIEW_SCAN_INTERVAL`) and the daily digest, until `shutdown`.
+/// The purge, the review scan (at start, then every
+/// `TRYGG_REVIEW_SCAN_INTERVAL`), the compliance figures and the daily
+/// digest, until `shutdown`.
 pub fn spawn(db: PgPool, config: Config, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut purge = tokio::time::interval(PURGE_EVERY);
@@ -22,6 +26,8 @@ pub fn spawn(db: PgPool, config: Config, mut shutdown: watch::Receiver<bool>) ->
         // A scan that overran its interval is not run again at once.
         scan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut digest = tokio::time::interval(digest::CHECK_EVERY);
+        let mut figures = tokio::time::interval(COMPLIANCE_FIGURES_EVERY);
+        figures.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = purge.tick() => {
@@ -35,7 +41,12 @@ pub fn spawn(db: PgPool, config: Config, mut shutdown: watch::Receiver<bool>) ->
                         Ok(s) => tracing::info!(raised = s.raised, resolved = s.resolved, "review scan"),
                         Err(e) => tracing::warn!(error = %e, "the review scan failed"),
                     }
-                    if let Err(e) = crate::compliance::refresh_all(&db, today).await {
+                }
+                _ = figures.tick() => {
+                    let today = crate::locale::today();
+                    // Centre by centre, and not past a shutdown.
+                    let go_on = || !*shutdown.borrow();
+                    if let Err(e) = crate::compliance::refresh_all(&db, today, go_on).await {
                         tracing::warn!(error = %e, "refreshing the compliance figures failed");
                     }
                 }

@@ -356,21 +356,6 @@ pub fn return_comment<'a>(
         .flatten()
 }
 
-/// The decisions on a version, oldest first.
-pub async fn decisions(
-    db: impl PgExecutor<'_>,
-    plan_id: Uuid,
-) -> sqlx::Result<Vec<DecisionRecord>> {
-    sqlx::query_as(
-        "SELECT d.decision, d.comment, a.full_name AS decided_by_name, d.decided_at
-         FROM plan_decisions d JOIN accounts a ON a.id = d.decided_by
-         WHERE d.plan_id = $1 ORDER BY d.decided_at, d.id",
-    )
-    .bind(plan_id)
-    .fetch_all(db)
-    .await
-}
-
 /// The centre's (`$1`) plans in state `$3` (submitted), oldest first, at
 /// most `$2`; public for the benchmark.
 pub const AWAITING_REVIEW: &str = "SELECT p.id, p.version, p.content, m.content AS mapping,

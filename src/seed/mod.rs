@@ -99,6 +99,18 @@ impl Rng {
     }
 }
 
+/// For the benchmark and the tests: a child in an open case of centre `$1`
+/// with a mapping and a plan, as (case, child, the resident's surname: a
+/// name search that matches).
+pub const SAMPLE_CHILD: &str = "SELECT p.case_id, p.id, split_part(r.name, ' ', 2)
+     FROM persons p
+     JOIN persons r ON r.case_id = p.case_id AND r.kind = 'resident'
+     JOIN cases c ON c.id = p.case_id
+     WHERE c.centre_id = $1 AND c.closed_on IS NULL AND p.kind = 'child'
+       AND EXISTS (SELECT 1 FROM plans WHERE person_id = p.id)
+       AND EXISTS (SELECT 1 FROM mappings WHERE person_id = p.id)
+     ORDER BY p.id LIMIT 1";
+
 pub async fn run(db: &PgPool, options: Options) -> Result<String, SeedError> {
     let real: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases WHERE NOT seeded)")
         .fetch_one(db)

@@ -199,9 +199,7 @@ pub async fn serve_database(
     configure: impl FnOnce(&mut trygg::AppState),
     limits: trygg::http::server::Limits,
 ) -> TestApp {
-    let db = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(5)
-        .connect_with(options)
+    let db = trygg::db::connect_server_pool(options, 5)
         .await
         .expect("test pool");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

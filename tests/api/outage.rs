@@ -18,8 +18,7 @@ async fn while_the_database_is_down_pages_answer_503_and_recover_by_themselves()
     let cluster = EmbeddedCluster::start_throwaway(&root)
         .await
         .expect("cluster");
-    let db = trygg::db::pool_options(5)
-        .connect_with(cluster.app_options())
+    let db = trygg::db::connect_server_pool(cluster.app_options(), 5)
         .await
         .expect("pool");
     trygg::db::prepare(&cluster.owner_options(), trygg::db::embedded::APP_ROLE)

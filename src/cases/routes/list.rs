@@ -122,9 +122,12 @@ async fn list(
     };
     let (mut rows, mut earlier, mut more) =
         crate::cases::list(&state.db, user.centre_id, &filter).await?;
-    if rows.is_empty() && filter.from.is_some() {
-        // The case the page was turned from is gone (or never was the
-        // centre's): start again from the first page.
+    // Turned back to a short first page (cases gone since), or from a case
+    // that is gone (or never was the centre's): show the first page.
+    let short_first = matches!(filter.from, Some(PageStart::Before(_)))
+        && !earlier
+        && (rows.len() as i64) < crate::cases::PAGE_SIZE;
+    if short_first || (rows.is_empty() && filter.from.is_some()) {
         let first = ListFilter {
             from: None,
             ..filter

@@ -232,20 +232,18 @@ pub(super) async fn view_plan_edit_post(
     let current = model::unapproved(&state.db, case.centre_id, person.id)
         .await?
         .unwrap_or(plan);
+    let current = PlanView::load(&state.db, user.centre_id, &person, current).await?;
     let (status, lock_version) = match conflict {
         Some(Conflict::Saved(_)) => {
-            let saved_basis =
-                Basis::load(&state.db, user.centre_id, &person, current.mapping_version).await?;
             conflict = Some(Conflict::Saved(versioned::changes(
-                current.content.rows(&saved_basis.links),
+                current.plan.content.rows(&current.basis.links),
                 typed.rows(&basis.links),
             )));
-            (StatusCode::CONFLICT, current.lock_version)
+            (StatusCode::CONFLICT, current.plan.lock_version)
         }
-        Some(Conflict::Submitted) => (StatusCode::CONFLICT, current.lock_version),
+        Some(Conflict::Submitted) => (StatusCode::CONFLICT, current.plan.lock_version),
         None => (StatusCode::UNPROCESSABLE_ENTITY, read_at),
     };
-    let decisions = model::decisions(&state.db, current.id).await?;
     render_with_status(
         status,
         &EditPage {
@@ -253,11 +251,11 @@ pub(super) async fn view_plan_edit_post(
             base,
             case,
             person,
-            version: current.version,
+            version: current.plan.version,
             lock_version,
             mapping_version,
             newer_mapping: Some(newest.version).filter(|n| *n > mapping_version),
-            return_comment: model::return_comment(&current, &decisions).cloned(),
+            return_comment: current.return_comment().cloned(),
             flags: basis.flags(&typed),
             form,
             basis,
