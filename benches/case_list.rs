@@ -24,7 +24,7 @@ async fn main() -> Result<(), support::Error> {
     let (_dir, cluster, db) = support::throwaway_database().await?;
 
     let mut centres = Vec::new();
-    for (cases, id) in support::seed_small_and_big(&db).await? {
+    for (cases, id) in support::seed_small_and_big(&cluster, &db).await? {
         let staff: Uuid = sqlx::query_scalar(
             "SELECT id FROM accounts WHERE centre_id = $1 AND role = 'staff' ORDER BY email LIMIT 1",
         )

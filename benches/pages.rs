@@ -48,7 +48,7 @@ struct Centre {
 async fn main() -> Result<(), Error> {
     let (_dir, cluster, db) = throwaway_database().await?;
 
-    let centres = seed_small_and_big(&db).await?;
+    let centres = seed_small_and_big(&cluster, &db).await?;
     // As the server's scheduled work does at its start.
     trygg::compliance::refresh_all(&db, trygg::locale::today(), || true).await?;
 

@@ -275,11 +275,18 @@ pub fn main() -> ExitCode {
                     cases,
                     force,
                 };
-                with_database(&config, |db| async move {
-                    print!("{}", crate::seed::run(&db, options).await?);
+                let db = Database::open(&config).await?;
+                let result = async {
+                    print!("{}", crate::seed::run(&db.pool, options).await?);
+                    // The planner's statistics at once, not when autovacuum
+                    // comes by; only the tables' owner may gather them.
+                    let mut owner = db.owner_connection().await?;
+                    sqlx::query("ANALYZE").execute(&mut owner).await?;
                     Ok(())
-                })
-                .await
+                }
+                .await;
+                db.close().await;
+                result
             }
         }
     });

@@ -107,20 +107,6 @@ pub async fn unfinished<R: Versioned>(
     .await
 }
 
-/// `rows` keyed by person, as a value per person of `people`, in their
-/// order; a person without a row gets the default (no versions).
-pub fn per_person<T: Default + Clone>(people: &[Uuid], rows: &[(Uuid, T)]) -> Vec<T> {
-    people
-        .iter()
-        .map(|id| {
-            rows.iter()
-                .find(|(person, _)| person == id)
-                .map(|(_, value)| value.clone())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// Starts the next version from the newest one (`next` makes its content
 /// from it, or from nothing), unless one is unfinished. `extra` are the
 /// record's own columns. `true` when a version was started.

@@ -26,8 +26,13 @@ pub async fn throwaway_database() -> Result<(tempfile::TempDir, EmbeddedCluster,
 }
 
 /// Seeds, with `trygg seed`'s code, a centre of 100 cases and one of
-/// 100 000, and analyses the tables: each centre's size and id, small first.
-pub async fn seed_small_and_big(db: &PgPool) -> Result<Vec<(u32, Uuid)>, Error> {
+/// 100 000, and analyses the tables (as their owner: the server's role may
+/// not, and PostgreSQL then skips them with a mere warning): each centre's
+/// size and id, small first.
+pub async fn seed_small_and_big(
+    cluster: &EmbeddedCluster,
+    db: &PgPool,
+) -> Result<Vec<(u32, Uuid)>, Error> {
     let mut centres = Vec::new();
     for cases in [100, 100_000] {
         let started = Instant::now();
@@ -50,7 +55,9 @@ pub async fn seed_small_and_big(db: &PgPool) -> Result<Vec<(u32, Uuid)>, Error> 
         );
         centres.push((cases, id));
     }
-    sqlx::query("ANALYZE").execute(db).await?;
+    use sqlx::ConnectOptions as _;
+    let mut owner = cluster.owner_options().connect().await?;
+    sqlx::query("ANALYZE").execute(&mut owner).await?;
     Ok(centres)
 }
 

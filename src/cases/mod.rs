@@ -101,24 +101,144 @@ impl<'r> FromRow<'r, PgRow> for Person {
     }
 }
 
-/// A case and one of its people in one row: the case's columns, then the
-/// person's, prefixed `person_`.
+/// A case's columns of `c` and a person's of `p`, prefixed `person_`: a
+/// case and one of its people in one row.
+fn case_and_person_columns() -> String {
+    let case = CASE_COLUMNS.split(", ").map(|column| format!("c.{column}"));
+    let person = PERSON_COLUMNS
+        .split(", ")
+        .map(|column| format!("p.{column} AS person_{column}"));
+    case.chain(person).collect::<Vec<_>>().join(", ")
+}
+
 static CASE_AND_PERSON: LazyLock<String> = LazyLock::new(|| {
-    let person: Vec<String> = PERSON_COLUMNS
-        .split(", ")
-        .map(|column| format!("p.{column} AS person_{column}"))
-        .collect();
-    let case: Vec<String> = CASE_COLUMNS
-        .split(", ")
-        .map(|column| format!("c.{column}"))
-        .collect();
     format!(
-        "SELECT {}, {} FROM cases c JOIN persons p ON p.case_id = c.id
+        "SELECT {} FROM cases c JOIN persons p ON p.case_id = c.id
          WHERE c.id = $1 AND c.centre_id = $2 AND p.id = $3 AND p.centre_id = $2",
-        case.join(", "),
-        person.join(", ")
+        case_and_person_columns()
     )
 });
+
+/// The case page's data (`$1` case, `$2` centre, `$3` completed, `$4`
+/// draft, `$5` approved): one row per person, with the case's columns, the
+/// person's mapping and plan at a glance and open flags, and, the same on
+/// every row, the centre's name, its contact people, the case's own moves
+/// and what arrived with it from another centre.
+static OVERVIEW: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {},
+                centre.name AS centre_name, contacts.ids AS contact_ids,
+                contacts.names AS contact_names, moves.days AS moved_on,
+                moves.destinations AS moved_to, share.content AS arrived_with,
+                ms.completed AS mapping_completed, coalesce(ms.has_draft, false) AS has_draft,
+                ps.approved AS plan_approved, ps.open_state AS plan_open_state,
+                ARRAY(SELECT f.kind FROM review_flags f
+                      WHERE f.person_id = p.id AND f.centre_id = c.centre_id
+                        AND f.resolved_at IS NULL) AS flags
+         FROM cases c
+         JOIN centres centre ON centre.id = c.centre_id
+         CROSS JOIN LATERAL (
+             SELECT coalesce(array_agg(a.id ORDER BY a.full_name), '{{}}') AS ids,
+                    coalesce(array_agg(a.full_name ORDER BY a.full_name), '{{}}') AS names
+             FROM accounts a WHERE a.centre_id = c.centre_id AND a.active
+         ) contacts
+         CROSS JOIN LATERAL (
+             SELECT coalesce(array_agg(r.moved_on ORDER BY r.moved_on), '{{}}') AS days,
+                    coalesce(array_agg(r.destination_name ORDER BY r.moved_on), '{{}}')
+                        AS destinations
+             FROM relocations r
+             WHERE r.case_id = c.id AND r.centre_id = c.centre_id AND r.state = 'moved'
+         ) moves
+         LEFT JOIN relocation_shares share
+             ON share.id = c.arrived_with_share AND share.destination_centre_id = c.centre_id
+         JOIN persons p ON p.case_id = c.id AND p.centre_id = c.centre_id
+         LEFT JOIN LATERAL (
+             SELECT max(m.version) FILTER (WHERE m.state = $3) AS completed,
+                    bool_or(m.state = $4) AS has_draft
+             FROM mappings m WHERE m.person_id = p.id AND m.centre_id = c.centre_id
+         ) ms ON true
+         LEFT JOIN LATERAL (
+             SELECT max(pl.version) FILTER (WHERE pl.state = $5) AS approved,
+                    max(pl.state) FILTER (WHERE pl.state <> $5) AS open_state
+             FROM plans pl WHERE pl.person_id = p.id AND pl.centre_id = c.centre_id
+         ) ps ON true
+         WHERE c.id = $1 AND c.centre_id = $2
+         ORDER BY p.removed_at IS NOT NULL, p.kind DESC, p.birth_date, p.name",
+        case_and_person_columns()
+    )
+});
+
+/// A case as its page shows it (see `OVERVIEW`).
+pub struct Overview {
+    pub case: Case,
+    /// The resident first, then the children, oldest first; removed
+    /// children last.
+    pub people: Vec<PersonOverview>,
+    /// Who may be a contact person: the centre's active accounts.
+    pub contact_people: Vec<(Uuid, String)>,
+    /// R5: the moves between centres Trygg knows of for this resident.
+    pub history: Vec<crate::relocation::Move>,
+}
+
+pub struct PersonOverview {
+    pub person: Person,
+    pub mapping: crate::mapping::Status,
+    pub plan: crate::plans::model::Status,
+    /// Open review flags (U4), most urgent first.
+    pub flags: Vec<crate::flags::FlagKind>,
+}
+
+/// The case page's data, of the caller's centre: one statement.
+pub async fn overview(db: &PgPool, centre_id: Uuid, case_id: Uuid) -> Result<Overview, AppError> {
+    let rows = sqlx::query(&OVERVIEW)
+        .bind(case_id)
+        .bind(centre_id)
+        .bind(crate::mapping::MappingState::Completed)
+        .bind(crate::mapping::MappingState::Draft)
+        .bind(crate::plans::PlanState::Approved)
+        .fetch_all(db)
+        .await?;
+    let first = rows.first().ok_or(AppError::NotFound)?;
+    let case = Case::from_row(first)?;
+    let ids: Vec<Uuid> = first.try_get("contact_ids")?;
+    let names: Vec<String> = first.try_get("contact_names")?;
+    let moved_on: Vec<Date> = first.try_get("moved_on")?;
+    let moved_to: Vec<String> = first.try_get("moved_to")?;
+    let arrived: Option<sqlx::types::Json<crate::relocation::share::Snapshot>> =
+        first.try_get("arrived_with")?;
+    let history = crate::relocation::known_moves(
+        arrived.as_ref().map(|json| &json.0),
+        moved_on.into_iter().zip(moved_to),
+        &first.try_get::<String, _>("centre_name")?,
+    );
+    let mut people = Vec::new();
+    for row in &rows {
+        let mut flags: Vec<_> = row
+            .try_get::<Vec<String>, _>("flags")?
+            .iter()
+            .filter_map(|code| crate::flags::FlagKind::parse(code))
+            .collect();
+        flags.sort_by_key(|kind| crate::flags::view::urgency(*kind));
+        people.push(PersonOverview {
+            person: Person::from_row_prefixed(row, "person_")?,
+            mapping: crate::mapping::Status {
+                completed: row.try_get("mapping_completed")?,
+                has_draft: row.try_get("has_draft")?,
+            },
+            plan: crate::plans::model::Status {
+                approved: row.try_get("plan_approved")?,
+                open_state: row.try_get("plan_open_state")?,
+            },
+            flags,
+        });
+    }
+    Ok(Overview {
+        case,
+        people,
+        contact_people: ids.into_iter().zip(names).collect(),
+        history,
+    })
+}
 
 impl Person {
     /// From columns named as `PERSON_COLUMNS`, after `prefix`.

@@ -175,24 +175,6 @@ pub fn by_urgency(mut counts: Vec<(FlagKind, i64)>) -> Vec<(FlagKind, i64)> {
     counts
 }
 
-/// The open flags of the people of `cases` (of the centre), as (person, kind).
-pub async fn of_cases(
-    db: impl PgExecutor<'_>,
-    centre_id: Uuid,
-    cases: &[Uuid],
-) -> sqlx::Result<Vec<(Uuid, FlagKind)>> {
-    let mut flags: Vec<(Uuid, FlagKind)> = sqlx::query_as(
-        "SELECT person_id, kind FROM review_flags
-         WHERE case_id = ANY($1) AND centre_id = $2 AND resolved_at IS NULL",
-    )
-    .bind(cases)
-    .bind(centre_id)
-    .fetch_all(db)
-    .await?;
-    flags.sort_by_key(|(_, kind)| urgency(*kind));
-    Ok(flags)
-}
-
 pub(crate) fn urgency(kind: FlagKind) -> usize {
     FlagKind::BY_URGENCY
         .iter()

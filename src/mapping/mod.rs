@@ -89,33 +89,6 @@ pub struct Status {
     pub has_draft: bool,
 }
 
-/// The mapping status of each of `people`, in their order: one query.
-pub async fn statuses(db: impl PgExecutor<'_>, people: &[Uuid]) -> sqlx::Result<Vec<Status>> {
-    let rows: Vec<(Uuid, Option<i32>, Option<bool>)> = sqlx::query_as(
-        "SELECT person_id, max(version) FILTER (WHERE state = $2), bool_or(state = $3)
-         FROM mappings WHERE person_id = ANY($1) GROUP BY person_id",
-    )
-    .bind(people)
-    .bind(MappingState::Completed)
-    .bind(MappingState::Draft)
-    .fetch_all(db)
-    .await?;
-    let rows: Vec<(Uuid, Status)> = rows
-        .into_iter()
-        .map(|(person, completed, draft)| {
-            let has_draft = draft.unwrap_or(false);
-            (
-                person,
-                Status {
-                    completed,
-                    has_draft,
-                },
-            )
-        })
-        .collect();
-    Ok(versioned::per_person(people, &rows))
-}
-
 // Each takes the caller's centre with the person: see `versioned`.
 
 /// The newest completed version: what a safety plan builds on (M7).

@@ -178,32 +178,6 @@ impl Status {
     }
 }
 
-/// The plan status of each of `people`, in their order: one query.
-pub async fn statuses(db: impl PgExecutor<'_>, people: &[Uuid]) -> sqlx::Result<Vec<Status>> {
-    let rows: Vec<(Uuid, Option<i32>, Option<PlanState>)> = sqlx::query_as(
-        "SELECT person_id, max(version) FILTER (WHERE state = $2),
-                max(state) FILTER (WHERE state <> $2)
-         FROM plans WHERE person_id = ANY($1) GROUP BY person_id",
-    )
-    .bind(people)
-    .bind(PlanState::Approved)
-    .fetch_all(db)
-    .await?;
-    let rows: Vec<(Uuid, Status)> = rows
-        .into_iter()
-        .map(|(person, approved, open_state)| {
-            (
-                person,
-                Status {
-                    approved,
-                    open_state,
-                },
-            )
-        })
-        .collect();
-    Ok(versioned::per_person(people, &rows))
-}
-
 /// How the next version starts: from the newest approved one (or empty),
 /// keeping only the links `links` still offers (the newest mapping's).
 pub fn next_content(child: bool, links: Vec<Link>) -> impl FnOnce(Option<Content>) -> Content {

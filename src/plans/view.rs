@@ -32,7 +32,7 @@ impl Basis {
         Ok(
             load_with_decisions(db, centre_id, person, mapping_version, None)
                 .await?
-                .0,
+                .basis,
         )
     }
 
@@ -67,6 +67,9 @@ pub struct PlanView {
     pub basis: Basis,
     pub flags: Flags,
     pub decisions: Vec<DecisionRecord>,
+    /// The person's newest completed mapping version (M7: the plan may
+    /// build on an older one).
+    pub newest_completed_mapping: Option<i32>,
 }
 
 impl PlanView {
@@ -76,13 +79,14 @@ impl PlanView {
         person: &Person,
         plan: Plan,
     ) -> Result<PlanView, AppError> {
-        let (basis, decisions) =
+        let loaded =
             load_with_decisions(db, centre_id, person, plan.mapping_version, Some(plan.id)).await?;
         Ok(PlanView {
-            flags: basis.flags(&plan.content),
-            basis,
+            flags: loaded.basis.flags(&plan.content),
+            basis: loaded.basis,
             plan,
-            decisions,
+            decisions: loaded.decisions,
+            newest_completed_mapping: loaded.newest_completed_mapping,
         })
     }
 
@@ -103,26 +107,38 @@ impl PlanView {
     }
 }
 
-/// In one statement: the basis of a plan version built on `mapping_version`
-/// and, for `plan_id`, the decisions on it, oldest first.
+/// What `load_with_decisions` reads.
+struct Loaded {
+    basis: Basis,
+    decisions: Vec<DecisionRecord>,
+    newest_completed_mapping: Option<i32>,
+}
+
+/// In one statement: the basis of a plan version built on `mapping_version`,
+/// the person's newest completed mapping version and, for `plan_id`, the
+/// decisions on it, oldest first.
 async fn load_with_decisions(
     db: &PgPool,
     centre_id: Uuid,
     person: &Person,
     mapping_version: i32,
     plan_id: Option<Uuid>,
-) -> Result<(Basis, Vec<DecisionRecord>), AppError> {
+) -> Result<Loaded, AppError> {
     #[derive(sqlx::FromRow)]
-    struct Loaded {
+    struct Row {
         mapping: sqlx::types::Json<mapping::Content>,
+        newest_completed_mapping: Option<i32>,
         has_shielded_address: bool,
         decisions: Vec<String>,
         comments: Vec<String>,
         decided_by: Vec<String>,
         decided_at: Vec<time::OffsetDateTime>,
     }
-    let loaded: Loaded = sqlx::query_as(
+    let loaded: Row = sqlx::query_as(
         "SELECT m.content AS mapping, c.has_shielded_address,
+                (SELECT max(n.version) FROM mappings n
+                 WHERE n.person_id = $2 AND n.centre_id = $1 AND n.state = $5)
+                    AS newest_completed_mapping,
                 coalesce(d.decisions, '{}') AS decisions, coalesce(d.comments, '{}') AS comments,
                 coalesce(d.decided_by, '{}') AS decided_by,
                 coalesce(d.decided_at, '{}') AS decided_at
@@ -133,7 +149,9 @@ async fn load_with_decisions(
                     array_agg(d.comment ORDER BY d.decided_at, d.id) AS comments,
                     array_agg(a.full_name ORDER BY d.decided_at, d.id) AS decided_by,
                     array_agg(d.decided_at ORDER BY d.decided_at, d.id) AS decided_at
-             FROM plan_decisions d JOIN accounts a ON a.id = d.decided_by
+             FROM plan_decisions d
+             JOIN plans pl ON pl.id = d.plan_id AND pl.centre_id = $1
+             JOIN accounts a ON a.id = d.decided_by
              WHERE d.plan_id = $4
          ) d ON true
          WHERE m.centre_id = $1 AND m.person_id = $2 AND m.version = $3",
@@ -142,6 +160,7 @@ async fn load_with_decisions(
     .bind(person.id)
     .bind(mapping_version)
     .bind(plan_id)
+    .bind(mapping::MappingState::Completed)
     .fetch_optional(db)
     .await?
     .ok_or_else(|| AppError::Internal("a plan's mapping version is gone".into()))?;
@@ -166,7 +185,11 @@ async fn load_with_decisions(
         person.age(),
         loaded.has_shielded_address,
     );
-    Ok((basis, decisions))
+    Ok(Loaded {
+        basis,
+        decisions,
+        newest_completed_mapping: loaded.newest_completed_mapping,
+    })
 }
 
 /// Two versions' rows, each read against its own mapping version.

@@ -332,28 +332,55 @@ impl Move {
 }
 
 /// R5: the moves the resident of `case` has made that Trygg knows of: what
-/// arrived with them from another centre, and this case's own.
+/// arrived with them from another centre, and this case's own; one
+/// statement. (The case page reads the same with its own data.)
 pub async fn history(
-    db: impl PgExecutor<'_> + Copy,
+    db: impl PgExecutor<'_>,
     case: &Case,
     own_centre_name: &str,
 ) -> sqlx::Result<Vec<Move>> {
-    let mut moves = match case.arrived_with_share {
-        Some(share_id) => share::arrived_history(db, case.centre_id, share_id).await?,
-        None => Vec::new(),
-    };
-    let own: Vec<(Date, String)> = sqlx::query_as(
-        "SELECT moved_on, destination_name FROM relocations
-         WHERE case_id = $1 AND centre_id = $2 AND state = 'moved' ORDER BY moved_on",
+    let (arrived, days, destinations): (
+        Option<sqlx::types::Json<share::Snapshot>>,
+        Vec<Date>,
+        Vec<String>,
+    ) = sqlx::query_as(
+        "SELECT (SELECT content FROM relocation_shares
+                     WHERE id = $3 AND destination_centre_id = $2),
+                    coalesce(array_agg(moved_on ORDER BY moved_on), '{}'),
+                    coalesce(array_agg(destination_name ORDER BY moved_on), '{}')
+             FROM relocations WHERE case_id = $1 AND centre_id = $2 AND state = 'moved'",
     )
     .bind(case.id)
     .bind(case.centre_id)
-    .fetch_all(db)
+    .bind(case.arrived_with_share)
+    .fetch_one(db)
     .await?;
+    Ok(known_moves(
+        arrived.as_ref().map(|json| &json.0),
+        days.into_iter().zip(destinations),
+        own_centre_name,
+    ))
+}
+
+/// R5: what arrived with a resident from another centre (`arrived`), then
+/// the case's own moves, as (day, destination), from `own_centre_name`.
+pub fn known_moves(
+    arrived: Option<&share::Snapshot>,
+    own: impl IntoIterator<Item = (Date, String)>,
+    own_centre_name: &str,
+) -> Vec<Move> {
+    let mut moves = match arrived {
+        Some(snapshot) => {
+            let mut moves = snapshot.earlier_moves.clone();
+            moves.push(snapshot.this_move());
+            moves
+        }
+        None => Vec::new(),
+    };
     moves.extend(own.into_iter().map(|(moved_on, to)| Move {
         moved_on,
         from: own_centre_name.to_owned(),
         to,
     }));
-    Ok(moves)
+    moves
 }

@@ -236,27 +236,6 @@ pub async fn load_incoming(
     .ok_or(AppError::NotFound)
 }
 
-/// The moves that arrived with a case started from `share_id` at `centre`:
-/// those before it, and the move itself.
-pub async fn arrived_history(
-    db: impl PgExecutor<'_>,
-    centre: Uuid,
-    share_id: Uuid,
-) -> sqlx::Result<Vec<Move>> {
-    let snapshot: Option<sqlx::types::Json<Snapshot>> = sqlx::query_scalar(
-        "SELECT content FROM relocation_shares WHERE id = $1 AND destination_centre_id = $2",
-    )
-    .bind(share_id)
-    .bind(centre)
-    .fetch_optional(db)
-    .await?;
-    Ok(snapshot.map_or_else(Vec::new, |sqlx::types::Json(s)| {
-        let mut moves = s.earlier_moves.clone();
-        moves.push(s.this_move());
-        moves
-    }))
-}
-
 /// Links the destination's new case to the share; `false` when a case was
 /// started from it already (nothing is written then).
 pub async fn link_case(

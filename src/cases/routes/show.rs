@@ -15,14 +15,14 @@ use crate::auth::permission::{
 };
 use crate::auth::session::CurrentUser;
 use crate::cases::form::{ChildForm, contact_choices};
-use crate::cases::{Case, Person};
+use crate::cases::{Case, Overview, Person};
 use crate::error::AppError;
 use crate::forms::{Choice, FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
 use crate::http::{ClientIp, PathIds, RecordId};
 use crate::{AppState, locale};
 
-/// A person on the case page, with their mapping's state.
+/// A person on the case page, with their mapping's and plan's state.
 struct PersonView {
     person: Person,
     contact_name: Option<String>,
@@ -77,38 +77,29 @@ async fn case_page(
     state: &AppState,
     page: Page,
     user: &CurrentUser,
-    case: Case,
+    overview: Overview,
     child_form: ChildForm,
     child_errors: FieldErrors,
 ) -> Result<CasePage, AppError> {
-    let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
+    let Overview {
+        case,
+        people,
+        contact_people,
+        history,
+    } = overview;
+    let relocations = crate::relocation::of_case(&state.db, user.centre_id, case.id).await?;
     let name_of = |id: Option<Uuid>| {
         id.and_then(|id| contact_people.iter().find(|(c, _)| *c == id))
             .map(|(_, n)| n.clone())
     };
-    let people = crate::cases::people(&state.db, case.id).await?;
-    let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
-    let statuses = crate::mapping::statuses(&state.db, &ids).await?;
-    let plans = crate::plans::model::statuses(&state.db, &ids).await?;
-    let flags = crate::flags::view::of_cases(&state.db, user.centre_id, &[case.id]).await?;
-    let relocations = crate::relocation::of_case(&state.db, user.centre_id, case.id).await?;
-    let own_centre = crate::accounts::centre(&state.db, user.centre_id)
-        .await?
-        .name;
-    let history = crate::relocation::history(&state.db, &case, &own_centre).await?;
     let people = people
         .into_iter()
-        .zip(statuses.into_iter().zip(plans))
-        .map(|(person, (mapping, plan))| PersonView {
-            contact_name: name_of(person.contact_person_id),
-            flags: flags
-                .iter()
-                .filter(|(id, _)| *id == person.id)
-                .map(|(_, kind)| *kind)
-                .collect(),
-            person,
-            mapping,
-            plan,
+        .map(|p| PersonView {
+            contact_name: name_of(p.person.contact_person_id),
+            person: p.person,
+            mapping: p.mapping,
+            plan: p.plan,
+            flags: p.flags,
         })
         .collect();
     Ok(CasePage {
@@ -137,7 +128,7 @@ pub(super) async fn view_case_get(
     ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
-    let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
+    let overview = crate::cases::overview(&state.db, user.centre_id, id).await?;
     Event::on_case(AuditKind::CaseViewed, &user, ip, id)
         .record_read(&state.db)
         .await?;
@@ -146,7 +137,7 @@ pub(super) async fn view_case_get(
             &state,
             page,
             &user,
-            case,
+            overview,
             ChildForm::default(),
             FieldErrors::default(),
         )
@@ -162,18 +153,17 @@ pub(super) async fn view_child_add_post(
     RecordId(id): RecordId,
     fields: FormFields,
 ) -> Result<Response, AppError> {
-    let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
-    let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
+    let overview = crate::cases::overview(&state.db, user.centre_id, id).await?;
     let form = ChildForm::read(&fields);
-    let child = match form.parse(&contact_people) {
+    let child = match form.parse(&overview.contact_people) {
         Ok(child) => child,
         Err(errors) => {
-            let page = case_page(&state, page, &user, case, form, errors).await?;
+            let page = case_page(&state, page, &user, overview, form, errors).await?;
             return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let mut tx = state.db.begin().await?;
-    crate::cases::add_child(&mut *tx, &case, &child).await?;
+    crate::cases::add_child(&mut *tx, &overview.case, &child).await?;
     Event::on_case(AuditKind::ChildAdded, &user, ip, id)
         .record(&mut *tx)
         .await?;

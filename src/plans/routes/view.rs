@@ -54,17 +54,23 @@ pub(super) async fn view_plan_get(
         user, case, person, ..
     } = at;
     let versions = versioned::all::<Plan>(&state.db, case.centre_id, person.id).await?;
-    let mapping_version = mapping::newest_completed(&state.db, case.centre_id, person.id)
-        .await?
-        .map(|m| m.version);
     let shown = versions
         .iter()
         .find(|p| p.is_approved())
         .or(versions.first())
         .cloned();
-    let shown = match shown {
-        Some(plan) => Some(PlanView::load(&state.db, user.centre_id, &person, plan).await?),
-        None => None,
+    let (shown, mapping_version) = match shown {
+        Some(plan) => {
+            let view = PlanView::load(&state.db, user.centre_id, &person, plan).await?;
+            let newest = view.newest_completed_mapping;
+            (Some(view), newest)
+        }
+        None => (
+            None,
+            mapping::newest_completed(&state.db, case.centre_id, person.id)
+                .await?
+                .map(|m| m.version),
+        ),
     };
     viewed.record_read(&state.db).await?;
     render(&OverviewPage {
