@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
 use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::auth::session::CurrentUser;
@@ -241,43 +242,60 @@ impl<'a> Event<'a> {
             .bind(self.case_id)
     }
 
-    /// A read's event (a page viewed, a printout opened), committed without
-    /// waiting for the disk or a standby: a crash or a failover of the
-    /// database can lose the read events of its last moments, never a
-    /// change's, which `record` writes in the change's own transaction.
-    ///
-    /// One statement, which is its own transaction: `set_config(…, true)`
-    /// holds for this transaction alone, also behind a connection pooler.
-    pub async fn record_read(&self, db: &sqlx::PgPool) -> sqlx::Result<()> {
-        let written = self.insert(
-            "INSERT INTO audit_events
-                (centre_id, actor_id, subject_account_id, kind, detail, attempted_login_key, ip, case_id)
-             SELECT $1, $2, $3, $4, $5, $6, $7::inet, $8
-             FROM (SELECT set_config('synchronous_commit', 'off', true) AS setting) AS settings
-             WHERE settings.setting = 'off'",
-        )
-        .execute(db)
-        .await?;
-        match written.rows_affected() {
-            1 => Ok(()),
-            _ => Err(sqlx::Error::Protocol(
-                "a read event was not written".to_owned(),
-            )),
-        }
+    /// A read's event (a page viewed, a printout opened): written by the
+    /// read log with others waiting at the same moment, in one statement
+    /// (`ReadLog`). The page waits for it and is refused if it cannot be
+    /// written.
+    pub async fn record_read(&self, reads: &ReadLog) -> sqlx::Result<()> {
+        // Its share of the batch's statement, for the statement counter.
+        crate::db::statements::count_one();
+        let (reply, written) = oneshot::channel();
+        let event = OwnedEvent {
+            kind: self.kind,
+            centre_id: self.centre_id,
+            actor_id: self.actor_id,
+            subject_account_id: self.subject_account_id,
+            detail: self.detail.to_owned(),
+            attempted_login_key: self.attempted_login_key.map(str::to_owned),
+            ip: self.ip,
+            case_id: self.case_id,
+        };
+        let gone = || sqlx::Error::WorkerCrashed;
+        reads.queue.send((event, reply)).await.map_err(|_| gone())?;
+        written.await.map_err(|_| gone())?
     }
 
     /// Many events in one statement (a scan's), as `record` writes each.
     pub async fn record_all(db: impl PgExecutor<'_>, events: &[Event<'_>]) -> sqlx::Result<()> {
+        Self::insert_all(db, events, Commit::InTheCallersTransaction).await
+    }
+
+    /// Many events in one statement; with `Commit::WithoutWaiting`, the
+    /// statement is its own transaction, committed without waiting for the
+    /// disk or a standby (`set_config(…, true)` holds for it alone, also
+    /// behind a connection pooler).
+    async fn insert_all(
+        db: impl PgExecutor<'_>,
+        events: &[Event<'_>],
+        commit: Commit,
+    ) -> sqlx::Result<()> {
         if events.is_empty() {
             return Ok(());
         }
         let column = |f: fn(&Event<'_>) -> Option<Uuid>| events.iter().map(f).collect::<Vec<_>>();
-        sqlx::query(
+        let without_waiting = match commit {
+            Commit::InTheCallersTransaction => "",
+            Commit::WithoutWaiting => {
+                ", (SELECT set_config('synchronous_commit', 'off', true) AS setting) AS settings
+                 WHERE settings.setting = 'off'"
+            }
+        };
+        let written = sqlx::query(&format!(
             "INSERT INTO audit_events
                 (centre_id, actor_id, subject_account_id, kind, detail, attempted_login_key, ip, case_id)
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
-                                  $6::text[], $7::inet[], $8::uuid[])",
-        )
+             SELECT e.* FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                                    $6::text[], $7::inet[], $8::uuid[]) AS e {without_waiting}"
+        ))
         .bind(column(|e| e.centre_id))
         .bind(column(|e| e.actor_id))
         .bind(column(|e| e.subject_account_id))
@@ -293,7 +311,105 @@ impl<'a> Event<'a> {
         .bind(column(|e| e.case_id))
         .execute(db)
         .await?;
-        Ok(())
+        match written.rows_affected() as usize == events.len() {
+            true => Ok(()),
+            false => Err(sqlx::Error::Protocol(
+                "audit events were not written".to_owned(),
+            )),
+        }
+    }
+}
+
+/// How a statement of audit events commits.
+enum Commit {
+    InTheCallersTransaction,
+    WithoutWaiting,
+}
+
+/// The read events of pages and printouts, written in batches by one task
+/// (group commit): each page waits for its own, and is refused if it
+/// cannot be written, but the events that arrive while one batch is being
+/// written go together in the next, in one statement and one transaction,
+/// committed without waiting for the disk or a standby. A crash or a
+/// failover of the database can lose the read events of its last moments,
+/// never a change's, which `record` writes in the change's own transaction.
+///
+/// Why: every event takes the audit chain's one lock at its commit, so
+/// pages that each committed their own event queued for that lock.
+#[derive(Clone)]
+pub struct ReadLog {
+    queue: mpsc::Sender<(OwnedEvent, oneshot::Sender<sqlx::Result<()>>)>,
+}
+
+/// The most events written in one statement.
+const MOST_PER_BATCH: usize = 512;
+
+impl ReadLog {
+    /// The log, and its writer on `db` (a task of the current runtime,
+    /// which ends when the last handle is dropped).
+    pub fn start(db: sqlx::PgPool) -> ReadLog {
+        let (queue, mut waiting) = mpsc::channel(MOST_PER_BATCH * 4);
+        tokio::spawn(async move {
+            let mut batch: Vec<(OwnedEvent, oneshot::Sender<sqlx::Result<()>>)> =
+                Vec::with_capacity(MOST_PER_BATCH);
+            while waiting.recv_many(&mut batch, MOST_PER_BATCH).await > 0 {
+                let events: Vec<Event<'_>> = batch.iter().map(|(e, _)| e.event()).collect();
+                let written = Event::insert_all(&db, &events, Commit::WithoutWaiting).await;
+                drop(events);
+                match written {
+                    Ok(()) => {
+                        for (_, reply) in batch.drain(..) {
+                            let _page_gone = reply.send(Ok(()));
+                        }
+                    }
+                    // The database is out of reach: every page hears so.
+                    Err(e) if crate::error::database_unreachable(&e) => {
+                        for (_, reply) in batch.drain(..) {
+                            let _page_gone = reply.send(Err(sqlx::Error::Io(
+                                std::io::Error::other(format!("writing read events: {e}")),
+                            )));
+                        }
+                    }
+                    // One event that cannot be written refuses its own page
+                    // alone: each is tried on its own.
+                    Err(_) => {
+                        for (event, reply) in batch.drain(..) {
+                            let one = [event.event()];
+                            let written = Event::insert_all(&db, &one, Commit::WithoutWaiting);
+                            let _page_gone = reply.send(written.await);
+                        }
+                    }
+                }
+            }
+        });
+        ReadLog { queue }
+    }
+}
+
+/// An event on its way to the read log's writer.
+struct OwnedEvent {
+    kind: AuditKind,
+    centre_id: Option<Uuid>,
+    actor_id: Option<Uuid>,
+    subject_account_id: Option<Uuid>,
+    detail: String,
+    attempted_login_key: Option<String>,
+    ip: Option<IpAddr>,
+    case_id: Option<Uuid>,
+}
+
+impl OwnedEvent {
+    fn event(&self) -> Event<'_> {
+        Event {
+            kind: self.kind,
+            centre_id: self.centre_id,
+            actor_id: self.actor_id,
+            subject_account_id: self.subject_account_id,
+            detail: &self.detail,
+            attempted_login_key: self.attempted_login_key.as_deref(),
+            ip: self.ip,
+            case_id: self.case_id,
+        }
     }
 }
 

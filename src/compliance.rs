@@ -372,7 +372,7 @@ async fn read(
         ),
     };
     Event::by(AuditKind::ComplianceViewed, user, ip)
-        .record_read(&state.db)
+        .record_read(&state.reads)
         .await?;
     Ok(figures)
 }

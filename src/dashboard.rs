@@ -56,7 +56,7 @@ pub async fn view_dashboard_get(
     if !mine.is_empty() {
         // Names of people at the centre: read like a list of cases.
         Event::by(AuditKind::TasksViewed, &user, ip)
-            .record_read(&state.db)
+            .record_read(&state.reads)
             .await?;
     }
     render(&DashboardPage {

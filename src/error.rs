@@ -54,7 +54,7 @@ pub enum ErrorKind {
 /// Whether `e` means the database cannot be reached (down, restarting, the
 /// network gone), rather than that a query was wrong: the pool reconnects by
 /// itself once it is back, so the user is asked to try again shortly.
-fn database_unreachable(e: &sqlx::Error) -> bool {
+pub(crate) fn database_unreachable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed

@@ -49,6 +49,8 @@ use db::Database;
 #[derive(Clone)]
 pub struct AppState {
     pub db: PgPool,
+    /// Where pages write their read events (in batches, see `ReadLog`).
+    pub reads: audit::ReadLog,
     /// When the review scan flags what; a change to a case re-scans it.
     pub rules: flags::Rules,
     /// What Trygg signs and hashes with (see `auth::keys`).
@@ -67,6 +69,7 @@ impl AppState {
     pub async fn new(db: PgPool) -> sqlx::Result<Self> {
         let keys = auth::keys::Keys::load(&db).await?;
         Ok(AppState {
+            reads: audit::ReadLog::start(db.clone()),
             db,
             rules: flags::Rules::default(),
             keys,

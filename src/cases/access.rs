@@ -36,8 +36,12 @@ impl<P: Grant> PersonOf<P> {
     }
 
     /// Records that the one who asks read this page (`kind`).
-    pub async fn record_read(&self, db: &sqlx::PgPool, kind: AuditKind) -> Result<(), AppError> {
-        Ok(self.event(kind).record_read(db).await?)
+    pub async fn record_read(
+        &self,
+        reads: &crate::audit::ReadLog,
+        kind: AuditKind,
+    ) -> Result<(), AppError> {
+        Ok(self.event(kind).record_read(reads).await?)
     }
 }
 

@@ -48,7 +48,7 @@ impl<S: Subscriber> Layer<S> for StatementCounter {
 
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
         if event.metadata().target() == SQLX_STATEMENT {
-            let _outside_a_request = STATEMENTS.try_with(|count| count.set(count.get() + 1));
+            count_one();
         }
     }
 }
@@ -59,6 +59,12 @@ pub fn install_counter() {
     use tracing_subscriber::layer::SubscriberExt as _;
     let subscriber = tracing_subscriber::registry().with(StatementCounter);
     let _already_installed = tracing::subscriber::set_global_default(subscriber);
+}
+
+/// Counts one statement for the request being served, sent on its behalf
+/// by another task (its read event's share of a batch).
+pub fn count_one() {
+    let _outside_a_request = STATEMENTS.try_with(|count| count.set(count.get() + 1));
 }
 
 /// Middleware: the statements sent while serving a request, in [`HEADER`].

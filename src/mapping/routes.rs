@@ -105,7 +105,7 @@ async fn view_mapping_get(
         ),
     };
     let received_from = newest.and_then(|v| v.received_from.clone());
-    viewed.record_read(&state.db).await?;
+    viewed.record_read(&state.reads).await?;
     render(&OverviewPage {
         page,
         base: url(&case, &person),
@@ -176,7 +176,7 @@ async fn view_mapping_edit_get(
     let Some(draft) = super::draft(&state.db, case.centre_id, person.id).await? else {
         return Ok(Redirect::to(&url(&case, &person)).into_response());
     };
-    viewed.record_read(&state.db).await?;
+    viewed.record_read(&state.reads).await?;
     render(&EditPage {
         page,
         base: url(&case, &person),
@@ -319,7 +319,7 @@ async fn view_mapping_version_get(
     let version = versioned::number::<Version>(&state.db, case.centre_id, person.id, n)
         .await?
         .ok_or(AppError::NotFound)?;
-    viewed.record_read(&state.db).await?;
+    viewed.record_read(&state.reads).await?;
     render(&VersionPage {
         page,
         base: url(&case, &person),
@@ -345,7 +345,7 @@ async fn view_mapping_compare_get(
     let to = versioned::number::<Version>(&state.db, case.centre_id, person.id, to_n)
         .await?
         .ok_or(AppError::NotFound)?;
-    viewed.record_read(&state.db).await?;
+    viewed.record_read(&state.reads).await?;
     render(&ComparePage {
         page,
         base: url(&case, &person),

@@ -48,7 +48,7 @@ pub(super) async fn view_shared_get(
 ) -> Result<Response, AppError> {
     let shares = share::incoming(&state.db, user.centre_id).await?;
     Event::by(AuditKind::SharedListViewed, &user, ip)
-        .record_read(&state.db)
+        .record_read(&state.reads)
         .await?;
     render(&SharedPage { page, shares })
 }

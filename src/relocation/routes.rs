@@ -542,7 +542,7 @@ pub(super) async fn view_relocation_get(
 ) -> Result<Response, AppError> {
     let loaded = Loaded::load(&state, &user, &path).await?;
     Event::on_case(AuditKind::RelocationViewed, &user, ip, loaded.case.id)
-        .record_read(&state.db)
+        .record_read(&state.reads)
         .await?;
     render(
         &page_for(
@@ -787,7 +787,7 @@ pub(super) async fn view_police_summary_get(
         });
     }
     Event::on_case(AuditKind::PoliceSummaryPrinted, &user, ip, loaded.case.id)
-        .record_read(&state.db)
+        .record_read(&state.reads)
         .await?;
     render(&PoliceSummary {
         page,

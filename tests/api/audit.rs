@@ -412,3 +412,36 @@ async fn the_audit_chain_holds_under_parallel_writes_and_names_a_forged_row() {
         crate::cli::text(&out.stderr)
     );
 }
+
+/// Issue 16: read events are written in batches, yet a page whose event
+/// cannot be written is still refused, and the others in its batch are not.
+#[tokio::test]
+async fn a_page_whose_read_event_cannot_be_written_is_not_shown() {
+    let app = spawn_app().await;
+    let centre = app.centre("A").await;
+    let staff = app.user(&centre, Role::Staff).await;
+    let mut browser = app.signed_in(&staff).await;
+    let case = crate::cases::new_case(&mut browser, &staff, "Ukjent Skjult").await;
+    let page = browser.get(&format!("/cases/{case}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Ukjent Skjult"));
+
+    // The case's own reads can no longer be logged: a check constraint
+    // refuses events about it (added as the superuser, as a fault would).
+    let mut superuser = crate::helpers::superuser_connection(&app.db_name).await;
+    sqlx::query(&format!(
+        "ALTER TABLE audit_events ADD CONSTRAINT refuse_one_case
+             CHECK (case_id IS DISTINCT FROM '{case}') NOT VALID"
+    ))
+    .execute(&mut superuser)
+    .await
+    .unwrap();
+    let other = crate::cases::new_case(&mut browser, &staff, "Annen Beboer").await;
+    let (mut first, mut second) = (browser.same_session(), browser.same_session());
+    let (refused_path, shown_path) = (format!("/cases/{case}"), format!("/cases/{other}"));
+    let (refused, shown) = tokio::join!(first.get(&refused_path), second.get(&shown_path));
+    assert!(refused.status >= 500, "{}", refused.status);
+    assert!(!refused.body.contains("Ukjent Skjult"));
+    assert_eq!(shown.status, 200, "another page's event is written");
+    assert!(shown.body.contains("Annen Beboer"));
+}

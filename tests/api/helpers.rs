@@ -561,6 +561,19 @@ pub struct Browser {
 pub const SESSION_COOKIE: &str = "__Host-trygg_session";
 
 impl Browser {
+    /// Another tab of this browser: the same session, asking at the same
+    /// time.
+    pub fn same_session(&self) -> Browser {
+        Browser {
+            client: self.client.clone(),
+            base: self.base.clone(),
+            cookie: self.cookie.clone(),
+            other_cookies: self.other_cookies.clone(),
+            headers: self.headers.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
+
     pub async fn get(&mut self, path: &str) -> Response {
         let request = self.client.get(format!("{}{path}", self.base));
         self.send(request).await

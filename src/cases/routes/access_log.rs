@@ -30,7 +30,7 @@ pub(super) async fn view_access_log_get(
 ) -> Result<Response, AppError> {
     let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
     Event::on_case(AuditKind::CaseAccessLogViewed, &user, ip, id)
-        .record_read(&state.db)
+        .record_read(&state.reads)
         .await?;
     let filter = Filter {
         case_id: Some(case.id),

@@ -112,7 +112,7 @@ pub(super) async fn view_case_edit_get(
     let resident = crate::cases::resident_of(&state.db, case.id).await?;
     let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
     Event::on_case(AuditKind::CaseViewed, &user, ip, id)
-        .record_read(&state.db)
+        .record_read(&state.reads)
         .await?;
     let form = CaseForm::from_case(&case, &resident);
     render(&form_page(

@@ -135,7 +135,7 @@ async fn list(
         (rows, earlier, more) = crate::cases::list(&state.db, user.centre_id, &first).await?;
     }
     Event::by(AuditKind::CaseListViewed, &user, ip)
-        .record_read(&state.db)
+        .record_read(&state.reads)
         .await?;
     let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
     render(&ListPage {

@@ -130,7 +130,7 @@ pub(super) async fn view_case_get(
 ) -> Result<Response, AppError> {
     let overview = crate::cases::overview(&state.db, user.centre_id, id).await?;
     Event::on_case(AuditKind::CaseViewed, &user, ip, id)
-        .record_read(&state.db)
+        .record_read(&state.reads)
         .await?;
     render(
         &case_page(

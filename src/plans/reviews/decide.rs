@@ -245,7 +245,7 @@ pub(super) async fn view_review_get(
     .page(Typed::fresh(departure), FieldErrors::default(), false)
     .await?;
     Event::on_case(AuditKind::PlanViewed, &user, ip, case_id)
-        .record_read(&state.db)
+        .record_read(&state.reads)
         .await?;
     render(&review)
 }

@@ -92,7 +92,7 @@ async fn view_reviews_get(
         })
         .collect();
     Event::by(AuditKind::PlanReviewsViewed, &user, ip)
-        .record_read(&state.db)
+        .record_read(&state.reads)
         .await?;
     let sections = flags::view::sections(&state.db, user.centre_id, PAGE_SIZE).await?;
     render(&ReviewsPage {

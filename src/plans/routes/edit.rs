@@ -125,7 +125,7 @@ pub(super) async fn view_plan_edit_get(
     let newest = mapping::newest_completed(&state.db, case.centre_id, person.id)
         .await?
         .map(|m| m.version);
-    viewed.record_read(&state.db).await?;
+    viewed.record_read(&state.reads).await?;
     render(&EditPage {
         page,
         base,

@@ -43,7 +43,7 @@ pub(super) async fn view_plan_school_get(
     if !at.person.is_child() {
         return Err(AppError::NotFound);
     }
-    at.record_read(&state.db, AuditKind::PlanPrinted).await?;
+    at.record_read(&state.reads, AuditKind::PlanPrinted).await?;
     render(&SchoolPage {
         page,
         base: url(at.case.id, at.person.id),
@@ -81,7 +81,7 @@ pub(super) async fn view_plan_child_get(
     if !view.basis.school_age {
         return Err(AppError::NotFound);
     }
-    at.record_read(&state.db, AuditKind::PlanPrinted).await?;
+    at.record_read(&state.reads, AuditKind::PlanPrinted).await?;
     render(&ChildPage {
         page,
         base: url(at.case.id, at.person.id),

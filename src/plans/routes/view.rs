@@ -72,7 +72,7 @@ pub(super) async fn view_plan_get(
                 .map(|m| m.version),
         ),
     };
-    viewed.record_read(&state.db).await?;
+    viewed.record_read(&state.reads).await?;
     render(&OverviewPage {
         page,
         base: url(case.id, person.id),
@@ -112,7 +112,7 @@ pub(super) async fn view_plan_version_get(
     at: PersonOf<ReadCases>,
 ) -> Result<Response, AppError> {
     let view = version_view(&state.db, &at).await?;
-    at.record_read(&state.db, AuditKind::PlanViewed).await?;
+    at.record_read(&state.reads, AuditKind::PlanViewed).await?;
     render(&VersionPage {
         page,
         base: url(at.case.id, at.person.id),
@@ -140,7 +140,7 @@ pub(super) async fn view_plan_compare_get(
         .await?
         .ok_or(AppError::NotFound)?;
     let rows = view::compare(&state.db, user.centre_id, &person, &from, &to).await?;
-    viewed.record_read(&state.db).await?;
+    viewed.record_read(&state.reads).await?;
     render(&ComparePage {
         page,
         base: url(case.id, person.id),
