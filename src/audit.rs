@@ -212,34 +212,15 @@ impl<'a> Event<'a> {
         Event { detail, ..self }
     }
 
-    /// The one writer of the audit log. For a change, `db` is the change's
-    /// transaction: if the event cannot be written, the change is not made.
+    /// The writer of a change's event: `db` is the change's transaction,
+    /// so if the event cannot be written, the change is not made.
     pub async fn record(&self, db: impl PgExecutor<'_>) -> sqlx::Result<()> {
-        self.insert(
-            "INSERT INTO audit_events
-                (centre_id, actor_id, subject_account_id, kind, detail, attempted_login_key, ip, case_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7::inet, $8)",
+        Self::insert_all(
+            db,
+            std::slice::from_ref(self),
+            Commit::InTheCallersTransaction,
         )
-        .execute(db)
-        .await?;
-        Ok(())
-    }
-
-    /// `sql`, an insert of one event, with this event's columns bound in
-    /// order.
-    fn insert<'q>(
-        &'q self,
-        sql: &'q str,
-    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-        sqlx::query(sql)
-            .bind(self.centre_id)
-            .bind(self.actor_id)
-            .bind(self.subject_account_id)
-            .bind(self.kind)
-            .bind(self.detail)
-            .bind(self.attempted_login_key)
-            .bind(self.ip.map(|ip| ip.to_string()))
-            .bind(self.case_id)
+        .await
     }
 
     /// A read's event (a page viewed, a printout opened): written by the
@@ -260,9 +241,20 @@ impl<'a> Event<'a> {
             ip: self.ip,
             case_id: self.case_id,
         };
-        let gone = || sqlx::Error::WorkerCrashed;
-        reads.queue.send((event, reply)).await.map_err(|_| gone())?;
-        written.await.map_err(|_| gone())?
+        // A writer that has stopped is a bug of ours, not an outage.
+        let stopped = || sqlx::Error::Protocol("the read log's writer has stopped".to_owned());
+        reads
+            .queue
+            .send((event, reply))
+            .await
+            .map_err(|_| stopped())?;
+        match tokio::time::timeout(READ_EVENT_WAIT, written).await {
+            Ok(answer) => answer.map_err(|_| stopped())?,
+            Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the read event was not written in time",
+            ))),
+        }
     }
 
     /// Many events in one statement (a scan's), as `record` writes each.
@@ -341,14 +333,26 @@ pub struct ReadLog {
     queue: mpsc::Sender<(OwnedEvent, oneshot::Sender<sqlx::Result<()>>)>,
 }
 
-/// The most events written in one statement.
-const MOST_PER_BATCH: usize = 512;
+/// The most events written in one statement: each takes its turn at the
+/// audit chain's lock at commit, and changes wait behind the batch.
+const MOST_PER_BATCH: usize = 64;
+
+/// How long a page waits for its read event before it is refused (the
+/// outage page).
+const READ_EVENT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl ReadLog {
-    /// The log, and its writer on `db` (a task of the current runtime,
-    /// which ends when the last handle is dropped).
-    pub fn start(db: sqlx::PgPool) -> ReadLog {
-        let (queue, mut waiting) = mpsc::channel(MOST_PER_BATCH * 4);
+    /// The log, and its writer on a connection of its own to `db`'s
+    /// database (so that a full pool fails pages one by one, not a batch at
+    /// a time): a task of the current runtime, which ends when the last
+    /// handle is dropped.
+    pub fn start(db: &sqlx::PgPool) -> ReadLog {
+        let db = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(READ_EVENT_WAIT)
+            .connect_lazy_with(db.connect_options().as_ref().clone());
+        // Room for a batch being written and the next; pages beyond wait.
+        let (queue, mut waiting) = mpsc::channel(MOST_PER_BATCH * 2);
         tokio::spawn(async move {
             let mut batch: Vec<(OwnedEvent, oneshot::Sender<sqlx::Result<()>>)> =
                 Vec::with_capacity(MOST_PER_BATCH);
@@ -362,21 +366,33 @@ impl ReadLog {
                             let _page_gone = reply.send(Ok(()));
                         }
                     }
-                    // The database is out of reach: every page hears so.
-                    Err(e) if crate::error::database_unreachable(&e) => {
-                        for (_, reply) in batch.drain(..) {
-                            let _page_gone = reply.send(Err(sqlx::Error::Io(
-                                std::io::Error::other(format!("writing read events: {e}")),
-                            )));
+                    // One event that cannot be written (a constraint, bad
+                    // data) refuses its own page alone: each is tried on its
+                    // own, until something fails them all.
+                    Err(e) if !fails_every_event(&e) => {
+                        let mut failing_all: Option<String> = None;
+                        for (event, reply) in batch.drain(..) {
+                            let written = match &failing_all {
+                                Some(e) => Err(unwritten(e)),
+                                None => {
+                                    Event::insert_all(&db, &[event.event()], Commit::WithoutWaiting)
+                                        .await
+                                }
+                            };
+                            if let Err(e) = &written
+                                && fails_every_event(e)
+                            {
+                                failing_all = Some(e.to_string());
+                            }
+                            let _page_gone = reply.send(written);
                         }
                     }
-                    // One event that cannot be written refuses its own page
-                    // alone: each is tried on its own.
-                    Err(_) => {
-                        for (event, reply) in batch.drain(..) {
-                            let one = [event.event()];
-                            let written = Event::insert_all(&db, &one, Commit::WithoutWaiting);
-                            let _page_gone = reply.send(written.await);
+                    // The database is out of reach, read-only, full…:
+                    // every page hears so (the outage page).
+                    Err(e) => {
+                        let e = e.to_string();
+                        for (_, reply) in batch.drain(..) {
+                            let _page_gone = reply.send(Err(unwritten(&e)));
                         }
                     }
                 }
@@ -384,6 +400,24 @@ impl ReadLog {
         });
         ReadLog { queue }
     }
+}
+
+/// Whether `e` fails every event of a batch alike: the database out of
+/// reach, or refusing writes (read-only after a failover, disk full,
+/// shutting down, timed out, deadlocked), rather than one event's data.
+fn fails_every_event(e: &sqlx::Error) -> bool {
+    crate::error::database_unreachable(e)
+        || matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|code| {
+            ["25", "40", "53", "55", "57"].iter().any(|class| code.starts_with(class))
+        }))
+}
+
+/// The error a page hears when its batch could not be written at all: as
+/// for an outage, the page asks to try again shortly.
+fn unwritten(cause: &str) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(format!(
+        "writing read events: {cause}"
+    )))
 }
 
 /// An event on its way to the read log's writer.

@@ -282,6 +282,7 @@ pub fn main() -> ExitCode {
                     // comes by; only the tables' owner may gather them.
                     let mut owner = db.owner_connection().await?;
                     sqlx::query("ANALYZE").execute(&mut owner).await?;
+                    sqlx::Connection::close(owner).await?;
                     Ok(())
                 }
                 .await;

@@ -69,7 +69,7 @@ impl AppState {
     pub async fn new(db: PgPool) -> sqlx::Result<Self> {
         let keys = auth::keys::Keys::load(&db).await?;
         Ok(AppState {
-            reads: audit::ReadLog::start(db.clone()),
+            reads: audit::ReadLog::start(&db),
             db,
             rules: flags::Rules::default(),
             keys,

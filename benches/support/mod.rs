@@ -58,6 +58,7 @@ pub async fn seed_small_and_big(
     use sqlx::ConnectOptions as _;
     let mut owner = cluster.owner_options().connect().await?;
     sqlx::query("ANALYZE").execute(&mut owner).await?;
+    sqlx::Connection::close(owner).await?;
     Ok(centres)
 }
 

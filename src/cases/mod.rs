@@ -128,8 +128,7 @@ static OVERVIEW: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {},
                 centre.name AS centre_name, contacts.ids AS contact_ids,
-                contacts.names AS contact_names, moves.days AS moved_on,
-                moves.destinations AS moved_to, share.content AS arrived_with,
+                contacts.names AS contact_names, moves.*,
                 ms.completed AS mapping_completed, coalesce(ms.has_draft, false) AS has_draft,
                 ps.approved AS plan_approved, ps.open_state AS plan_open_state,
                 ARRAY(SELECT f.kind FROM review_flags f
@@ -142,15 +141,7 @@ static OVERVIEW: LazyLock<String> = LazyLock::new(|| {
                     coalesce(array_agg(a.full_name ORDER BY a.full_name), '{{}}') AS names
              FROM accounts a WHERE a.centre_id = c.centre_id AND a.active
          ) contacts
-         CROSS JOIN LATERAL (
-             SELECT coalesce(array_agg(r.moved_on ORDER BY r.moved_on), '{{}}') AS days,
-                    coalesce(array_agg(r.destination_name ORDER BY r.moved_on), '{{}}')
-                        AS destinations
-             FROM relocations r
-             WHERE r.case_id = c.id AND r.centre_id = c.centre_id AND r.state = 'moved'
-         ) moves
-         LEFT JOIN relocation_shares share
-             ON share.id = c.arrived_with_share AND share.destination_centre_id = c.centre_id
+         CROSS JOIN {}
          JOIN persons p ON p.case_id = c.id AND p.centre_id = c.centre_id
          LEFT JOIN LATERAL (
              SELECT max(m.version) FILTER (WHERE m.state = $3) AS completed,
@@ -164,7 +155,8 @@ static OVERVIEW: LazyLock<String> = LazyLock::new(|| {
          ) ps ON true
          WHERE c.id = $1 AND c.centre_id = $2
          ORDER BY p.removed_at IS NOT NULL, p.kind DESC, p.birth_date, p.name",
-        case_and_person_columns()
+        case_and_person_columns(),
+        crate::relocation::MOVES_OF_CASE
     )
 });
 
@@ -202,22 +194,11 @@ pub async fn overview(db: &PgPool, centre_id: Uuid, case_id: Uuid) -> Result<Ove
     let case = Case::from_row(first)?;
     let ids: Vec<Uuid> = first.try_get("contact_ids")?;
     let names: Vec<String> = first.try_get("contact_names")?;
-    let moved_on: Vec<Date> = first.try_get("moved_on")?;
-    let moved_to: Vec<String> = first.try_get("moved_to")?;
-    let arrived: Option<sqlx::types::Json<crate::relocation::share::Snapshot>> =
-        first.try_get("arrived_with")?;
-    let history = crate::relocation::known_moves(
-        arrived.as_ref().map(|json| &json.0),
-        moved_on.into_iter().zip(moved_to),
-        &first.try_get::<String, _>("centre_name")?,
-    );
+    let history =
+        crate::relocation::moves_of_case(first, &first.try_get::<String, _>("centre_name")?)?;
     let mut people = Vec::new();
     for row in &rows {
-        let mut flags: Vec<_> = row
-            .try_get::<Vec<String>, _>("flags")?
-            .iter()
-            .filter_map(|code| crate::flags::FlagKind::parse(code))
-            .collect();
+        let mut flags: Vec<crate::flags::FlagKind> = row.try_get("flags")?;
         flags.sort_by_key(|kind| crate::flags::view::urgency(*kind));
         people.push(PersonOverview {
             person: Person::from_row_prefixed(row, "person_")?,
@@ -589,7 +570,7 @@ struct ListedPerson {
     name: Option<String>,
     birth_date: Option<Date>,
     has_mapping: bool,
-    flags: Vec<String>,
+    flags: Vec<crate::flags::FlagKind>,
 }
 
 /// The query behind a page of the list: the cases of the page, sorted the
@@ -727,11 +708,7 @@ pub async fn list(
         else {
             continue;
         };
-        let mut flags: Vec<_> = row
-            .flags
-            .iter()
-            .filter_map(|code| crate::flags::FlagKind::parse(code))
-            .collect();
+        let mut flags = row.flags;
         flags.sort_by_key(|kind| crate::flags::view::urgency(*kind));
         if let Some(case) = cases.last_mut() {
             case.people.push(PersonRow {

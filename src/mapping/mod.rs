@@ -82,7 +82,7 @@ impl Version {
 }
 
 /// A person's mapping at a glance.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Status {
     /// The newest completed version.
     pub completed: Option<i32>,

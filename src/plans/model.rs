@@ -165,7 +165,7 @@ pub async fn by_id_in_centre(
 }
 
 /// A person's plan at a glance, for the case page.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Status {
     pub approved: Option<i32>,
     /// The state of the version not yet approved, if any.

@@ -21,7 +21,8 @@ pub mod rows;
 pub mod share;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{FromRow, PgConnection, PgExecutor};
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgConnection, PgExecutor, Row as _};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -339,22 +340,36 @@ pub async fn history(
     case: &Case,
     own_centre_name: &str,
 ) -> sqlx::Result<Vec<Move>> {
-    let (arrived, days, destinations): (
-        Option<sqlx::types::Json<share::Snapshot>>,
-        Vec<Date>,
-        Vec<String>,
-    ) = sqlx::query_as(
-        "SELECT (SELECT content FROM relocation_shares
-                     WHERE id = $3 AND destination_centre_id = $2),
-                    coalesce(array_agg(moved_on ORDER BY moved_on), '{}'),
-                    coalesce(array_agg(destination_name ORDER BY moved_on), '{}')
-             FROM relocations WHERE case_id = $1 AND centre_id = $2 AND state = 'moved'",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT moves.* FROM cases c CROSS JOIN {MOVES_OF_CASE}
+         WHERE c.id = $1 AND c.centre_id = $2"
+    ))
     .bind(case.id)
     .bind(case.centre_id)
-    .bind(case.arrived_with_share)
     .fetch_one(db)
     .await?;
+    moves_of_case(&row, own_centre_name)
+}
+
+/// R5, as a lateral item of a query over cases `c`: what arrived with the
+/// case from another centre (`arrived_with`), and the case's own moves
+/// (`moved_on`, `moved_to`); read by `moves_of_case`.
+pub(crate) const MOVES_OF_CASE: &str = "LATERAL (
+         SELECT (SELECT s.content FROM relocation_shares s
+                 WHERE s.id = c.arrived_with_share AND s.destination_centre_id = c.centre_id)
+                    AS arrived_with,
+                coalesce(array_agg(r.moved_on ORDER BY r.moved_on), '{}') AS moved_on,
+                coalesce(array_agg(r.destination_name ORDER BY r.moved_on), '{}') AS moved_to
+         FROM relocations r
+         WHERE r.case_id = c.id AND r.centre_id = c.centre_id AND r.state = 'moved'
+     ) moves";
+
+/// The moves of a row with `MOVES_OF_CASE`'s columns: what arrived with
+/// the resident first, then the case's own, from `own_centre_name`.
+pub(crate) fn moves_of_case(row: &PgRow, own_centre_name: &str) -> sqlx::Result<Vec<Move>> {
+    let arrived: Option<sqlx::types::Json<share::Snapshot>> = row.try_get("arrived_with")?;
+    let days: Vec<Date> = row.try_get("moved_on")?;
+    let destinations: Vec<String> = row.try_get("moved_to")?;
     Ok(known_moves(
         arrived.as_ref().map(|json| &json.0),
         days.into_iter().zip(destinations),
@@ -364,7 +379,7 @@ pub async fn history(
 
 /// R5: what arrived with a resident from another centre (`arrived`), then
 /// the case's own moves, as (day, destination), from `own_centre_name`.
-pub fn known_moves(
+fn known_moves(
     arrived: Option<&share::Snapshot>,
     own: impl IntoIterator<Item = (Date, String)>,
     own_centre_name: &str,

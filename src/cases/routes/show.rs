@@ -158,6 +158,10 @@ pub(super) async fn view_child_add_post(
     let child = match form.parse(&overview.contact_people) {
         Ok(child) => child,
         Err(errors) => {
+            // The case page again, with the form: read as a view is.
+            Event::on_case(AuditKind::CaseViewed, &user, ip, id)
+                .record_read(&state.reads)
+                .await?;
             let page = case_page(&state, page, &user, overview, form, errors).await?;
             return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
