@@ -343,14 +343,14 @@ const READ_EVENT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl ReadLog {
     /// The log, and its writer on a connection of its own to `db`'s
-    /// database (so that a full pool fails pages one by one, not a batch at
-    /// a time): a task of the current runtime, which ends when the last
+    /// database (a full pool fails pages one by one, never a batch at a
+    /// time): a task of the current runtime, which ends when the last
     /// handle is dropped.
     pub fn start(db: &sqlx::PgPool) -> ReadLog {
-        let db = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(READ_EVENT_WAIT)
-            .connect_lazy_with(db.connect_options().as_ref().clone());
+        let mut writer = Writer {
+            options: db.connect_options().as_ref().clone(),
+            connection: None,
+        };
         // Room for a batch being written and the next; pages beyond wait.
         let (queue, mut waiting) = mpsc::channel(MOST_PER_BATCH * 2);
         tokio::spawn(async move {
@@ -358,7 +358,7 @@ impl ReadLog {
                 Vec::with_capacity(MOST_PER_BATCH);
             while waiting.recv_many(&mut batch, MOST_PER_BATCH).await > 0 {
                 let events: Vec<Event<'_>> = batch.iter().map(|(e, _)| e.event()).collect();
-                let written = Event::insert_all(&db, &events, Commit::WithoutWaiting).await;
+                let written = writer.write(&events).await;
                 drop(events);
                 match written {
                     Ok(()) => {
@@ -374,10 +374,7 @@ impl ReadLog {
                         for (event, reply) in batch.drain(..) {
                             let written = match &failing_all {
                                 Some(e) => Err(unwritten(e)),
-                                None => {
-                                    Event::insert_all(&db, &[event.event()], Commit::WithoutWaiting)
-                                        .await
-                                }
+                                None => writer.write(&[event.event()]).await,
                             };
                             if let Err(e) = &written
                                 && fails_every_event(e)
@@ -399,6 +396,39 @@ impl ReadLog {
             }
         });
         ReadLog { queue }
+    }
+}
+
+/// The read log's own connection: a pool's would return to it through
+/// another task, a wait between batches under load.
+struct Writer {
+    options: sqlx::postgres::PgConnectOptions,
+    connection: Option<sqlx::PgConnection>,
+}
+
+impl Writer {
+    /// Writes `events` in one statement, connecting first if need be;
+    /// a connection that fails is made anew for the next batch.
+    async fn write(&mut self, events: &[Event<'_>]) -> sqlx::Result<()> {
+        use sqlx::Connection as _;
+        let connection = match &mut self.connection {
+            Some(connection) => connection,
+            None => {
+                let connecting = sqlx::PgConnection::connect_with(&self.options);
+                let connection = tokio::time::timeout(READ_EVENT_WAIT, connecting)
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)??;
+                self.connection.insert(connection)
+            }
+        };
+        let written = Event::insert_all(&mut *connection, events, Commit::WithoutWaiting).await;
+        if written
+            .as_ref()
+            .is_err_and(crate::error::database_unreachable)
+        {
+            self.connection = None;
+        }
+        written
     }
 }
 

@@ -293,6 +293,8 @@ async fn grant_server_rights(conn: &mut PgConnection, role: &str) -> sqlx::Resul
         format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_chain FROM {role}"),
         // Links are the trigger's to write (as the owner), never the server's.
         format!("REVOKE INSERT ON audit_chain FROM {role}"),
+        // The chain's last link moves only with a new link.
+        format!("REVOKE ALL ON audit_chain_head FROM {role}"),
         // Again at every start: a restore leaves out what migrations revoked.
         "REVOKE EXECUTE ON FUNCTION audit_chain_link() FROM PUBLIC".to_owned(),
         // It may see which migrations ran, to refuse to start before one.
