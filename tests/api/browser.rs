@@ -185,9 +185,12 @@ async fn seed_through_cli(app: &TestApp) -> serde_json::Value {
                AND NOT EXISTS (SELECT 1 FROM plans newer
                                WHERE newer.person_id = pl.person_id AND newer.version > pl.version)
              ORDER BY pe.name LIMIT 1)
-         UPDATE plans SET next_review_on = current_date - 3 FROM chosen
+         UPDATE plans SET next_review_on = $1 FROM chosen
          WHERE plans.id = chosen.id RETURNING chosen.name, plans.person_id",
     )
+    // Three days ago in Norway, as Trygg counts days (the database's own
+    // date is UTC's, a day behind from midnight to one or two).
+    .bind(trygg::locale::today() - time::Duration::days(3))
     .fetch_one(&app.db)
     .await
     .expect("the seed has an approved plan");

@@ -79,7 +79,10 @@ async fn each_kind_of_flag_is_raised_by_its_cause_and_resolved_when_it_goes() {
     assert!(!has(&open_flags(&s.app).await, &child, "no_plan"));
 
     // U4: its review date passes.
-    sqlx::query("UPDATE plans SET next_review_on = current_date - 3 WHERE state = 'approved'")
+    // Three days ago in Norway, as Trygg counts days (not the database's
+    // UTC date, a day behind around midnight).
+    sqlx::query("UPDATE plans SET next_review_on = $1 WHERE state = 'approved'")
+        .bind(trygg::locale::today() - time::Duration::days(3))
         .execute(&s.app.db)
         .await
         .unwrap();
