@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
+use super::factors::{FactorAnswer, FactorSummary, RiskFactor};
+use super::legal::Legal;
 use crate::code_enum;
 
 code_enum! {
@@ -112,7 +114,7 @@ code_enum! {
         Low = "low" "Lav",
         Moderate = "moderate" "Moderat",
         High = "high" "Høy",
-        Severe = "severe" "Alvorlig",
+        Severe = "severe" "Svært høy",
     }
 }
 
@@ -124,13 +126,108 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// Who interpreted a conversation. Only a qualified interpreter from
+    /// outside the family's network is safe; a child must never interpret.
+    pub enum Interpreter {
+        Remote = "remote" "Kvalifisert tolk på telefon eller video",
+        InPerson = "in_person" "Kvalifisert tolk til stede",
+        Unqualified = "unqualified" "En annen voksen tolket (ikke kvalifisert tolk)",
+        Child = "child" "Et barn tolket",
+    }
+}
+
+code_enum! {
+    /// M6: what a digital-safety check finds, for children and adults.
+    pub enum DigitalItem {
+        LocationSharing = "location_sharing" "Posisjonsdeling: Finn min (Find My), Google, Snap Map, Family Link",
+        Trackers = "trackers" "GPS-klokker og sporingsbrikker (AirTag og lignende) i klær, sekker, leker og bil",
+        SharedAccounts = "shared_accounts" "Delte kontoer og passord: Apple-ID, Google-konto, strømmetjenester",
+        CloudBackups = "cloud_backups" "Skylagring og sikkerhetskopier: bilder med stedsdata, iCloud, Google Foto",
+        GameChats = "game_chats" "Spill og spillchat: Roblox, Fortnite, Discord og lignende",
+        SocialMedia = "social_media" "Sosiale medier: hvem som følger, hva som deles, bilder som viser stedet",
+        SchoolPlatforms = "school_platforms" "Skole- og barnehageplattformer den andre forelderen kan se",
+        NewNumber = "new_number" "Nytt telefonnummer eller SIM-kort, og hvem som har fått det",
+        Gifts = "gifts" "Telefoner, nettbrett og gaver fra utøveren (kan være sporet)",
+    }
+}
+
+code_enum! {
+    pub enum CheckStatus {
+        Checked = "checked" "Sjekket",
+        NotRelevant = "not_relevant" "Ikke aktuelt",
+        ToDo = "to_do" "Må gjøres",
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DigitalCheck {
+    pub item: DigitalItem,
+    pub status: Option<CheckStatus>,
+    pub note: String,
+}
+
+/// M2: one conversation of the mapping: who was there, how it was
+/// interpreted, what was said — for a child, in the child's own words.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Stable across versions.
+    pub id: Uuid,
+    pub date: Date,
+    pub present: Vec<Participant>,
+    pub present_other: String,
+    pub interpreter: Option<Interpreter>,
+    pub language: String,
+    /// Staff made sure the interpreter is not from the family's network.
+    pub interpreter_outside_network: bool,
+    pub topics: String,
+    /// What the child (or resident) said, as they said it.
+    pub own_words: String,
+    /// What they do themselves to feel safe.
+    pub strategies: String,
+}
+
+impl Conversation {
+    /// Only the child and staff: the child could speak freely.
+    pub fn child_alone(&self) -> bool {
+        self.present == [Participant::Child] && self.present_other.is_empty()
+    }
+
+    pub fn interpreter_warning(&self) -> Option<&'static str> {
+        Interpreter::warning(self.interpreter, self.interpreter_outside_network)
+    }
+}
+
+impl Interpreter {
+    /// Why a conversation's account may not be safe, if it may not.
+    pub fn warning(interpreter: Option<Self>, outside_network: bool) -> Option<&'static str> {
+        match interpreter? {
+            Interpreter::Child => Some(
+                "Et barn tolket. Barn skal aldri være tolk: ta samtalen på nytt med kvalifisert tolk.",
+            ),
+            Interpreter::Unqualified => Some(
+                "Tolken var ikke kvalifisert. Det barnet eller beboeren sa, kan være farget eller nå familiens nettverk: bruk kvalifisert tolk.",
+            ),
+            Interpreter::Remote | Interpreter::InPerson if !outside_network => {
+                Some("Det er ikke bekreftet at tolken er utenfor familiens nettverk.")
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Content {
     pub child: bool,
-    /// M2
+    /// M2: sources beyond the conversations (a report, a letter).
     pub participants: Vec<Participant>,
     pub participants_other: String,
+    /// Before conversations were records: their dates only. Read from
+    /// older versions; a new version turns them into conversations.
+    #[serde(default)]
     pub conversation_dates: Vec<Date>,
+    #[serde(default)]
+    pub conversations: Vec<Conversation>,
     /// M3
     pub violence: String,
     /// M4
@@ -139,6 +236,14 @@ pub struct Content {
     pub risks: Vec<Risk>,
     /// M6
     pub digital: Digital,
+    #[serde(default)]
+    pub digital_checks: Vec<DigitalCheck>,
+    /// Structured risk factors, beside the overall assessment.
+    #[serde(default)]
+    pub factors: Vec<FactorAnswer>,
+    /// A child's legal situation.
+    #[serde(default)]
+    pub legal: Legal,
     pub assessment: Option<Assessment>,
     pub reasoning: String,
     /// P9
@@ -204,12 +309,50 @@ impl Content {
         }
     }
 
+    /// M2: who took part and which sources were used: those of every
+    /// conversation, then the other sources, each once.
+    pub fn sources(&self) -> Vec<Participant> {
+        let mut out: Vec<Participant> = Vec::new();
+        let all = self
+            .conversations
+            .iter()
+            .flat_map(|c| c.present.iter())
+            .chain(self.participants.iter());
+        for p in all {
+            if !out.contains(p) {
+                out.push(*p);
+            }
+        }
+        out
+    }
+
+    pub fn factor_summary(&self) -> FactorSummary {
+        FactorSummary::of(&self.factors)
+    }
+
+    pub fn factor(&self, factor: RiskFactor) -> Option<&FactorAnswer> {
+        self.factors.iter().find(|f| f.factor == factor)
+    }
+
+    /// The acute factors answered yes (P4).
+    pub fn acute_factors(&self) -> Vec<RiskFactor> {
+        self.factors
+            .iter()
+            .filter(|f| f.factor.is_acute() && f.answer == Some(Answer::Yes))
+            .map(|f| f.factor)
+            .collect()
+    }
+
+    pub fn digital_check(&self, item: DigitalItem) -> Option<&DigitalCheck> {
+        self.digital_checks.iter().find(|c| c.item == item)
+    }
+
     /// What "Fullfør" needs beyond what a draft needs.
     pub fn check_complete(&self, errors: &mut crate::forms::FieldErrors) {
-        if self.participants.is_empty() {
+        if self.sources().is_empty() && self.conversation_dates.is_empty() {
             errors.add(
-                "participants",
-                "Kryss av for hvem som deltok før du fullfører.",
+                "conversations",
+                "Skriv inn minst én samtale, eller kryss av for andre kilder, før du fullfører.",
             );
         }
         if self

@@ -9,7 +9,9 @@
 //! versioned core, `crate::versioned`), `routes` the pages.
 
 pub mod content;
+pub mod factors;
 pub mod form;
+pub mod legal;
 pub mod routes;
 pub mod rows;
 

@@ -1,7 +1,9 @@
 //! A mapping as labelled rows with stable keys (fears and threats by id):
 //! for a version's page, and for comparing two versions row by row.
 
-use super::content::{Content, Risk};
+use super::content::{Content, Conversation, Risk};
+use super::factors::RiskFactor;
+use super::legal::OrderKind;
 use crate::codes::Code;
 use crate::versioned::{Compared, Row, Rows, compare_rows};
 
@@ -9,15 +11,25 @@ impl Content {
     pub fn rows(&self) -> Vec<Row> {
         let mut rows = Rows::default();
         let s = "Deltakere og kilder";
-        let participants: Vec<&str> = self.participants.iter().map(|p| p.label()).collect();
-        rows.add("participants", s, "Deltok", participants.join(", "));
+        let sources: Vec<&str> = self.sources().iter().map(|p| p.label()).collect();
+        rows.add("participants", s, "Deltok", sources.join(", "));
         rows.add("participants_other", s, "Andre", &self.participants_other);
-        let dates: Vec<String> = self
-            .conversation_dates
-            .iter()
-            .map(|d| crate::locale::date(*d))
-            .collect();
-        rows.add("conversation_dates", s, "Samtaler", dates.join(", "));
+        if !self.conversation_dates.is_empty() {
+            let dates: Vec<String> = self
+                .conversation_dates
+                .iter()
+                .map(|d| crate::locale::date(*d))
+                .collect();
+            rows.add("conversation_dates", s, "Samtaler", dates.join(", "));
+        }
+        for c in &self.conversations {
+            rows.add(
+                format!("conversation:{}", c.id),
+                "Samtaler",
+                format!("Samtale {}", crate::locale::date(c.date)),
+                describe_conversation(c, self.child),
+            );
+        }
         rows.add("violence", "Vold", "Vold som er opplevd", &self.violence);
         for fear in &self.fears {
             rows.add(
@@ -72,7 +84,69 @@ impl Content {
                 yes_no(digital.parent_follows),
             );
         }
+        for item in super::content::DigitalItem::ALL {
+            if let Some(check) = self.digital_check(*item) {
+                rows.add(
+                    format!("check:{}", item.code()),
+                    d,
+                    item.label(),
+                    with_note(label_of(check.status), &check.note),
+                );
+            }
+        }
+        if self.child {
+            let l = "Rettslig situasjon";
+            let legal = &self.legal;
+            rows.add(
+                "legal_responsibility",
+                l,
+                "Foreldreansvar",
+                label_of(legal.responsibility),
+            );
+            rows.add(
+                "legal_residence",
+                l,
+                "Fast bosted",
+                label_of(legal.residence),
+            );
+            rows.add("legal_contact", l, "Samvær", label_of(legal.contact));
+            rows.add("legal_handovers", l, "Overleveringer", &legal.handovers);
+            for order in &legal.orders {
+                let label = match order.kind {
+                    OrderKind::Other => "Vedtak eller forbud",
+                    kind => kind.label(),
+                };
+                rows.add(
+                    format!("order:{}", order.id),
+                    l,
+                    label,
+                    with_note(&order.describe(), &order.note),
+                );
+            }
+            rows.add("legal_passport", l, "Pass", &legal.passport);
+            rows.add("legal_note", l, "Annet", &legal.note);
+        }
+        for factor in RiskFactor::ALL {
+            let answer = self.factor(*factor);
+            rows.add(
+                format!("factor:{}", factor.code()),
+                "Risikofaktorer",
+                factor.label(),
+                with_note(
+                    answer
+                        .and_then(|a| a.answer)
+                        .map_or("Ikke besvart", |a| a.label()),
+                    answer.map_or("", |a| a.note.as_str()),
+                ),
+            );
+        }
         let v = "Samlet vurdering";
+        rows.add(
+            "factor_summary",
+            v,
+            "Risikofaktorer",
+            self.factor_summary().to_string(),
+        );
         rows.add("assessment", v, "Vurdering", label_of(self.assessment));
         rows.add("reasoning", v, "Begrunnelse", &self.reasoning);
         rows.add(
@@ -87,6 +161,64 @@ impl Content {
 
 fn label_of<C: Code>(value: Option<C>) -> &'static str {
     value.map_or("", C::label)
+}
+
+fn with_note(value: &str, note: &str) -> String {
+    if note.is_empty() {
+        value.to_owned()
+    } else {
+        format!("{value}. {note}")
+    }
+}
+
+/// Who was there, the interpreter, and what was said, line by line.
+fn describe_conversation(c: &Conversation, child: bool) -> String {
+    let mut lines = Vec::new();
+    let present: Vec<&str> = c.present.iter().map(|p| p.label()).collect();
+    let mut who = if child && c.child_alone() {
+        "Barnet alene".to_owned()
+    } else {
+        present.join(", ")
+    };
+    if !c.present_other.is_empty() {
+        if !who.is_empty() {
+            who.push_str(", ");
+        }
+        who.push_str(&c.present_other);
+    }
+    if !who.is_empty() {
+        lines.push(format!("Til stede: {who}"));
+    }
+    if let Some(interpreter) = c.interpreter {
+        let mut line = format!("Tolk: {} ({})", interpreter.label(), c.language);
+        if c.interpreter_outside_network {
+            line.push_str(", ikke fra familiens nettverk");
+        }
+        lines.push(line);
+    }
+    if let Some(warning) = c.interpreter_warning() {
+        lines.push(format!("Advarsel: {warning}"));
+    }
+    let own = if child {
+        "Barnets egne ord"
+    } else {
+        "Egne ord"
+    };
+    let strategies = if child {
+        "Dette gjør barnet for å føle seg trygg"
+    } else {
+        "Egne strategier"
+    };
+    for (label, text) in [
+        ("Tema", &c.topics),
+        (own, &c.own_words),
+        (strategies, &c.strategies),
+    ] {
+        if !text.is_empty() {
+            lines.push(format!("{label}: {text}"));
+        }
+    }
+    lines.join("\n")
 }
 
 /// The answer, where and by which channel, as one line.

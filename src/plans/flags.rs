@@ -86,15 +86,30 @@ fn child_burden(plan: &Content, links: &[Link]) -> Vec<String> {
     out
 }
 
-/// P4, P9: a severe threat picture, a relocation to consider, or measures
-/// by the police, with no police contact recorded.
+/// P4, P9: a high or very high threat picture, an acute risk factor, a
+/// relocation to consider, or measures by the police, with no police
+/// contact recorded.
 fn police_missing(plan: &Content, mapping: &mapping::Content) -> Vec<String> {
     let mut out = Vec::new();
     if plan.police.is_recorded() {
         return out;
     }
-    if mapping.assessment == Some(Assessment::Severe) {
-        out.push("Kartleggingen vurderer trusselbildet som alvorlig.".into());
+    if let Some(a @ (Assessment::High | Assessment::Severe)) = mapping.assessment {
+        out.push(format!(
+            "Kartleggingen vurderer trusselbildet som «{}».",
+            a.label()
+        ));
+    }
+    let acute: Vec<String> = mapping
+        .acute_factors()
+        .iter()
+        .map(|f| f.label().to_lowercase())
+        .collect();
+    if !acute.is_empty() {
+        out.push(format!(
+            "Kartleggingen har akutte risikofaktorer: {}.",
+            acute.join("; ")
+        ));
     }
     if mapping.relocation == Some(Relocation::Consider) {
         out.push(

@@ -128,7 +128,6 @@ async fn a_draft_saves_as_often_as_wanted_and_completes_as_version_one() {
         &form,
         &[
             ("participants_other", "Helsesykepleier"),
-            ("conversation_dates", "12.11.2026, 19.11.2026"),
             ("violence", "Har sett pappa slå mamma."),
             ("fear_0_whose", "child"),
             ("fear_0_text", "At pappa står utenfor skolen."),
@@ -160,7 +159,7 @@ async fn a_draft_saves_as_often_as_wanted_and_completes_as_version_one() {
         .await;
     assert_eq!(refused.status, 422);
     for id in [
-        "participants-error",
+        "Skriv inn minst én samtale, eller kryss av for andre kilder",
         "risks",
         "assessment-error",
         "relocation-error",
@@ -361,7 +360,7 @@ async fn a_text_beyond_the_limit_is_refused_whole_and_bad_dates_are_named() {
                 &form,
                 &[
                     ("violence", &long),
-                    ("conversation_dates", "12.11.2026, i går"),
+                    ("conversation_0_date", "i går"),
                     ("action", "save"),
                 ],
             ),
@@ -370,7 +369,8 @@ async fn a_text_beyond_the_limit_is_refused_whole_and_bad_dates_are_named() {
     assert_eq!(response.status, 422);
     assert!(response.body.contains("10001 tegn, mest 10000"));
     assert!(response.body.contains(&long));
-    assert!(response.body.contains("conversation_dates-error"));
+    assert!(response.body.contains("conversation_0_date-error"));
+    assert!(response.body.contains("value=\"i går\""), "kept as typed");
     let stored: String = sqlx::query_scalar("SELECT content->>'violence' FROM mappings")
         .fetch_one(&s.app.db)
         .await

@@ -744,7 +744,7 @@ async fn r6_consent_withdrawn_before_the_move_shares_nothing_and_the_police_summ
         "Krisesenteret B",
         "Vest politidistrikt",
         "Informer Vest politidistrikt",
-        "Alvorlig",
+        "Svært høy",
     ] {
         assert!(summary.body.contains(needed), "{needed} missing");
     }

@@ -44,7 +44,7 @@ async function completeMapping(page, casePage, name, { child, relocate }) {
   for (const risk of risks) {
     await page.getByRole('group', { name: risk }).getByRole('radio', { name: 'Ja' }).check();
   }
-  await page.getByRole('radio', { name: 'Alvorlig' }).check();
+  await page.getByRole('radio', { name: 'Svært høy' }).check();
   await page.getByRole('radio', { name: relocate ? 'Ja, flytting må vurderes' : 'Nei' , exact: true }).last().check();
   await page.getByRole('button', { name: 'Fullfør versjon 1' }).click();
   await expect(page.getByText('Kartleggingen er fullført')).toBeVisible();
@@ -164,6 +164,6 @@ test('without consent nothing reaches B, and A prints the police summary', async
   await page.getByRole('link', { name: 'Oppsummering til politiet' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Relokalisering: oppsummering til politiet');
   await expect(page.getByText('Informer Vest politidistrikt om trusselen.')).toBeVisible();
-  await expect(page.getByText('Alvorlig')).toBeVisible();
+  await expect(page.getByText('Svært høy', { exact: true })).toBeVisible();
   expect(await axeViolations(page), 'the police summary').toEqual([]);
 });

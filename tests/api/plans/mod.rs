@@ -188,7 +188,7 @@ async fn mapped_case(app: TestApp, centre: Centre) -> Setup {
         child: ids[1].clone(),
     };
     let child = s.child.clone();
-    s.complete_mapping(&child, "At pappa står utenfor skolen.", "high", "no")
+    s.complete_mapping(&child, "At pappa står utenfor skolen.", "moderate", "no")
         .await;
     s
 }
