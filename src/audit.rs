@@ -73,6 +73,10 @@ crate::code_enum! {
         ShareViewed = "share_viewed" "Delt informasjon fra et annet senter lest",
         ShareOpenedByDestination = "share_opened_by_destination" "Delt informasjon åpnet av det nye senteret",
         CaseStartedFromShare = "case_started_from_share" "Sak opprettet fra delt informasjon",
+        IncidentsViewed = "incidents_viewed" "Hendelseslogg lest",
+        IncidentRecorded = "incident_recorded" "Hendelse registrert",
+        PerpetratorsViewed = "perpetrators_viewed" "Opplysninger om voldsutøver lest",
+        PerpetratorSaved = "perpetrator_saved" "Opplysninger om voldsutøver lagret",
     }
 }
 

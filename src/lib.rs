@@ -19,6 +19,7 @@ pub mod error;
 pub mod flags;
 pub mod forms;
 pub mod http;
+pub mod incidents;
 pub mod jobs;
 pub mod locale;
 pub mod mapping;
@@ -106,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(mapping::routes::routes())
         .merge(plans::routes::routes())
         .merge(relocation::routes::routes())
+        .merge(incidents::routes::routes())
         .merge(relocation::incoming::routes())
         .merge(
             plans::reviews::routes()

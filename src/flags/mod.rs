@@ -34,15 +34,22 @@ code_enum! {
         NoMapping = "no_mapping" "Kartlegging mangler",
         NoPlan = "no_plan" "Sikkerhetsplan mangler",
         RelocationToConsider = "relocation_to_consider" "§ 4 c: vurder relokalisering med politiet",
+        OrderExpires = "order_expires" "Forbud eller voldsalarm utløper – vurder fornyelse",
+        IncidentAfterPlan = "incident_after_plan" "Alvorlig hendelse etter planen – revider den",
     }
 }
 
+/// How many days before an order ends the scan flags it.
+pub const ORDER_NOTICE_DAYS: i32 = 14;
+
 impl FlagKind {
     /// Most urgent first: the order of the work lists.
-    pub const BY_URGENCY: [FlagKind; 6] = [
+    pub const BY_URGENCY: [FlagKind; 8] = [
+        FlagKind::IncidentAfterPlan,
         FlagKind::OverdueReview,
         FlagKind::ReviewBeforeDeparture,
         FlagKind::RelocationToConsider,
+        FlagKind::OrderExpires,
         FlagKind::NoMapping,
         FlagKind::NoPlan,
         FlagKind::PlanBehindMapping,
@@ -72,6 +79,13 @@ impl FlagKind {
             },
             FlagKind::PlanBehindMapping => ago("Ny kartlegging"),
             FlagKind::RelocationToConsider => ago("Kartlagt"),
+            FlagKind::IncidentAfterPlan => ago("Hendelsen skjedde"),
+            FlagKind::OrderExpires => match days {
+                ..0 => ago("Utløp"),
+                0 => "Utløper i dag".into(),
+                1 => "Utløper i morgen".into(),
+                n => format!("Utløper om {n} dager"),
+            },
         }
     }
 }

@@ -176,6 +176,11 @@ fn statements(case_filter: &str, flag_filter: &str) -> Vec<(FlagKind, String, St
     let approved = PlanState::Approved.code();
     let completed = MappingState::Completed.code();
     let relocate = Relocation::Consider.code();
+    let notice = super::ORDER_NOTICE_DAYS;
+    let newest_completed = format!(
+        "NOT EXISTS (SELECT 1 FROM mappings newer WHERE newer.person_id = m.person_id
+                     AND newer.state = '{completed}' AND newer.version > m.version)"
+    );
     let in_open_case = format!("pe.removed_at IS NULL AND c.closed_on IS NULL AND {case_filter}");
     let joined = format!("({})", super::ARRIVED);
     let newest_approved = format!(
@@ -267,6 +272,41 @@ fn statements(case_filter: &str, flag_filter: &str) -> Vec<(FlagKind, String, St
                    AND NOT EXISTS (SELECT 1 FROM relocations r
                                    WHERE r.case_id = pe.case_id AND r.opened_at >= m.completed_at)
                    AND {in_open_case}"
+            ),
+        ),
+        (
+            // An order, ban or alarm of the newest completed mapping ends
+            // within the notice, or has ended, and no newer version says
+            // it was renewed or lifted.
+            FlagKind::OrderExpires,
+            format!(
+                "SELECT m.person_id, pe.case_id, m.centre_id,
+                        min((o.value->>'until')::date) AS due_on
+                 FROM mappings m
+                 JOIN persons pe ON pe.id = m.person_id
+                 JOIN cases c ON c.id = pe.case_id
+                 CROSS JOIN LATERAL jsonb_array_elements(
+                     CASE jsonb_typeof(m.content->'legal'->'orders')
+                         WHEN 'array' THEN m.content->'legal'->'orders' ELSE '[]' END) o
+                 WHERE m.state = '{completed}' AND {newest_completed}
+                   AND jsonb_typeof(o.value->'until') = 'string'
+                   AND (o.value->>'until')::date <= $1::date + {notice}
+                   AND {in_open_case}
+                 GROUP BY m.person_id, pe.case_id, m.centre_id"
+            ),
+        ),
+        (
+            // A serious incident was recorded after the newest approved plan.
+            FlagKind::IncidentAfterPlan,
+            format!(
+                "SELECT pl.person_id, pe.case_id, pl.centre_id, max(i.occurred_on) AS due_on
+                 FROM plans pl
+                 JOIN persons pe ON pe.id = pl.person_id
+                 JOIN cases c ON c.id = pe.case_id
+                 JOIN incidents i ON i.case_id = pe.case_id AND i.serious
+                                 AND pe.id = ANY (i.concerns) AND i.recorded_at > pl.approved_at
+                 WHERE pl.state = '{approved}' AND {newest_approved} AND {in_open_case}
+                 GROUP BY pl.person_id, pe.case_id, pl.centre_id"
             ),
         ),
     ];

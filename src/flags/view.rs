@@ -50,7 +50,9 @@ impl Flagged {
     /// Where the work is done: the plan, or the mapping.
     pub fn link(&self) -> String {
         let record = match self.kind {
-            FlagKind::NoMapping | FlagKind::RelocationToConsider => "mapping",
+            FlagKind::NoMapping | FlagKind::RelocationToConsider | FlagKind::OrderExpires => {
+                "mapping"
+            }
             _ => "plan",
         };
         format!("/cases/{}/people/{}/{record}", self.case_id, self.person_id)

@@ -88,6 +88,7 @@ fn notice(key: &str) -> Option<&'static str> {
             "Flyttingen er registrert. Saken er avsluttet og kan fortsatt leses."
         }
         "relokalisering-avbrutt" => "Relokaliseringen er avbrutt.",
+        "hendelse-registrert" => "Hendelsen er registrert.",
         "relokalisering-pagar" => "En relokalisering pågår allerede i saken: her er den.",
         "relokalisering-lukket" => "Saken er avsluttet: en ny relokalisering kan ikke startes.",
         "sak-fra-deling" => {

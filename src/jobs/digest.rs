@@ -167,6 +167,14 @@ fn sentence(kind: FlagKind, n: i64) -> String {
             "sikkerhetsplan bygger på en eldre kartlegging",
             "sikkerhetsplaner bygger på en eldre kartlegging",
         ),
+        FlagKind::OrderExpires => (
+            "forbud eller voldsalarm utløper snart",
+            "forbud eller voldsalarmer utløper snart",
+        ),
+        FlagKind::IncidentAfterPlan => (
+            "sikkerhetsplan er eldre enn en alvorlig hendelse",
+            "sikkerhetsplaner er eldre enn en alvorlig hendelse",
+        ),
     };
     format!("{n} {}.", if n == 1 { one } else { many })
 }
