@@ -23,6 +23,7 @@ pub mod incidents;
 pub mod jobs;
 pub mod locale;
 pub mod mapping;
+pub mod perpetrators;
 pub mod plans;
 pub mod privileges;
 pub mod relocation;
@@ -108,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(plans::routes::routes())
         .merge(relocation::routes::routes())
         .merge(incidents::routes::routes())
+        .merge(perpetrators::routes::routes())
         .merge(relocation::incoming::routes())
         .merge(
             plans::reviews::routes()

@@ -89,6 +89,7 @@ fn notice(key: &str) -> Option<&'static str> {
         }
         "relokalisering-avbrutt" => "Relokaliseringen er avbrutt.",
         "hendelse-registrert" => "Hendelsen er registrert.",
+        "utover-lagret" => "Opplysningene om voldsutøveren er lagret.",
         "relokalisering-pagar" => "En relokalisering pågår allerede i saken: her er den.",
         "relokalisering-lukket" => "Saken er avsluttet: en ny relokalisering kan ikke startes.",
         "sak-fra-deling" => {

@@ -26,6 +26,8 @@ struct SchoolPage {
     person: Person,
     base: String,
     view: PlanView,
+    /// Those whose description may go to the school.
+    perpetrators: Vec<crate::perpetrators::Content>,
 }
 
 impl SchoolPage {
@@ -43,9 +45,16 @@ pub(super) async fn view_plan_school_get(
     if !at.person.is_child() {
         return Err(AppError::NotFound);
     }
+    let perpetrators = crate::perpetrators::of_case(&state.db, at.case.centre_id, at.case.id)
+        .await?
+        .into_iter()
+        .map(|p| p.content)
+        .filter(|p| p.description_for_school)
+        .collect();
     at.record_read(&state.reads, AuditKind::PlanPrinted).await?;
     render(&SchoolPage {
         page,
+        perpetrators,
         base: url(at.case.id, at.person.id),
         person: at.person,
         view,
