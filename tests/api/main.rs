@@ -30,3 +30,4 @@ mod sessions;
 mod setup;
 mod sign_in;
 mod statements;
+mod threats;
