@@ -15,7 +15,7 @@ pub mod legal;
 pub mod routes;
 pub mod rows;
 
-use sqlx::{FromRow, PgConnection, PgExecutor};
+use sqlx::{FromRow, PgConnection, PgExecutor, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -81,6 +81,37 @@ impl Version {
     pub fn updated_when(&self) -> String {
         crate::locale::date_time(self.updated_at)
     }
+}
+
+/// Every version of a person's mapping, newest first, and the relocation
+/// under way on their case, if any: the mapping's page, in one statement.
+pub async fn versions_and_active_relocation(
+    db: impl PgExecutor<'_>,
+    centre_id: Uuid,
+    case_id: Uuid,
+    person_id: Uuid,
+) -> sqlx::Result<(Vec<Version>, Option<Uuid>)> {
+    let select = Version::SELECT.replacen("SELECT ", "SELECT rel.id AS active_relocation, ", 1);
+    let rows = sqlx::query(&format!(
+        "{select}
+         LEFT JOIN relocations rel ON rel.case_id = $3 AND rel.centre_id = $2
+                                  AND {}
+         WHERE r.person_id = $1 AND r.centre_id = $2 ORDER BY r.version DESC",
+        crate::relocation::ACTIVE
+    ))
+    .bind(person_id)
+    .bind(centre_id)
+    .bind(case_id)
+    .fetch_all(db)
+    .await?;
+    let active = rows
+        .first()
+        .and_then(|row| row.get::<Option<Uuid>, _>("active_relocation"));
+    let versions = rows
+        .iter()
+        .map(Version::from_row)
+        .collect::<sqlx::Result<_>>()?;
+    Ok((versions, active))
 }
 
 /// A person's mapping at a glance.

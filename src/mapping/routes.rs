@@ -81,7 +81,9 @@ async fn view_mapping_get(
 ) -> Result<Response, AppError> {
     let viewed = at.event(AuditKind::MappingViewed);
     let PersonOf { case, person, .. } = at;
-    let versions = versioned::all::<Version>(&state.db, case.centre_id, person.id).await?;
+    let (versions, active_relocation) =
+        super::versions_and_active_relocation(&state.db, case.centre_id, case.id, person.id)
+            .await?;
     let newest = versions.iter().find(|v| !v.is_draft());
     let current = newest.map(|v| (v.version, sections(v.content.rows())));
     // A version received at a relocation answered for the centre before.
@@ -91,18 +93,12 @@ async fn view_mapping_get(
     });
     let relocation = match consider && case.closed_on.is_none() && person.removed_at.is_none() {
         false => None,
-        true => Some(
-            match crate::relocation::active(&state.db, case.centre_id, case.id).await? {
-                Some(id) => {
-                    RelocationOffer::UnderWay(format!("/cases/{}/relocations/{id}", case.id))
-                }
-                None => RelocationOffer::Open(format!(
-                    "{}:{}",
-                    person.id,
-                    newest.map_or(0, |v| v.version)
-                )),
-            },
-        ),
+        true => Some(match active_relocation {
+            Some(id) => RelocationOffer::UnderWay(format!("/cases/{}/relocations/{id}", case.id)),
+            None => {
+                RelocationOffer::Open(format!("{}:{}", person.id, newest.map_or(0, |v| v.version)))
+            }
+        }),
     };
     let received_from = newest.and_then(|v| v.received_from.clone());
     viewed.record_read(&state.reads).await?;

@@ -245,9 +245,24 @@ mod tests {
     fn p4_p9_police_missing_until_contact_is_recorded() {
         let mut mapping = mapping::Content::empty(false);
         let mut plan = Content::empty(false);
-        mapping.assessment = Some(Assessment::High);
+        mapping.assessment = Some(Assessment::Moderate);
         mapping.relocation = Some(Relocation::NotNeeded);
         assert!(flags(&plan, &mapping, &[]).police_missing.is_empty());
+        mapping.assessment = Some(Assessment::High);
+        assert_eq!(flags(&plan, &mapping, &[]).police_missing.len(), 1);
+        mapping.assessment = Some(Assessment::Moderate);
+        mapping.factors = vec![crate::mapping::factors::FactorAnswer {
+            factor: crate::mapping::factors::RiskFactor::ThreatsToKill,
+            answer: Some(mapping::Answer::Yes),
+            note: String::new(),
+        }];
+        assert_eq!(
+            flags(&plan, &mapping, &[]).police_missing,
+            [
+                "Kartleggingen har akutte risikofaktorer: trusler om å drepe den voldsutsatte, barna eller andre."
+            ]
+        );
+        mapping.factors.clear();
         mapping.assessment = Some(Assessment::Severe);
         mapping.relocation = Some(Relocation::Consider);
         plan.measures = vec![measure(Party::Police, &[], false)];

@@ -56,6 +56,12 @@ impl Basis {
         }
     }
 
+    /// What the school may cite to refuse the other parent: the legal
+    /// situation the plan's mapping records, as it stands today.
+    pub fn legal_basis(&self) -> Vec<String> {
+        self.mapping.legal.basis_for_school(crate::locale::today())
+    }
+
     pub fn flags(&self, content: &Content) -> Flags {
         Flags::of(content, &self.context())
     }
@@ -73,15 +79,6 @@ pub struct PlanView {
 }
 
 impl PlanView {
-    /// What the school may cite to refuse the other parent: the legal
-    /// situation the plan's mapping records, as it stands today.
-    pub fn legal_basis(&self) -> Vec<String> {
-        self.basis
-            .mapping
-            .legal
-            .basis_for_school(crate::locale::today())
-    }
-
     pub async fn load(
         db: &PgPool,
         centre_id: Uuid,

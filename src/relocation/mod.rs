@@ -157,16 +157,18 @@ pub async fn open(
     Ok((inserted == 1).then_some(id))
 }
 
+/// A relocation `rel` that is under way.
+pub const ACTIVE: &str = "rel.state IN ('assessing', 'decided')";
+
 /// The relocation under way on a case, if any.
 pub async fn active(
     db: impl PgExecutor<'_>,
     centre_id: Uuid,
     case_id: Uuid,
 ) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar(
-        "SELECT id FROM relocations
-         WHERE case_id = $1 AND centre_id = $2 AND state IN ('assessing', 'decided')",
-    )
+    sqlx::query_scalar(&format!(
+        "SELECT id FROM relocations rel WHERE rel.case_id = $1 AND rel.centre_id = $2 AND {ACTIVE}"
+    ))
     .bind(case_id)
     .bind(centre_id)
     .fetch_optional(db)

@@ -13,6 +13,7 @@ use crate::plans::content as plan;
 
 mod records;
 mod relocations;
+mod threats;
 use records::{PlanSeed, add_mappings, add_plans};
 
 pub struct Options {
@@ -254,6 +255,7 @@ struct Batch {
     contents: Vec<String>,
     authors: Vec<Uuid>,
     plans: PlanBatch,
+    threats: threats::ThreatBatch,
 }
 
 #[derive(Default)]
@@ -339,9 +341,11 @@ async fn insert_batch(
                 days_ago(10 * 365 + 100),
             ));
         }
+        let mut case_people = Vec::new();
         for (person_number, (child, name, birth)) in people.into_iter().enumerate() {
             let show_all = showcase && case_number == 0 && person_number == 0;
             let person_id = rng.uuid();
+            case_people.push((person_id, child));
             let age = crate::locale::age(birth, crate::locale::today());
             b.person_ids.push(person_id);
             b.person_cases.push(case_id);
@@ -384,6 +388,7 @@ async fn insert_batch(
                 }
             }
         }
+        threats::add_case(&mut b.threats, case_id, &case_people, contact, rng);
     }
 
     let mut tx = db.begin().await?;
@@ -479,6 +484,7 @@ async fn insert_batch(
     .bind(&p.decision_by)
     .execute(&mut *tx)
     .await?;
+    threats::insert(&mut tx, centre_id, &b.threats).await?;
     tx.commit().await?;
     Ok(())
 }

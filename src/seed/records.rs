@@ -7,9 +7,7 @@ use uuid::Uuid;
 
 use super::{Batch, PlanBatch, Rng, SeedError};
 use crate::mapping::MappingState;
-use crate::mapping::content::{
-    Answer, Assessment, Channel, Content, Fear, Participant, Relocation, Whose,
-};
+use crate::mapping::content::{Answer, Assessment, Channel, Content, Fear, Relocation, Whose};
 use crate::plans::PlanState;
 use crate::plans::content::{self as plan, Measure, Party};
 
@@ -40,15 +38,6 @@ pub(super) fn add_mappings(
     rng: &mut Rng,
 ) -> Result<Content, SeedError> {
     let mut content = Content::empty(child);
-    content.participants = if child {
-        vec![
-            Participant::Child,
-            Participant::Parent,
-            Participant::ParentContact,
-        ]
-    } else {
-        vec![Participant::Resident, Participant::Contact]
-    };
     content.violence = if child {
         "Har vært vitne til vold mot mor over lengre tid.".into()
     } else {
@@ -81,6 +70,7 @@ pub(super) fn add_mappings(
     }
     content.assessment = Some(*rng.pick(Assessment::ALL));
     content.reasoning = "Vurdert ut fra kartleggingssamtalen.".into();
+    super::threats::enrich_mapping(&mut content, child, rng);
     content.relocation = Some(if content.assessment == Some(Assessment::Severe) {
         Relocation::Consider
     } else {

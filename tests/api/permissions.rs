@@ -27,7 +27,7 @@ pub(crate) fn needs(method: &str, route: &str) -> Option<Need> {
         (_, "/cases/{}/access-log") => May(ReadAccessLog),
         ("POST", "/cases") => May(ReadCases), // the name search
         (_, r) if r.starts_with("/cases") => May(
-            if method == "GET" && !r.ends_with("/edit") && r != "/cases/new" {
+            if method == "GET" && !r.ends_with("/edit") && !r.ends_with("/new") {
                 ReadCases
             } else {
                 WriteCases
@@ -130,6 +130,8 @@ pub(crate) struct Ids {
     account: String,
     relocation: String,
     share: String,
+    perpetrator: String,
+    incident: String,
 }
 
 impl Ids {
@@ -150,6 +152,8 @@ impl Ids {
                 "users" => &self.account,
                 "relocations" => &self.relocation,
                 "shared" => &self.share,
+                "perpetrators" => &self.perpetrator,
+                "incidents" => &self.incident,
                 // Someone else's session, or none: 404 to everyone.
                 "sessions" => "00000000-0000-0000-0000-000000000000",
                 other => panic!("no id for a parameter after {other:?} in {route}"),
@@ -208,7 +212,30 @@ pub(crate) async fn fixture(app: &crate::helpers::TestApp) -> (trygg::accounts::
             .unwrap();
     let target = app.user(&centre, Role::Staff).await;
     let (relocation, share) = relocation_and_share(app, &centre, case, target.id).await;
+    // The seed puts a perpetrator on every case, and incidents on some.
+    let perpetrator: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM perpetrators WHERE case_id = $1 LIMIT 1")
+            .bind(case)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let incident: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO incidents (id, case_id, centre_id, occurred_on, kind, serious, reported,
+                                description, concerns, recorded_by)
+         SELECT gen_random_uuid(), c.id, c.centre_id, current_date, 'contact', false, 'no',
+                'Ringte.', ARRAY[$2::uuid], $3
+         FROM cases c WHERE c.id = $1
+         RETURNING id",
+    )
+    .bind(case)
+    .bind(child)
+    .bind(target.id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     let ids = Ids {
+        perpetrator: perpetrator.to_string(),
+        incident: incident.to_string(),
         relocation: relocation.to_string(),
         share: share.to_string(),
         case: case.to_string(),

@@ -13,6 +13,7 @@ mod flags;
 mod isolation;
 mod review;
 mod review_flags;
+mod threats;
 
 use trygg::accounts::{Centre, Role};
 
