@@ -72,7 +72,7 @@ pub(super) fn enrich_mapping(content: &mut Content, child: bool, rng: &mut Rng) 
         legal.residence = Some(*rng.pick(Residence::ALL));
         legal.contact = Some(*rng.pick(Contact::ALL));
         if rng.chance(35) {
-            let ends = crate::locale::today() + Duration::days(rng.below(90) as i64 - 5);
+            let ends = crate::locale::today() + Duration::days(rng.below(40) as i64 - 5);
             legal.orders.push(Order {
                 id: rng.uuid(),
                 kind: OrderKind::VisitBan,
@@ -86,8 +86,15 @@ pub(super) fn enrich_mapping(content: &mut Content, child: bool, rng: &mut Rng) 
 
 #[derive(Default)]
 pub(super) struct ThreatBatch {
-    perpetrators: Vec<(Uuid, Uuid, perpetrators::Content, Uuid)>,
+    perpetrators: Vec<Perpetrator>,
     incidents: Vec<Incident>,
+}
+
+struct Perpetrator {
+    id: Uuid,
+    case_id: Uuid,
+    versions: Vec<perpetrators::Content>,
+    author: Uuid,
 }
 
 struct Incident {
@@ -130,7 +137,19 @@ pub(super) fn add_case(
         weapons_note: String::new(),
         note: String::new(),
     };
-    t.perpetrators.push((rng.uuid(), case_id, content, author));
+    let mut versions = vec![content];
+    if rng.chance(35) {
+        // Seen in another car since.
+        let mut later = versions[0].clone();
+        later.vehicle = "Rød Toyota Yaris".into();
+        versions.push(later);
+    }
+    t.perpetrators.push(Perpetrator {
+        id: rng.uuid(),
+        case_id,
+        versions,
+        author,
+    });
     if rng.chance(30) {
         for _ in 0..1 + rng.below(2) {
             let kind = *rng.pick(IncidentKind::ALL);
@@ -148,7 +167,7 @@ pub(super) fn add_case(
     }
 }
 
-/// Writes the batch's perpetrators (each as version 1) and incidents.
+/// Writes the batch's perpetrators with their versions, and incidents.
 /// Incidents are recorded at the statement's own clock, after the plans
 /// the same transaction approved.
 pub(super) async fn insert(
@@ -156,47 +175,95 @@ pub(super) async fn insert(
     centre_id: Uuid,
     t: &ThreatBatch,
 ) -> sqlx::Result<()> {
-    let ids: Vec<Uuid> = t.perpetrators.iter().map(|p| p.0).collect();
-    let cases: Vec<Uuid> = t.perpetrators.iter().map(|p| p.1).collect();
-    let contents: Vec<Json<&perpetrators::Content>> =
-        t.perpetrators.iter().map(|p| Json(&p.2)).collect();
-    let authors: Vec<Uuid> = t.perpetrators.iter().map(|p| p.3).collect();
+    let newest = |p: &Perpetrator| p.versions.len() as i32;
+    let ids: Vec<Uuid> = t.perpetrators.iter().map(|p| p.id).collect();
+    let cases: Vec<Uuid> = t.perpetrators.iter().map(|p| p.case_id).collect();
+    let numbers: Vec<i32> = t.perpetrators.iter().map(newest).collect();
+    let contents: Vec<Json<&perpetrators::Content>> = t
+        .perpetrators
+        .iter()
+        .map(|p| Json(&p.versions[p.versions.len() - 1]))
+        .collect();
+    let authors: Vec<Uuid> = t.perpetrators.iter().map(|p| p.author).collect();
     sqlx::query(
-        "WITH p AS (
-             INSERT INTO perpetrators (id, case_id, centre_id, version, content, created_by,
-                                       updated_by)
-             SELECT t.id, t.case_id, $1, 1, t.content, t.author, t.author
-             FROM UNNEST($2::uuid[], $3::uuid[], $4::jsonb[], $5::uuid[])
-                  AS t(id, case_id, content, author)
-             RETURNING id, content, created_by)
-         INSERT INTO perpetrator_versions (perpetrator_id, version, centre_id, content, saved_by)
-         SELECT id, 1, $1, content, created_by FROM p",
+        "INSERT INTO perpetrators (id, case_id, centre_id, version, content, created_by,
+                                   updated_by)
+         SELECT t.id, t.case_id, $1, t.version, t.content, t.author, t.author
+         FROM UNNEST($2::uuid[], $3::uuid[], $4::int[], $5::jsonb[], $6::uuid[])
+              AS t(id, case_id, version, content, author)",
     )
     .bind(centre_id)
     .bind(&ids)
     .bind(&cases)
+    .bind(&numbers)
     .bind(&contents)
     .bind(&authors)
     .execute(&mut *tx)
     .await?;
-    for i in &t.incidents {
-        sqlx::query(
-            "INSERT INTO incidents (id, case_id, centre_id, occurred_on, kind, serious, reported,
-                                    description, concerns, recorded_by, recorded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, clock_timestamp())",
-        )
-        .bind(i.id)
-        .bind(i.case_id)
-        .bind(centre_id)
-        .bind(days_ago(i.days_ago))
-        .bind(i.kind)
-        .bind(i.serious)
-        .bind(i.reported)
-        .bind("Fiktiv hendelse, laget av trygg seed.")
-        .bind(&i.concerns)
-        .bind(i.author)
-        .execute(&mut *tx)
-        .await?;
-    }
+    let every: Vec<(Uuid, i32, Json<&perpetrators::Content>, Uuid)> = t
+        .perpetrators
+        .iter()
+        .flat_map(|p| {
+            p.versions
+                .iter()
+                .enumerate()
+                .map(move |(i, c)| (p.id, i as i32 + 1, Json(c), p.author))
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO perpetrator_versions (perpetrator_id, version, centre_id, content, saved_by)
+         SELECT t.id, t.version, $1, t.content, t.author
+         FROM UNNEST($2::uuid[], $3::int[], $4::jsonb[], $5::uuid[])
+              AS t(id, version, content, author)",
+    )
+    .bind(centre_id)
+    .bind(every.iter().map(|v| v.0).collect::<Vec<_>>())
+    .bind(every.iter().map(|v| v.1).collect::<Vec<_>>())
+    .bind(every.iter().map(|v| v.2).collect::<Vec<_>>())
+    .bind(every.iter().map(|v| v.3).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    // The people an incident concerned, as one text each ("{a,b}"): an
+    // array of arrays must be rectangular.
+    let incidents = &t.incidents;
+    sqlx::query(
+        "INSERT INTO incidents (id, case_id, centre_id, occurred_on, kind, serious, reported,
+                                description, concerns, recorded_by, recorded_at)
+         SELECT t.id, t.case_id, $1, t.occurred_on, t.kind, t.serious, t.reported,
+                'Fiktiv hendelse, laget av trygg seed.', t.concerns::uuid[], t.author,
+                clock_timestamp()
+         FROM UNNEST($2::uuid[], $3::uuid[], $4::date[], $5::text[], $6::bool[], $7::text[],
+                     $8::text[], $9::uuid[])
+              AS t(id, case_id, occurred_on, kind, serious, reported, concerns, author)",
+    )
+    .bind(centre_id)
+    .bind(incidents.iter().map(|i| i.id).collect::<Vec<_>>())
+    .bind(incidents.iter().map(|i| i.case_id).collect::<Vec<_>>())
+    .bind(
+        incidents
+            .iter()
+            .map(|i| days_ago(i.days_ago))
+            .collect::<Vec<_>>(),
+    )
+    .bind(incidents.iter().map(|i| i.kind.code()).collect::<Vec<_>>())
+    .bind(incidents.iter().map(|i| i.serious).collect::<Vec<_>>())
+    .bind(
+        incidents
+            .iter()
+            .map(|i| i.reported.code())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        incidents
+            .iter()
+            .map(|i| {
+                let ids: Vec<String> = i.concerns.iter().map(Uuid::to_string).collect();
+                format!("{{{}}}", ids.join(","))
+            })
+            .collect::<Vec<_>>(),
+    )
+    .bind(incidents.iter().map(|i| i.author).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }

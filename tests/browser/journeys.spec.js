@@ -24,7 +24,11 @@ async function addChild(page, name, birth) {
 async function completeMapping(page, { child, fear }) {
   await page.getByRole('button', { name: /Start kartlegging|Endre kartleggingen/ }).click();
   expect(await axeViolations(page), 'the mapping form').toEqual([]);
-  await page.getByRole('checkbox', { name: child ? 'Barnet selv' : 'Beboeren selv' }).check();
+  await page.getByLabel('Dato', { exact: true }).fill('20.11.2026');
+  await page
+    .getByRole('group', { name: 'Hvem var til stede, i tillegg til oss?' })
+    .getByRole('checkbox', { name: child ? 'Barnet selv' : 'Beboeren selv' })
+    .check();
   await page.getByLabel('Hva fryktes?').first().fill(fear);
   const risks = ['Risiko for at utøver tar kontakt', 'Risiko for ny vold'];
   if (child) risks.push('Risiko for at barnet blir bortført');
@@ -107,18 +111,52 @@ test.describe('without JavaScript', () => {
     await tabTo(page, page.getByRole('button', { name: 'Start kartlegging' }));
     await pressToNavigate(page, 'Enter');
 
-    await tabTo(page, page.getByRole('checkbox', { name: 'Barnet selv' }));
+    // M2: a conversation with the child alone, through a qualified interpreter.
+    await tabTo(page, page.getByLabel('Dato', { exact: true }));
+    await page.keyboard.type('20.11.2026');
+    const present = page.getByRole('group', { name: 'Hvem var til stede, i tillegg til oss?' });
+    await tabTo(page, present.getByRole('checkbox', { name: 'Barnet selv' }));
     await page.keyboard.press('Space');
+    await tabTo(page, page.getByLabel('Tolk', { exact: true }));
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByLabel('Tolk', { exact: true })).toHaveValue('remote');
+    await tabTo(page, page.getByLabel('Språk det ble tolket til'));
+    await page.keyboard.type('somali');
+    await tabTo(page, page.getByRole('checkbox', { name: 'Tolken er ikke fra familiens nettverk (sjekket)' }));
+    await page.keyboard.press('Space');
+    await tabTo(page, page.getByLabel('Det barnet sa, med barnets egne ord'));
+    await page.keyboard.type('Jeg gjemmer meg på rommet.');
+    await tabTo(page, page.getByLabel('Hva barnet pleier å gjøre for å føle seg trygg'));
+    await page.keyboard.type('Ringer mormor.');
     await tabTo(page, page.getByLabel('Hva fryktes?').first());
     await page.keyboard.type('At pappa venter utenfor skolen.');
     for (const risk of ['Risiko for at utøver tar kontakt', 'Risiko for ny vold', 'Risiko for at barnet blir bortført']) {
       await tabTo(page, page.getByRole('group', { name: risk }).getByRole('radio', { name: 'Ja' }));
       await page.keyboard.press('Space');
     }
-    await tabTo(page, page.getByRole('radio', { name: 'Lav' }));
+    // M6: the digital checklist.
+    const sharing = page.getByRole('group', { name: /^Posisjonsdeling/ });
+    await tabTo(page, sharing.getByRole('radio', { name: 'Sjekket' }), { max: 60 });
+    await page.keyboard.press('Space');
+    await tabTo(page, sharing.getByLabel('Merknad'));
+    await page.keyboard.type('Snap Map slått av.');
+    // The legal situation: contact under supervision, a visiting ban.
+    await tabTo(page, page.getByRole('radio', { name: 'Ikke samvær' }), { max: 60 });
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+    await expect(page.getByRole('radio', { name: 'Samvær med tilsyn eller beskyttet tilsyn' })).toBeChecked();
+    await tabTo(page, page.getByLabel('Hva slags', { exact: true }));
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByLabel('Hva slags', { exact: true })).toHaveValue('visit_ban');
+    await tabTo(page, page.getByLabel('Gjelder til og med'));
+    await page.keyboard.type('01.05.2027');
+    // A risk factor.
+    const strangling = page.getByRole('group', { name: /^Kvelertak/ });
+    await tabTo(page, strangling.getByRole('radio', { name: 'Ja' }), { max: 60 });
+    await page.keyboard.press('Space');
+    await tabTo(page, page.getByRole('radio', { name: 'Lav' }), { max: 80 });
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
-    await expect(page.getByRole('radio', { name: 'Høy' })).toBeChecked();
+    await expect(page.getByRole('radio', { name: 'Høy', exact: true })).toBeChecked();
     await tabTo(page, page.getByRole('radio', { name: 'Ja, flytting må vurderes' }));
     await page.keyboard.press('Space');
     await tabTo(page, page.getByRole('button', { name: 'Fullfør versjon 1' }));
@@ -126,5 +164,16 @@ test.describe('without JavaScript', () => {
     await expect(page.getByText('Kartleggingen er fullført')).toBeVisible();
     await expect(page.getByText('At pappa venter utenfor skolen.')).toBeVisible();
     await expect(page.getByText('Ja, flytting må vurderes')).toBeVisible();
+    for (const shown of [
+      'Til stede: Barnet alene',
+      'Tolk: Kvalifisert tolk på telefon eller video (somali), ikke fra familiens nettverk',
+      'Barnets egne ord: Jeg gjemmer meg på rommet.',
+      'Sjekket. Snap Map slått av.',
+      'Samvær med tilsyn eller beskyttet tilsyn',
+      'Besøksforbud, til og med 01.05.2027',
+      '1 av 18 risikofaktorer til stede, 17 ikke besvart',
+    ]) {
+      await expect(page.getByText(shown, { exact: false }).first()).toBeVisible();
+    }
   });
 });
