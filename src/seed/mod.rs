@@ -287,6 +287,9 @@ async fn insert_batch(
     rng: &mut Rng,
 ) -> Result<(), SeedError> {
     let mut b = Batch::default();
+    // The threat picture draws from its own numbers, so the cases, people,
+    // mappings and plans stay what they were before it was seeded.
+    let mut threat_rng = Rng(rng.0 ^ 0x5EED_7412_EA75_0017);
     for case_number in 0..n {
         let case_id = rng.uuid();
         // The showcase arrives today, so it heads the list.
@@ -365,7 +368,15 @@ async fn insert_batch(
             b.person_contacts.push(contact);
             let showcase_child = showcase && case_number == 0 && child && age >= 10;
             if show_all || showcase_child || rng.chance(65) {
-                let mapping = add_mappings(&mut b, person_id, child, contact, show_all, rng)?;
+                let mapping = add_mappings(
+                    &mut b,
+                    person_id,
+                    child,
+                    contact,
+                    show_all,
+                    rng,
+                    &mut threat_rng,
+                )?;
                 if show_all || showcase_child || rng.chance(70) {
                     let other = staff.iter().copied().find(|s| *s != contact);
                     let seed = PlanSeed {
@@ -388,7 +399,13 @@ async fn insert_batch(
                 }
             }
         }
-        threats::add_case(&mut b.threats, case_id, &case_people, contact, rng);
+        threats::add_case(
+            &mut b.threats,
+            case_id,
+            &case_people,
+            contact,
+            &mut threat_rng,
+        );
     }
 
     let mut tx = db.begin().await?;

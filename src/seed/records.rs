@@ -29,6 +29,7 @@ const PARENT_FEARS: [&str; 5] = [
 
 /// Version 1, often a revised version 2 (one fear changed, one added, the
 /// risk of contact re-answered), sometimes a draft after them.
+/// The threat picture draws from `threat_rng`, the rest from `rng`.
 pub(super) fn add_mappings(
     b: &mut Batch,
     person_id: Uuid,
@@ -36,6 +37,7 @@ pub(super) fn add_mappings(
     author: Uuid,
     every_kind: bool,
     rng: &mut Rng,
+    threat_rng: &mut Rng,
 ) -> Result<Content, SeedError> {
     let mut content = Content::empty(child);
     content.violence = if child {
@@ -70,7 +72,7 @@ pub(super) fn add_mappings(
     }
     content.assessment = Some(*rng.pick(Assessment::ALL));
     content.reasoning = "Vurdert ut fra kartleggingssamtalen.".into();
-    super::threats::enrich_mapping(&mut content, child, rng);
+    super::threats::enrich_mapping(&mut content, child, threat_rng);
     content.relocation = Some(if content.assessment == Some(Assessment::Severe) {
         Relocation::Consider
     } else {
