@@ -36,7 +36,7 @@ CREATE TABLE incidents (
     occurred_time time,
     kind          text NOT NULL CHECK (kind IN ('contact', 'sighting', 'breach', 'threat',
                                                 'violence', 'abduction_attempt', 'address_known',
-                                                'other')),
+                                                'tracking_found', 'after_contact', 'other')),
     serious       boolean NOT NULL,
     reported      text NOT NULL CHECK (reported IN ('yes', 'no', 'unknown')),
     description   text NOT NULL,
@@ -62,7 +62,7 @@ BEGIN
     RAISE EXCEPTION '% is written once and never changed', TG_TABLE_NAME;
 END
 $$;
-CREATE TRIGGER incidents_written_once BEFORE UPDATE ON incidents
+CREATE TRIGGER incidents_written_once BEFORE UPDATE OR DELETE ON incidents
     FOR EACH ROW EXECUTE FUNCTION written_once();
-CREATE TRIGGER perpetrator_versions_written_once BEFORE UPDATE ON perpetrator_versions
+CREATE TRIGGER perpetrator_versions_written_once BEFORE UPDATE OR DELETE ON perpetrator_versions
     FOR EACH ROW EXECUTE FUNCTION written_once();

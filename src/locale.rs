@@ -37,6 +37,10 @@ pub fn today() -> Date {
     to_oslo(OffsetDateTime::now_utc()).date()
 }
 
+/// The years a typed date may have: any real one, and none that PostgreSQL
+/// refuses (year 0) or that only a slip of the finger gives.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
 /// A date as Norwegians type it: `24.11.2026` (also `1.2.2026`, or ISO `2026-11-24`).
 pub fn parse_date(raw: &str) -> Option<Date> {
     let raw = raw.trim();
@@ -54,7 +58,8 @@ pub fn parse_date(raw: &str) -> Option<Date> {
         return None;
     }
     let month = Month::try_from(month.parse::<u8>().ok()?).ok()?;
-    Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()
+    let year: i32 = year.parse().ok().filter(|y| YEARS.contains(y))?;
+    Date::from_calendar_date(year, month, day.parse().ok()?).ok()
 }
 
 /// Whole years from `birth` to `on`.
@@ -132,7 +137,18 @@ mod tests {
         assert_eq!(parse_date("24.11.2026"), Some(date!(2026 - 11 - 24)));
         assert_eq!(parse_date(" 1.2.2026 "), Some(date!(2026 - 02 - 01)));
         assert_eq!(parse_date("2026-11-24"), Some(date!(2026 - 11 - 24)));
-        for bad in ["31.02.2026", "24.11.26", "24/11/2026", "", "i går"] {
+        for bad in [
+            "31.02.2026",
+            "24.11.26",
+            "24/11/2026",
+            "",
+            "i går",
+            // PostgreSQL has no year 0, nor negative years; nobody means 1899.
+            "01.01.0000",
+            "01.01.-001",
+            "31.12.1899",
+            "01.01.2201",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
         assert_eq!(age(date!(2016 - 11 - 25), date!(2026 - 11 - 24)), 9);

@@ -291,6 +291,8 @@ async fn grant_server_rights(conn: &mut PgConnection, role: &str) -> sqlx::Resul
         format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
         format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
         format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_chain FROM {role}"),
+        // Written once: an incident, and each saved version of a perpetrator.
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON incidents, perpetrator_versions FROM {role}"),
         // Links are the trigger's to write (as the owner), never the server's.
         format!("REVOKE INSERT ON audit_chain FROM {role}"),
         // The chain's last link moves only with a new link.

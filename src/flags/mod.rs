@@ -34,8 +34,8 @@ code_enum! {
         NoMapping = "no_mapping" "Kartlegging mangler",
         NoPlan = "no_plan" "Sikkerhetsplan mangler",
         RelocationToConsider = "relocation_to_consider" "§ 4 c: vurder relokalisering med politiet",
-        OrderExpires = "order_expires" "Forbud eller voldsalarm utløper – vurder fornyelse",
-        IncidentAfterPlan = "incident_after_plan" "Alvorlig hendelse etter planen – revider den",
+        OrderExpires = "order_expires" "Forbud eller voldsalarm går ut – vurder forlengelse med politiet",
+        IncidentAfterPlan = "incident_after_plan" "Alvorlig hendelse etter at planen ble godkjent – revider planen",
     }
 }
 
@@ -81,10 +81,10 @@ impl FlagKind {
             FlagKind::RelocationToConsider => ago("Kartlagt"),
             FlagKind::IncidentAfterPlan => ago("Hendelsen skjedde"),
             FlagKind::OrderExpires => match days {
-                ..0 => ago("Utløp"),
-                0 => "Utløper i dag".into(),
-                1 => "Utløper i morgen".into(),
-                n => format!("Utløper om {n} dager"),
+                ..0 => ago("Gikk ut"),
+                0 => "Går ut i dag".into(),
+                1 => "Går ut i morgen".into(),
+                n => format!("Går ut om {n} dager"),
             },
         }
     }

@@ -281,7 +281,7 @@ fn statements(case_filter: &str, flag_filter: &str) -> Vec<(FlagKind, String, St
             FlagKind::OrderExpires,
             format!(
                 "SELECT m.person_id, pe.case_id, m.centre_id,
-                        min((o.value->>'until')::date) AS due_on
+                        min(o.value->>'until')::date AS due_on
                  FROM mappings m
                  JOIN persons pe ON pe.id = m.person_id
                  JOIN cases c ON c.id = pe.case_id
@@ -289,8 +289,10 @@ fn statements(case_filter: &str, flag_filter: &str) -> Vec<(FlagKind, String, St
                      CASE jsonb_typeof(m.content->'legal'->'orders')
                          WHEN 'array' THEN m.content->'legal'->'orders' ELSE '[]' END) o
                  WHERE m.state = '{completed}' AND {newest_completed}
-                   AND jsonb_typeof(o.value->'until') = 'string'
-                   AND (o.value->>'until')::date <= $1::date + {notice}
+                   -- Compared as ISO text, so that no stored value can fail
+                   -- the scan; the form takes years 1900–2200 only.
+                   AND o.value->>'until' ~ '^(19|2[0-2])[0-9]{{2}}-[0-9]{{2}}-[0-9]{{2}}$'
+                   AND o.value->>'until' <= to_char($1::date + {notice}, 'YYYY-MM-DD')
                    AND {in_open_case}
                  GROUP BY m.person_id, pe.case_id, m.centre_id"
             ),

@@ -84,22 +84,29 @@ impl IncidentForm {
         if self.reported.is_empty() {
             errors.add("reported", "Svar på om hendelsen er meldt til politiet.");
         }
-        let description = forms::required_text(
+        // Several lines, as a textarea gives them.
+        let description = forms::optional_text(
             &mut errors,
             "description",
             &self.description,
-            "hva som skjedde",
             DESCRIPTION_MAX,
         );
-        let concerns: Vec<Uuid> = self
-            .concerns
-            .iter()
-            .filter_map(|raw| {
-                let id = Uuid::parse_str(raw).ok()?;
-                people.iter().find(|p| p.id == id).map(|p| p.id)
-            })
-            .collect();
-        if concerns.len() != self.concerns.len() {
+        if description.is_empty() {
+            errors.add("description", "Skriv inn hva som skjedde.");
+        }
+        let mut concerns: Vec<Uuid> = Vec::new();
+        let mut strangers = false;
+        for raw in &self.concerns {
+            match Uuid::parse_str(raw)
+                .ok()
+                .and_then(|id| people.iter().find(|p| p.id == id))
+            {
+                Some(p) if !concerns.contains(&p.id) => concerns.push(p.id),
+                Some(_) => {}
+                None => strangers = true,
+            }
+        }
+        if strangers {
             errors.add("concerns", "Velg blant personene i saken.");
         } else if concerns.is_empty() {
             errors.add("concerns", "Kryss av for hvem hendelsen gjaldt.");

@@ -15,13 +15,15 @@ use crate::code_enum;
 
 code_enum! {
     pub enum IncidentKind {
-        Contact = "contact" "Kontakt eller kontaktforsøk (telefon, melding, nett)",
-        Sighting = "sighting" "Sett ved skolen, barnehagen, krisesenteret eller bostedet",
-        Breach = "breach" "Brudd på besøksforbud eller kontaktforbud",
+        Contact = "contact" "Kontakt eller kontaktforsøk (telefon, melding, nett, også gjennom andre eller gjennom barnet)",
+        Sighting = "sighting" "Utøveren eller noen fra nettverket er sett ved skolen, barnehagen, krisesenteret eller bostedet",
+        Breach = "breach" "Brudd på besøksforbud, kontaktforbud, utreiseforbud eller rettens avgjørelse",
         Threat = "threat" "Trusler",
         Violence = "violence" "Vold",
         AbductionAttempt = "abduction_attempt" "Forsøk på å hente eller ta med barnet",
         AddressKnown = "address_known" "Tegn på at adressen er kjent",
+        TrackingFound = "tracking_found" "Sporing funnet (brikke, app eller deling)",
+        AfterContact = "after_contact" "Bekymring etter samvær (det barnet forteller)",
         Other = "other" "Annet",
     }
 }
@@ -35,6 +37,7 @@ impl IncidentKind {
                 | IncidentKind::Violence
                 | IncidentKind::AbductionAttempt
                 | IncidentKind::AddressKnown
+                | IncidentKind::TrackingFound
         )
     }
 }

@@ -172,6 +172,9 @@ async fn view_incidents_post(
         {
             form.id = Uuid::new_v4().to_string();
             let shown = log_page(&state, page, &user, case, form, FieldErrors::default()).await?;
+            Event::on_case(AuditKind::IncidentsViewed, &user, ip, id)
+                .record_read(&state.reads)
+                .await?;
             return render_with_status(StatusCode::CONFLICT, &shown);
         }
     }

@@ -168,8 +168,8 @@ fn sentence(kind: FlagKind, n: i64) -> String {
             "sikkerhetsplaner bygger på en eldre kartlegging",
         ),
         FlagKind::OrderExpires => (
-            "forbud eller voldsalarm utløper snart",
-            "forbud eller voldsalarmer utløper snart",
+            "forbud eller voldsalarm går snart ut",
+            "forbud eller voldsalarmer går snart ut",
         ),
         FlagKind::IncidentAfterPlan => (
             "sikkerhetsplan er eldre enn en alvorlig hendelse",

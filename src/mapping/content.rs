@@ -134,20 +134,24 @@ code_enum! {
         InPerson = "in_person" "Kvalifisert tolk til stede",
         Unqualified = "unqualified" "En annen voksen tolket (ikke kvalifisert tolk)",
         Child = "child" "Et barn tolket",
+        NoneAvailable = "none_available" "Trengte tolk, men hadde ingen",
     }
 }
 
 code_enum! {
     /// M6: what a digital-safety check finds, for children and adults.
     pub enum DigitalItem {
-        LocationSharing = "location_sharing" "Posisjonsdeling: Finn min (Find My), Google, Snap Map, Family Link",
+        LocationSharing = "location_sharing" "Posisjonsdeling: Hvor er (Find My), Google Maps og Finn enheten min, Snap Map, Family Link",
+        Spyware = "spyware" "Overvåkingsapper og ukjente profiler eller enheter på telefonen",
         Trackers = "trackers" "GPS-klokker og sporingsbrikker (AirTag og lignende) i klær, sekker, leker og bil",
         SharedAccounts = "shared_accounts" "Delte kontoer og passord: Apple-ID, Google-konto, strømmetjenester",
+        Services = "services" "BankID, Vipps, bank, Helsenorge, Nav og e-post: innlogging, gjenopprettingsnummer og innsyn for den andre",
         CloudBackups = "cloud_backups" "Skylagring og sikkerhetskopier: bilder med stedsdata, iCloud, Google Foto",
         GameChats = "game_chats" "Spill og spillchat: Roblox, Fortnite, Discord og lignende",
-        SocialMedia = "social_media" "Sosiale medier: hvem som følger, hva som deles, bilder som viser stedet",
-        SchoolPlatforms = "school_platforms" "Skole- og barnehageplattformer den andre forelderen kan se",
-        NewNumber = "new_number" "Nytt telefonnummer eller SIM-kort, og hvem som har fått det",
+        SocialMedia = "social_media" "Sosiale medier: hvem som følger, hva som deles, bilder som viser stedet, også det andre legger ut (venner, skole, idrettslag)",
+        SchoolPlatforms = "school_platforms" "Skole- og barnehageplattformer den andre forelderen kan se (Vigilo, Visma, itslearning, Spond)",
+        NewNumber = "new_number" "Nytt telefonnummer eller SIM-kort, hvem som har fått det, og om abonnementet står i utøverens navn",
+        Car = "car" "Bil med app eller sporing",
         Gifts = "gifts" "Telefoner, nettbrett og gaver fra utøveren (kan være sporet)",
     }
 }
@@ -188,9 +192,15 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    /// Only the child and staff: the child could speak freely.
+    /// Only the child and staff (and a qualified interpreter, if any): the
+    /// child could speak freely.
     pub fn child_alone(&self) -> bool {
-        self.present == [Participant::Child] && self.present_other.is_empty()
+        self.present == [Participant::Child]
+            && self.present_other.is_empty()
+            && matches!(
+                self.interpreter,
+                None | Some(Interpreter::Remote | Interpreter::InPerson)
+            )
     }
 
     pub fn interpreter_warning(&self) -> Option<&'static str> {
@@ -206,11 +216,14 @@ impl Interpreter {
                 "Et barn tolket. Barn skal aldri være tolk: ta samtalen på nytt med kvalifisert tolk.",
             ),
             Interpreter::Unqualified => Some(
-                "Tolken var ikke kvalifisert. Det barnet eller beboeren sa, kan være farget eller nå familiens nettverk: bruk kvalifisert tolk.",
+                "Tolken var ikke kvalifisert. Det som ble sagt, kan være feil gjengitt eller nå familiens nettverk: bruk kvalifisert tolk.",
             ),
-            Interpreter::Remote | Interpreter::InPerson if !outside_network => {
-                Some("Det er ikke bekreftet at tolken er utenfor familiens nettverk.")
-            }
+            Interpreter::NoneAvailable => Some(
+                "Samtalen trengte tolk, men hadde ingen: det som ble sagt, kan være misforstått. Ta den på nytt med kvalifisert tolk.",
+            ),
+            Interpreter::Remote | Interpreter::InPerson if !outside_network => Some(
+                "Ikke bekreftet at tolken er utenfor familiens nettverk. Spør både beboeren og tolken, og kryss av.",
+            ),
             _ => None,
         }
     }

@@ -11,15 +11,16 @@ use crate::code_enum;
 
 code_enum! {
     pub enum RiskFactor {
-        Strangulation = "strangulation" "Kvelertak eller forsøk på kvelning",
+        Strangulation = "strangulation" "Kvelning eller forsøk på kvelning (tak rundt halsen, holdt for munn og nese)",
         ThreatsToKill = "threats_to_kill" "Trusler om å drepe den voldsutsatte, barna eller andre",
-        Weapons = "weapons" "Har tilgang til våpen, eller har truet med eller brukt våpen",
+        Weapons = "weapons" "Har tilgang til våpen, også jaktvåpen og kniv, eller har truet med eller brukt våpen",
         Escalation = "escalation" "Volden eller truslene har blitt hyppigere eller grovere",
         Separation = "separation" "Nylig samlivsbrudd, eller bruddet står for døren",
         Stalking = "stalking" "Forfølgelse, overvåking eller gjentatt uønsket kontakt",
-        BreachedOrders = "breached_orders" "Har brutt besøksforbud, kontaktforbud eller andre pålegg",
-        Substances = "substances" "Misbruker alkohol, narkotika eller medikamenter",
+        BreachedOrders = "breached_orders" "Har brutt besøksforbud, kontaktforbud eller andre forbud og vilkår",
+        Substances = "substances" "Har problemer med alkohol, narkotika eller legemidler",
         Suicide = "suicide" "Har truet med eller forsøkt selvmord",
+        MentalHealth = "mental_health" "Alvorlige psykiske problemer hos utøveren",
         Pregnancy = "pregnancy" "Den voldsutsatte er gravid eller har nylig født",
         ChildConflict = "child_conflict" "Konflikt om barna: omsorg, bosted eller samvær",
         ViolenceAgainstChildren = "violence_against_children" "Vold eller trusler mot barna",
@@ -27,18 +28,25 @@ code_enum! {
         Control = "control" "Sjalusi og kontroll: isolering, penger, telefon, bevegelser",
         EarlierViolence = "earlier_violence" "Tidligere vold mot andre, eller dømt for vold",
         Network = "network" "Flere utøvere, eller familie og nettverk som støtter volden",
-        AbductionAbroad = "abduction_abroad" "Trusler om å ta barna ut av landet, eller om tvangsekteskap",
+        AbductionAbroad = "abduction_abroad" "Trusler om å ta barna ut av landet eller etterlate dem i utlandet",
+        HonourControl = "honour_control" "Trusler om tvangsekteskap, kjønnslemlestelse eller annen æresrelatert kontroll",
         Fear = "fear" "Den voldsutsatte er svært redd for hva utøveren kan gjøre",
     }
 }
 
 impl RiskFactor {
-    /// The factors the police treat as acute: with one of them present and
-    /// no police contact recorded, the plan raises the police flag (P4).
+    /// The factors the police treat as acute — and a breached order (a
+    /// crime) and a threat to take the children abroad (a travel ban, a
+    /// passport): with one of them present and no police contact recorded,
+    /// the plan raises the police flag (P4).
     pub fn is_acute(self) -> bool {
         matches!(
             self,
-            RiskFactor::Strangulation | RiskFactor::ThreatsToKill | RiskFactor::Weapons
+            RiskFactor::Strangulation
+                | RiskFactor::ThreatsToKill
+                | RiskFactor::Weapons
+                | RiskFactor::BreachedOrders
+                | RiskFactor::AbductionAbroad
         )
     }
 }
@@ -119,8 +127,8 @@ mod tests {
         let summary = FactorSummary::of(&answers);
         assert_eq!(
             summary.to_string(),
-            "2 av 18 risikofaktorer til stede, 1 ukjent, 14 ikke besvart"
+            "2 av 20 risikofaktorer til stede, 1 ukjent, 16 ikke besvart"
         );
-        assert_eq!(RiskFactor::ALL.iter().filter(|f| f.is_acute()).count(), 3);
+        assert_eq!(RiskFactor::ALL.iter().filter(|f| f.is_acute()).count(), 5);
     }
 }

@@ -960,7 +960,7 @@ mod tests {
         assert_eq!(content.conversations[0].interpreter_warning(), None);
         assert_eq!(
             content.factor_summary().to_string(),
-            "1 av 18 risikofaktorer til stede, 1 ukjent, 16 ikke besvart"
+            "1 av 20 risikofaktorer til stede, 1 ukjent, 18 ikke besvart"
         );
         assert_eq!(content.acute_factors(), [RiskFactor::Strangulation]);
         assert_eq!(

@@ -14,7 +14,7 @@ code_enum! {
     /// Foreldreansvar.
     pub enum ParentalResponsibility {
         Shared = "shared" "Felles foreldreansvar",
-        Resident = "resident" "Beboeren har foreldreansvaret alene",
+        Resident = "resident" "Forelderen barnet bor hos nå har foreldreansvaret alene",
         OtherParent = "other_parent" "Den andre forelderen har foreldreansvaret alene",
         Unsettled = "unsettled" "Uavklart eller annet",
     }
@@ -23,7 +23,7 @@ code_enum! {
 code_enum! {
     /// Fast bosted.
     pub enum Residence {
-        Resident = "resident" "Fast bosted hos beboeren",
+        Resident = "resident" "Fast bosted hos forelderen barnet bor hos nå",
         OtherParent = "other_parent" "Fast bosted hos den andre forelderen",
         Shared = "shared" "Delt fast bosted",
         Unsettled = "unsettled" "Uavklart",
@@ -36,7 +36,8 @@ code_enum! {
         None = "none" "Ikke samvær",
         Agreed = "agreed" "Avtalt samvær",
         CourtOrdered = "court_ordered" "Samvær fastsatt av retten",
-        Supervised = "supervised" "Samvær med tilsyn eller beskyttet tilsyn",
+        Supervised = "supervised" "Samvær med støttet eller beskyttet tilsyn",
+        Suspended = "suspended" "Fastsatt samvær gjennomføres ikke nå",
         Unsettled = "unsettled" "Uavklart",
     }
 }
@@ -46,24 +47,34 @@ code_enum! {
     pub enum OrderKind {
         VisitBan = "visit_ban" "Besøksforbud",
         VisitBanHome = "visit_ban_home" "Besøksforbud i eget hjem",
+        VisitBanElectronic = "visit_ban_electronic" "Besøksforbud med elektronisk kontroll (omvendt voldsalarm)",
         ContactBanByJudgment = "contact_ban_judgment" "Kontaktforbud ved dom",
         ViolenceAlarm = "violence_alarm" "Voldsalarm",
         TravelBan = "travel_ban" "Utreiseforbud",
-        ConfidentialAddress = "confidential_address" "Fortrolig adresse i Folkeregisteret",
-        StrictlyConfidentialAddress = "strictly_confidential_address" "Strengt fortrolig adresse i Folkeregisteret",
-        ChildWelfare = "child_welfare" "Vedtak fra barnevernet",
-        CourtDecision = "court_decision" "Midlertidig avgjørelse fra retten",
+        ConfidentialAddress = "confidential_address" "Fortrolig adresse i Folkeregisteret (kode 7)",
+        StrictlyConfidentialAddress = "strictly_confidential_address" "Strengt fortrolig adresse i Folkeregisteret (kode 6)",
+        ChildWelfare = "child_welfare" "Vedtak fra barnevernstjenesten (hjelpetiltak, midlertidig vedtak, omsorgsovertakelse)",
+        CourtDecision = "court_decision" "Midlertidig avgjørelse fra retten (barneloven § 60)",
         Other = "other" "Annet",
     }
 }
 
 impl OrderKind {
+    /// Whether the school's extract names it.
+    pub fn for_school(self) -> bool {
+        !matches!(
+            self,
+            OrderKind::ViolenceAlarm | OrderKind::ChildWelfare | OrderKind::Other
+        )
+    }
+
     /// Given for a time: its end date is asked for, and flagged before.
     pub fn expires(self) -> bool {
         matches!(
             self,
             OrderKind::VisitBan
                 | OrderKind::VisitBanHome
+                | OrderKind::VisitBanElectronic
                 | OrderKind::ContactBanByJudgment
                 | OrderKind::ViolenceAlarm
                 | OrderKind::TravelBan
@@ -120,8 +131,10 @@ impl Legal {
         *self == Legal::default()
     }
 
-    /// What a school may be told, and cite, to refuse the other parent:
-    /// the settled facts and the orders in force today, never the notes.
+    /// What a school must know, and may cite, to refuse the other parent:
+    /// the settled facts and the orders in force today, never the notes —
+    /// nor the parent's own alarm or the child welfare service's decisions,
+    /// which are theirs to tell.
     pub fn basis_for_school(&self, today: Date) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(r) = self.responsibility {
@@ -136,7 +149,7 @@ impl Legal {
         out.extend(
             self.orders
                 .iter()
-                .filter(|o| o.kind != OrderKind::Other && o.in_force(today))
+                .filter(|o| o.kind.for_school() && o.in_force(today))
                 .map(Order::describe),
         );
         out
@@ -168,6 +181,7 @@ mod tests {
                 ),
                 order(OrderKind::TravelBan, None, Some(date!(2026 - 11 - 20))),
                 order(OrderKind::StrictlyConfidentialAddress, None, None),
+                order(OrderKind::ViolenceAlarm, None, Some(date!(2027 - 05 - 01))),
             ],
             note: "Intern merknad".into(),
             ..Legal::default()
@@ -179,7 +193,7 @@ mod tests {
                 "Felles foreldreansvar",
                 "Ikke samvær",
                 "Besøksforbud, fra 01.11.2026 til og med 01.05.2027",
-                "Strengt fortrolig adresse i Folkeregisteret",
+                "Strengt fortrolig adresse i Folkeregisteret (kode 6)",
             ]
         );
         assert!(

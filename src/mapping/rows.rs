@@ -74,7 +74,7 @@ impl Content {
             rows.add(
                 "spoke_with_parent",
                 d,
-                "Snakket med forelderen",
+                "Snakket med forelderen om risiko på nett",
                 yes_no(digital.spoke_with_parent),
             );
             rows.add(
@@ -176,7 +176,10 @@ fn describe_conversation(c: &Conversation, child: bool) -> String {
     let mut lines = Vec::new();
     let present: Vec<&str> = c.present.iter().map(|p| p.label()).collect();
     let mut who = if child && c.child_alone() {
-        "Barnet alene".to_owned()
+        match c.interpreter {
+            Some(_) => "Barnet alene (med kvalifisert tolk)".to_owned(),
+            None => "Barnet alene".to_owned(),
+        }
     } else {
         present.join(", ")
     };

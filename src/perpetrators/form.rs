@@ -11,6 +11,8 @@ const LONG_TEXT_MAX: usize = 10_000;
 #[derive(Clone, Debug, Default)]
 pub struct PerpetratorForm {
     pub name: String,
+    pub other_names: String,
+    pub born: String,
     /// (person id, relation), one per person of the case.
     pub relations: Vec<(String, String)>,
     pub description: String,
@@ -18,6 +20,8 @@ pub struct PerpetratorForm {
     pub vehicle: String,
     pub addresses: String,
     pub network: String,
+    pub contact_details: String,
+    pub criminal_case: String,
     pub weapons: String,
     pub weapons_note: String,
     pub note: String,
@@ -27,6 +31,8 @@ impl PerpetratorForm {
     pub fn from_content(c: &Content, people: &[Person]) -> Self {
         PerpetratorForm {
             name: c.name.clone(),
+            other_names: c.other_names.clone(),
+            born: c.born.clone(),
             relations: people
                 .iter()
                 .map(|p| (p.id.to_string(), c.relation_to(p.id).to_owned()))
@@ -36,6 +42,8 @@ impl PerpetratorForm {
             vehicle: c.vehicle.clone(),
             addresses: c.addresses.clone(),
             network: c.network.clone(),
+            contact_details: c.contact_details.clone(),
+            criminal_case: c.criminal_case.clone(),
             weapons: c.weapons.map(|a| a.code().to_owned()).unwrap_or_default(),
             weapons_note: c.weapons_note.clone(),
             note: c.note.clone(),
@@ -47,6 +55,8 @@ impl PerpetratorForm {
         let text = |name: &str| f.get(name).trim().to_owned();
         PerpetratorForm {
             name: text("name"),
+            other_names: text("other_names"),
+            born: text("born"),
             relations: people
                 .iter()
                 .map(|p| (p.id.to_string(), text(&format!("relation_{}", p.id))))
@@ -56,6 +66,8 @@ impl PerpetratorForm {
             vehicle: text("vehicle"),
             addresses: text("addresses"),
             network: text("network"),
+            contact_details: text("contact_details"),
+            criminal_case: text("criminal_case"),
             weapons: text("weapons"),
             weapons_note: text("weapons_note"),
             note: text("note"),
@@ -90,12 +102,16 @@ impl PerpetratorForm {
         };
         let content = Content {
             name,
+            other_names: text("other_names", &self.other_names, 500),
+            born: text("born", &self.born, 100),
             relations,
             description: text("description", &self.description, TEXT_MAX),
             description_for_school: self.description_for_school,
             vehicle: text("vehicle", &self.vehicle, 500),
             addresses: text("addresses", &self.addresses, TEXT_MAX),
             network: text("network", &self.network, LONG_TEXT_MAX),
+            contact_details: text("contact_details", &self.contact_details, TEXT_MAX),
+            criminal_case: text("criminal_case", &self.criminal_case, TEXT_MAX),
             weapons,
             weapons_note: text("weapons_note", &self.weapons_note, TEXT_MAX),
             note: text("note", &self.note, LONG_TEXT_MAX),

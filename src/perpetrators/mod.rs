@@ -21,6 +21,11 @@ use crate::versioned::{Row, Rows};
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Content {
     pub name: String,
+    #[serde(default)]
+    pub other_names: String,
+    /// Date of birth or age, as known.
+    #[serde(default)]
+    pub born: String,
     /// What they are to each person of the case: "far", "tidligere samboer".
     pub relations: Vec<Relation>,
     /// Age, appearance, how they move about: what a school would recognise.
@@ -32,6 +37,12 @@ pub struct Content {
     pub addresses: String,
     /// Sensitive: family and others who may act for them.
     pub network: String,
+    /// Sensitive: phone numbers and user names they use.
+    #[serde(default)]
+    pub contact_details: String,
+    /// Sensitive: criminal cases, custody or prison, and the day of release.
+    #[serde(default)]
+    pub criminal_case: String,
     pub weapons: Option<Answer>,
     pub weapons_note: String,
     pub note: String,
@@ -68,6 +79,13 @@ impl Content {
         let mut rows = Rows::default();
         let s = "Voldsutøver";
         rows.add("name", s, "Navn", &self.name);
+        rows.add(
+            "other_names",
+            s,
+            "Andre navn og kallenavn",
+            &self.other_names,
+        );
+        rows.add("born", s, "Fødselsdato eller alder", &self.born);
         for person in people {
             rows.add(
                 format!("relation:{}", person.id),
@@ -77,7 +95,7 @@ impl Content {
             );
         }
         let k = "Kjennetegn";
-        rows.add("description", k, "Beskrivelse", &self.description);
+        rows.add("description", k, "Kjennetegn", &self.description);
         rows.add(
             "description_for_school",
             k,
@@ -94,8 +112,20 @@ impl Content {
         rows.add(
             "network",
             f,
-            "Nettverk som kan handle for utøveren",
+            "Nettverk som kan handle på vegne av utøveren",
             &self.network,
+        );
+        rows.add(
+            "contact_details",
+            f,
+            "Telefonnumre og brukernavn",
+            &self.contact_details,
+        );
+        rows.add(
+            "criminal_case",
+            f,
+            "Straffesak, varetekt eller soning",
+            &self.criminal_case,
         );
         rows.add(
             "weapons",

@@ -295,6 +295,8 @@ async fn view_perpetrator_edit_post(
     .await?;
     if !saved {
         tx.rollback().await?;
+        // What was saved meanwhile is shown: a read.
+        record_read(&state, &user, ip, case.id).await?;
         let conflict =
             crate::versioned::changes(perpetrator.content.rows(&people), content.rows(&people));
         return render_with_status(

@@ -94,11 +94,12 @@ fn police_missing(plan: &Content, mapping: &mapping::Content) -> Vec<String> {
     if plan.police.is_recorded() {
         return out;
     }
-    if let Some(a @ (Assessment::High | Assessment::Severe)) = mapping.assessment {
-        out.push(format!(
-            "Kartleggingen vurderer trusselbildet som «{}».",
-            a.label()
-        ));
+    match mapping.assessment {
+        Some(Assessment::High) => out.push("Kartleggingen vurderer trusselbildet som høyt.".into()),
+        Some(Assessment::Severe) => {
+            out.push("Kartleggingen vurderer trusselbildet som svært høyt.".into())
+        }
+        _ => {}
     }
     let acute: Vec<String> = mapping
         .acute_factors()
@@ -107,7 +108,7 @@ fn police_missing(plan: &Content, mapping: &mapping::Content) -> Vec<String> {
         .collect();
     if !acute.is_empty() {
         out.push(format!(
-            "Kartleggingen har akutte risikofaktorer: {}.",
+            "Kartleggingen har risikofaktorer som bør føre til kontakt med politiet: {}.",
             acute.join("; ")
         ));
     }
@@ -259,7 +260,7 @@ mod tests {
         assert_eq!(
             flags(&plan, &mapping, &[]).police_missing,
             [
-                "Kartleggingen har akutte risikofaktorer: trusler om å drepe den voldsutsatte, barna eller andre."
+                "Kartleggingen har risikofaktorer som bør føre til kontakt med politiet: trusler om å drepe den voldsutsatte, barna eller andre."
             ]
         );
         mapping.factors.clear();

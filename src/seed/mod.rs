@@ -404,6 +404,7 @@ async fn insert_batch(
             case_id,
             &case_people,
             contact,
+            showcase && case_number == 0,
             &mut threat_rng,
         );
     }

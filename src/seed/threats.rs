@@ -111,16 +111,22 @@ struct Incident {
 const VEHICLES: [&str; 3] = ["Grå Volvo V70", "Svart Golf", "Hvit varebil"];
 
 /// A perpetrator on the case, and on some cases an incident or two that
-/// concerned everyone in it. `people` is (id, child).
+/// concerned everyone in it. `people` is (id, child); the `showcase` has
+/// all of it, so that every page has something to show.
 pub(super) fn add_case(
     t: &mut ThreatBatch,
     case_id: Uuid,
     people: &[(Uuid, bool)],
     author: Uuid,
+    showcase: bool,
     rng: &mut Rng,
 ) {
     let content = perpetrators::Content {
         name: "Fiktiv Utøversen".into(),
+        other_names: String::new(),
+        born: "Rundt 40 år".into(),
+        contact_details: String::new(),
+        criminal_case: String::new(),
         relations: people
             .iter()
             .map(|(person_id, child)| Relation {
@@ -138,7 +144,7 @@ pub(super) fn add_case(
         note: String::new(),
     };
     let mut versions = vec![content];
-    if rng.chance(35) {
+    if showcase || rng.chance(35) {
         // Seen in another car since.
         let mut later = versions[0].clone();
         later.vehicle = "Rød Toyota Yaris".into();
@@ -150,7 +156,7 @@ pub(super) fn add_case(
         versions,
         author,
     });
-    if rng.chance(30) {
+    if showcase || rng.chance(30) {
         for _ in 0..1 + rng.below(2) {
             let kind = *rng.pick(IncidentKind::ALL);
             t.incidents.push(Incident {

@@ -118,6 +118,13 @@ async fn the_servers_role_cannot_rewrite_the_audit_log_nor_give_itself_the_right
         "INSERT INTO audit_chain (event_id, seq, row_hash) VALUES (0, 9223372036854775807, '')",
         "UPDATE audit_chain_head SET seq = 0",
         "DELETE FROM audit_chain_head",
+        // Issue 17: an incident, and a perpetrator's saved version, are
+        // written once.
+        "UPDATE incidents SET description = ''",
+        "DELETE FROM incidents",
+        "TRUNCATE incidents",
+        "UPDATE perpetrator_versions SET content = '{}'",
+        "DELETE FROM perpetrator_versions",
     ];
     let attempts = [
         // A GRANT without the grant option gives nothing (PostgreSQL only

@@ -120,9 +120,9 @@ test.describe('without JavaScript', () => {
     await tabTo(page, page.getByLabel('Tolk', { exact: true }));
     await page.keyboard.press('ArrowDown');
     await expect(page.getByLabel('Tolk', { exact: true })).toHaveValue('remote');
-    await tabTo(page, page.getByLabel('Språk det ble tolket til'));
+    await tabTo(page, page.getByLabel('Språk (og dialekt)'));
     await page.keyboard.type('somali');
-    await tabTo(page, page.getByRole('checkbox', { name: 'Tolken er ikke fra familiens nettverk (sjekket)' }));
+    await tabTo(page, page.getByRole('checkbox', { name: 'Sjekket at tolken ikke kjenner familien eller miljøet deres' }));
     await page.keyboard.press('Space');
     await tabTo(page, page.getByLabel('Det barnet sa, med barnets egne ord'));
     await page.keyboard.type('Jeg gjemmer meg på rommet.');
@@ -143,14 +143,14 @@ test.describe('without JavaScript', () => {
     // The legal situation: contact under supervision, a visiting ban.
     await tabTo(page, page.getByRole('radio', { name: 'Ikke samvær' }), { max: 60 });
     for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
-    await expect(page.getByRole('radio', { name: 'Samvær med tilsyn eller beskyttet tilsyn' })).toBeChecked();
-    await tabTo(page, page.getByLabel('Hva slags', { exact: true }));
+    await expect(page.getByRole('radio', { name: 'Samvær med støttet eller beskyttet tilsyn' })).toBeChecked();
+    await tabTo(page, page.getByLabel('Hva slags vedtak eller forbud?', { exact: true }));
     await page.keyboard.press('ArrowDown');
-    await expect(page.getByLabel('Hva slags', { exact: true })).toHaveValue('visit_ban');
+    await expect(page.getByLabel('Hva slags vedtak eller forbud?', { exact: true })).toHaveValue('visit_ban');
     await tabTo(page, page.getByLabel('Gjelder til og med'));
     await page.keyboard.type('01.05.2027');
     // A risk factor.
-    const strangling = page.getByRole('group', { name: /^Kvelertak/ });
+    const strangling = page.getByRole('group', { name: /^Kvelning/ });
     await tabTo(page, strangling.getByRole('radio', { name: 'Ja' }), { max: 60 });
     await page.keyboard.press('Space');
     await tabTo(page, page.getByRole('radio', { name: 'Lav' }), { max: 80 });
@@ -169,9 +169,9 @@ test.describe('without JavaScript', () => {
       'Tolk: Kvalifisert tolk på telefon eller video (somali), ikke fra familiens nettverk',
       'Barnets egne ord: Jeg gjemmer meg på rommet.',
       'Sjekket. Snap Map slått av.',
-      'Samvær med tilsyn eller beskyttet tilsyn',
+      'Samvær med støttet eller beskyttet tilsyn',
       'Besøksforbud, til og med 01.05.2027',
-      '1 av 18 risikofaktorer til stede, 17 ikke besvart',
+      '1 av 20 risikofaktorer til stede, 19 ikke besvart',
     ]) {
       await expect(page.getByText(shown, { exact: false }).first()).toBeVisible();
     }

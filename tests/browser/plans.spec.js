@@ -45,7 +45,7 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   await expect(page.getByText('Fullfør kartleggingen av Ola Plansen')).toBeVisible();
   await page.getByRole('link', { name: 'Fullfør kartleggingen av Ola Plansen' }).click();
   await page.getByRole('button', { name: 'Start kartlegging' }).click();
-  await page.getByRole('group', { name: 'Andre kilder som er brukt, uten samtale' }).getByRole('checkbox', { name: 'Barnet selv' }).check();
+  await page.getByRole('group', { name: 'Andre kilder (uten samtale)' }).getByRole('checkbox', { name: 'Barnet selv' }).check();
   await page.getByLabel('Hva fryktes?').first().fill('At pappa står utenfor skolen.');
   await page.getByRole('group', { name: 'Risiko for at utøver tar kontakt' }).getByRole('radio', { name: 'Ja' }).check();
   await page.getByRole('group', { name: 'Risiko for ny vold' }).getByRole('radio', { name: 'Nei' }).check();

@@ -37,7 +37,7 @@ async function completeMapping(page, casePage, name, { child, relocate }) {
   await page.goto(casePage);
   await page.getByRole('link', { name: `Kartlegging for ${name}` }).click();
   await page.getByRole('button', { name: 'Start kartlegging' }).click();
-  await page.getByRole('group', { name: 'Andre kilder som er brukt, uten samtale' }).getByRole('checkbox', { name: child ? 'Barnet selv' : 'Beboeren selv' }).check();
+  await page.getByRole('group', { name: 'Andre kilder (uten samtale)' }).getByRole('checkbox', { name: child ? 'Barnet selv' : 'Beboeren selv' }).check();
   await page.getByLabel('Hva fryktes?').first().fill('At han finner oss.');
   const risks = ['Risiko for at utøver tar kontakt', 'Risiko for ny vold'];
   if (child) risks.push('Risiko for at barnet blir bortført');

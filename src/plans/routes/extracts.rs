@@ -26,8 +26,9 @@ struct SchoolPage {
     person: Person,
     base: String,
     view: PlanView,
-    /// Those whose description may go to the school.
-    perpetrators: Vec<crate::perpetrators::Content>,
+    /// Those whose description may go to the school, with what they are
+    /// to the child.
+    perpetrators: Vec<(String, crate::perpetrators::Content)>,
 }
 
 impl SchoolPage {
@@ -45,11 +46,15 @@ pub(super) async fn view_plan_school_get(
     if !at.person.is_child() {
         return Err(AppError::NotFound);
     }
+    // Only those who are someone to this child, and whom staff allowed.
     let perpetrators = crate::perpetrators::of_case(&state.db, at.case.centre_id, at.case.id)
         .await?
         .into_iter()
-        .map(|p| p.content)
-        .filter(|p| p.description_for_school)
+        .filter_map(|p| {
+            let relation = p.content.relation_to(at.person.id).to_owned();
+            (p.content.description_for_school && !relation.is_empty())
+                .then_some((relation, p.content))
+        })
         .collect();
     at.record_read(&state.reads, AuditKind::PlanPrinted).await?;
     render(&SchoolPage {

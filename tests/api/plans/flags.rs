@@ -240,7 +240,7 @@ async fn the_police_must_be_recorded_when_the_threat_is_severe() {
     assert!(form.body.contains("data-flag=\"police\""));
     assert!(
         form.body
-            .contains("Kartleggingen vurderer trusselbildet som «Svært høy».")
+            .contains("Kartleggingen vurderer trusselbildet som svært høyt.")
     );
     assert!(
         form.body

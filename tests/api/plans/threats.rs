@@ -54,7 +54,7 @@ async fn a_high_assessment_or_an_acute_factor_without_police_raises_the_police_f
     assert!(form.body.contains("data-flag=\"police\""));
     assert!(
         form.body.contains(
-            "Kartleggingen har akutte risikofaktorer: kvelertak eller forsøk på kvelning."
+            "Kartleggingen har risikofaktorer som bør føre til kontakt med politiet: kvelning eller forsøk på kvelning (tak rundt halsen, holdt for munn og nese)."
         )
     );
     assert!(
@@ -87,7 +87,7 @@ async fn a_high_assessment_or_an_acute_factor_without_police_raises_the_police_f
     assert!(form.body.contains("data-flag=\"police\""));
     assert!(
         form.body
-            .contains("Kartleggingen vurderer trusselbildet som «Høy».")
+            .contains("Kartleggingen vurderer trusselbildet som høyt.")
     );
 }
 
@@ -111,14 +111,22 @@ async fn the_legal_basis_in_force_reaches_the_plan_and_the_schools_extract() {
         .await;
     let list = format!("/cases/{}/perpetrators", s.case_id);
     let new = s.browser.get(&format!("{list}/new")).await;
-    for (name, description, school) in [
-        ("Ola Eksempelsen", "Høy, mørkt skjegg.", "on"),
-        ("Farbror Per", "Kort, briller.", ""),
+    let (to_child, to_resident) = (
+        format!("relation_{}", s.child),
+        format!("relation_{}", s.resident),
+    );
+    // The school learns of a perpetrator who is someone to this child, and
+    // only when staff allowed it.
+    for (name, description, school, relation_field) in [
+        ("Ola Eksempelsen", "Høy, mørkt skjegg.", "on", &to_child),
+        ("Farbror Per", "Kort, briller.", "", &to_child),
+        ("Nils Tidligere", "Rød jakke.", "on", &to_resident),
     ] {
         let mut changes = vec![
             ("name", name),
             ("description", description),
             ("network", "Brødrene i Drammen."),
+            (relation_field.as_str(), "Far"),
         ];
         if !school.is_empty() {
             changes.push(("description_for_school", school));
@@ -133,9 +141,9 @@ async fn the_legal_basis_in_force_reaches_the_plan_and_the_schools_extract() {
     let form = s.open_plan(&child).await;
     let in_force = format!("Besøksforbud, fra {from} til og med {until}");
     for shown in [
-        "Rettslig grunnlag skolen kan vise til",
+        "Rettslig situasjon skolen må kjenne til",
         "Felles foreldreansvar",
-        "Samvær med tilsyn eller beskyttet tilsyn",
+        "Samvær med støttet eller beskyttet tilsyn",
         in_force.as_str(),
     ] {
         assert!(form.body.contains(shown), "{shown}");
@@ -149,11 +157,17 @@ async fn the_legal_basis_in_force_reaches_the_plan_and_the_schools_extract() {
         .browser
         .get(&format!("{}/versions/1/school", s.plan(&child)))
         .await;
-    for shown in [in_force.as_str(), "Ola Eksempelsen", "Høy, mørkt skjegg."] {
+    for shown in [
+        in_force.as_str(),
+        "Ola Eksempelsen",
+        "Høy, mørkt skjegg.",
+        "Relasjon til barnet",
+    ] {
         assert!(extract.body.contains(shown), "{shown}");
     }
     for hidden in [
         "Farbror Per",
+        "Nils Tidligere",
         "Brødrene i Drammen.",
         "Far har anket.",
         "Brutt én gang.",
@@ -236,8 +250,12 @@ async fn a_serious_incident_after_the_approved_plan_flags_the_plan() {
     assert!(
         case_page
             .body
-            .contains("Alvorlig hendelse etter planen – revider den")
+            .contains("Alvorlig hendelse etter at planen ble godkjent – revider planen")
     );
     let tasks = s.browser.get("/").await;
-    assert!(tasks.body.contains("Alvorlig hendelse etter planen"));
+    assert!(
+        tasks
+            .body
+            .contains("Alvorlig hendelse etter at planen ble godkjent")
+    );
 }
