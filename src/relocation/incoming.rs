@@ -66,6 +66,8 @@ struct SharePage {
     page: Page,
     share: Incoming,
     people: Vec<PersonShown>,
+    /// (name, relations, the rest as rows)
+    perpetrators: Vec<(String, String, Sections)>,
     history: Vec<Move>,
     may_start_case: bool,
 }
@@ -122,6 +124,19 @@ pub(super) async fn view_share_get(
     render(&SharePage {
         page,
         people: share.snapshot.people.iter().map(shown).collect(),
+        perpetrators: share
+            .snapshot
+            .perpetrators
+            .iter()
+            .map(|p| {
+                let rows = p.content.rows(&[]).into_iter().filter(|r| r.key != "name");
+                (
+                    p.content.name.clone(),
+                    p.relations.clone(),
+                    sections(rows.collect()),
+                )
+            })
+            .collect(),
         history,
         may_start_case: user.may(Permission::WriteCases),
         share,

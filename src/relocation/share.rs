@@ -31,6 +31,18 @@ pub struct Snapshot {
     pub people: Vec<SharedPerson>,
     /// R5: the moves before this one.
     pub earlier_moves: Vec<Move>,
+    /// The case's perpetrators, when a mapping travels: the threat the
+    /// next centre must protect against.
+    #[serde(default)]
+    pub perpetrators: Vec<SharedPerpetrator>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SharedPerpetrator {
+    /// «Far til Emil, tidligere samboer til Kari», of those moving.
+    pub relations: String,
+    /// Without the relations, which name people by this centre's ids.
+    pub content: crate::perpetrators::Content,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -114,11 +126,13 @@ pub async fn deliver(
         return Ok(None);
     }
     let centre = relocation.centre_id;
-    let moving = people
+    let moving: Vec<Person> = people
         .iter()
-        .filter(|p| p.removed_at.is_none() && (!p.is_child() || content.children.contains(&p.id)));
+        .filter(|p| p.removed_at.is_none() && (!p.is_child() || content.children.contains(&p.id)))
+        .cloned()
+        .collect();
     let mut shared = Vec::new();
-    for person in moving {
+    for person in &moving {
         let scope = content.consent.scope_of(person.id);
         // Exactly the versions the resident consented to; one that is gone
         // stops the move rather than travel short.
@@ -159,12 +173,29 @@ pub async fn deliver(
             plan,
         });
     }
+    // The perpetrators go with the threat picture: only when a mapping does.
+    let perpetrators = if shared.iter().any(|p| p.mapping.is_some()) {
+        crate::perpetrators::of_case(&mut *tx, centre, relocation.case_id)
+            .await?
+            .into_iter()
+            .map(|p| SharedPerpetrator {
+                relations: p.content.relations_line(&moving),
+                content: crate::perpetrators::Content {
+                    relations: Vec::new(),
+                    ..p.content
+                },
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let snapshot = Snapshot {
         origin_centre: origin_centre.to_owned(),
         destination_centre: relocation.destination_name.clone(),
         moved_on,
         people: shared,
         earlier_moves,
+        perpetrators,
     };
     let id = Uuid::new_v4();
     sqlx::query(

@@ -397,6 +397,7 @@ async fn relocation_and_share(
             plan: None,
         }],
         earlier_moves: Vec::new(),
+        perpetrators: Vec::new(),
     };
     let share = uuid::Uuid::new_v4();
     sqlx::query(

@@ -589,6 +589,26 @@ async fn r6_the_destination_sees_exactly_what_was_consented_and_the_origin_sees_
         .await
         .unwrap();
     let mut b = s.browser_at(&s.b).await;
+    // Issue 17: the case's perpetrator travels with a consented mapping.
+    let list = format!("/cases/{}/perpetrators", s.case_id);
+    let new = s.browser.get(&format!("{list}/new")).await;
+    let to_child = format!("relation_{}", s.child);
+    let added = s
+        .browser
+        .post_fields(
+            &list,
+            &form_fields(
+                &new,
+                "perpetrator-form",
+                &[
+                    ("name", "Ola Utøversen"),
+                    (&to_child, "Far"),
+                    ("vehicle", "Grå Volvo V70"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
     let url = s.open().await;
     s.decide_for_b(&url).await;
     // Before the move there is nothing at B.
@@ -623,6 +643,9 @@ async fn r6_the_destination_sees_exactly_what_was_consented_and_the_origin_sees_
             .contains("Kartlegging, versjon 1 hos Krisesenteret A")
     );
     assert_eq!(shared.body.matches("Kartlegging, versjon").count(), 1);
+    for threat in ["Ola Utøversen", "Far til Emil Eksempelsen", "Grå Volvo V70"] {
+        assert!(shared.body.contains(threat), "{threat}");
+    }
     assert!(!shared.body.contains("Sikkerhetsplan, versjon"));
     for secret in [
         NOTE,
