@@ -27,7 +27,7 @@ crate::code_enum! {
         Threats = "threats" "Trusler",
         SocialControl = "social_control" "Negativ sosial kontroll eller æresrelatert vold",
         Trafficking = "trafficking" "Menneskehandel",
-        Witnessing = "witnessing" "Vitne til vold (barn)",
+        Witnessing = "witnessing" "Barnet har opplevd vold i familien",
         Other = "other" "Annen vold",
     }
 }

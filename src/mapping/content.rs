@@ -68,7 +68,7 @@ code_enum! {
     /// M5: the risks every mapping asks about (a child's also abduction),
     /// and threats staff name themselves.
     pub enum RiskKind {
-        Contact = "contact" "Risiko for at utøver tar kontakt",
+        Contact = "contact" "Risiko for at voldsutøveren tar kontakt",
         Violence = "violence" "Risiko for ny vold",
         Abduction = "abduction" "Risiko for at barnet blir bortført",
         Other = "other" "Annen trussel",

@@ -253,8 +253,10 @@ impl MappingForm {
                 .iter()
                 .find(|r| r.id.to_string() == f.get(&format!("risk_{i}_id")));
             let fixed = known.filter(|r| r.kind.is_fixed());
+            // A fixed risk is asked in today's words, whatever an older
+            // version stored.
             let label = match fixed {
-                Some(r) => r.label.clone(),
+                Some(r) => r.kind.label().to_owned(),
                 None => text(&format!("risk_{i}_label")),
             };
             let removed = f.checked(&format!("risk_{i}_remove"));

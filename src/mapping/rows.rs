@@ -276,7 +276,7 @@ mod tests {
             [
                 ("Forelderen frykter", "Ny"),
                 ("Barnet frykter", "Fjernet"),
-                ("Risiko for at utøver tar kontakt", "Endret"),
+                ("Risiko for at voldsutøveren tar kontakt", "Endret"),
             ]
         );
         assert!(compare(&to, &to).iter().all(|r| !r.changed()));

@@ -101,7 +101,7 @@ pub const SCHOOL_QUESTIONS: [(&str, &str); 7] = [
     ),
     (
         "school_if_perpetrator_comes",
-        "Dette gjør de ansatte hvis utøveren oppsøker barnet",
+        "Dette gjør de ansatte hvis voldsutøveren oppsøker barnet",
     ),
     ("school_safest_places", "Tryggeste steder"),
     ("school_riskiest_places", "Mest risikable steder"),

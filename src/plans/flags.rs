@@ -101,6 +101,13 @@ fn police_missing(plan: &Content, mapping: &mapping::Content) -> Vec<String> {
         }
         _ => {}
     }
+    if mapping
+        .risks
+        .iter()
+        .any(|r| r.kind == mapping::RiskKind::Abduction && r.answer == Some(mapping::Answer::Yes))
+    {
+        out.push("Kartleggingen sier at det er risiko for at barnet blir bortført.".into());
+    }
     let acute: Vec<String> = mapping
         .acute_factors()
         .iter()
@@ -264,6 +271,15 @@ mod tests {
             ]
         );
         mapping.factors.clear();
+        // Issue 18: a risk of abduction answered «Ja».
+        let mut child_mapping = mapping::Content::empty(true);
+        child_mapping.assessment = Some(Assessment::Low);
+        assert!(flags(&plan, &child_mapping, &[]).police_missing.is_empty());
+        child_mapping.risks[2].answer = Some(mapping::Answer::Yes);
+        assert_eq!(
+            flags(&plan, &child_mapping, &[]).police_missing,
+            ["Kartleggingen sier at det er risiko for at barnet blir bortført."]
+        );
         mapping.assessment = Some(Assessment::Severe);
         mapping.relocation = Some(Relocation::Consider);
         plan.measures = vec![measure(Party::Police, &[], false)];

@@ -359,7 +359,7 @@ fn parse_measure(
     if party == Some(Party::Other) && m.party_name.is_empty() {
         errors.add(
             name("party_name"),
-            format!("Tiltak {n}: skriv hvem den andre parten er."),
+            format!("Tiltak {n}: skriv hvem som har ansvaret."),
         );
     }
     if m.party_name.chars().count() > 200 {

@@ -30,7 +30,7 @@ async function completeMapping(page, { child, fear }) {
     .getByRole('checkbox', { name: child ? 'Barnet selv' : 'Beboeren selv' })
     .check();
   await page.getByLabel('Hva fryktes?').first().fill(fear);
-  const risks = ['Risiko for at utøver tar kontakt', 'Risiko for ny vold'];
+  const risks = ['Risiko for at voldsutøveren tar kontakt', 'Risiko for ny vold'];
   if (child) risks.push('Risiko for at barnet blir bortført');
   for (const risk of risks) {
     await page.getByRole('group', { name: risk }).getByRole('radio', { name: 'Vet ikke' }).check();
@@ -130,7 +130,7 @@ test.describe('without JavaScript', () => {
     await page.keyboard.type('Ringer mormor.');
     await tabTo(page, page.getByLabel('Hva fryktes?').first());
     await page.keyboard.type('At pappa venter utenfor skolen.');
-    for (const risk of ['Risiko for at utøver tar kontakt', 'Risiko for ny vold', 'Risiko for at barnet blir bortført']) {
+    for (const risk of ['Risiko for at voldsutøveren tar kontakt', 'Risiko for ny vold', 'Risiko for at barnet blir bortført']) {
       await tabTo(page, page.getByRole('group', { name: risk }).getByRole('radio', { name: 'Ja' }));
       await page.keyboard.press('Space');
     }

@@ -47,7 +47,7 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   await page.getByRole('button', { name: 'Start kartlegging' }).click();
   await page.getByRole('group', { name: 'Andre kilder (uten samtale)' }).getByRole('checkbox', { name: 'Barnet selv' }).check();
   await page.getByLabel('Hva fryktes?').first().fill('At pappa står utenfor skolen.');
-  await page.getByRole('group', { name: 'Risiko for at utøver tar kontakt' }).getByRole('radio', { name: 'Ja' }).check();
+  await page.getByRole('group', { name: 'Risiko for at voldsutøveren tar kontakt' }).getByRole('radio', { name: 'Ja' }).check();
   await page.getByRole('group', { name: 'Risiko for ny vold' }).getByRole('radio', { name: 'Nei' }).check();
   await page.getByRole('group', { name: 'Risiko for at barnet blir bortført' }).getByRole('radio', { name: 'Nei' }).check();
   await page.getByRole('radio', { name: 'Moderat' }).check();
@@ -62,7 +62,7 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   expect(await axeViolations(page), 'the plan form').toEqual([]);
 
   const fear = 'Barnet frykter: At pappa står utenfor skolen.';
-  const threat = 'Trussel: Risiko for at utøver tar kontakt';
+  const threat = 'Trussel: Risiko for at voldsutøveren tar kontakt';
   // Two measures on the child, one on the parent, one answering nothing.
   await fillMeasure(page, 0, { text: 'Går aldri alene til skolen.', party: 'Barnet', answers: [threat], restricts: true });
   await fillMeasure(page, 1, { text: 'Sier fra til en voksen hvis pappa dukker opp.', party: 'Barnet', answers: [fear] });
@@ -96,7 +96,7 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   await page.getByLabel('Hvem dere snakket med (navn, rolle)').fill('Familievoldskoordinator');
   await page.getByLabel('Hva ble avtalt?').fill('Politiet vurderer besøksforbud innen en uke.');
   await page.getByRole('radio', { name: 'Ja, når tiltakene under er på plass' }).check();
-  await page.getByLabel('Hva gjør de ansatte konkret hvis utøveren oppsøker barnet?').fill('Tar Ola inn og ringer politiet.');
+  await page.getByLabel('Hva gjør de ansatte konkret hvis voldsutøveren oppsøker barnet?').fill('Tar Ola inn og ringer politiet.');
   await page.getByLabel('Hvilke steder på skolen er tryggest for barnet?').fill('Biblioteket.');
   await page.getByLabel(/^Hva betyr den skjermede adressen/).fill('Vi forteller ikke hvor vi bor.');
   await page.getByLabel(/^Hva kan jeg gjøre\? \(på skoleveien/).fill('Gå sammen med mamma. Leke med vennene mine i friminuttet.');

@@ -39,7 +39,7 @@ async function completeMapping(page, casePage, name, { child, relocate }) {
   await page.getByRole('button', { name: 'Start kartlegging' }).click();
   await page.getByRole('group', { name: 'Andre kilder (uten samtale)' }).getByRole('checkbox', { name: child ? 'Barnet selv' : 'Beboeren selv' }).check();
   await page.getByLabel('Hva fryktes?').first().fill('At han finner oss.');
-  const risks = ['Risiko for at utøver tar kontakt', 'Risiko for ny vold'];
+  const risks = ['Risiko for at voldsutøveren tar kontakt', 'Risiko for ny vold'];
   if (child) risks.push('Risiko for at barnet blir bortført');
   for (const risk of risks) {
     await page.getByRole('group', { name: risk }).getByRole('radio', { name: 'Ja' }).check();

@@ -35,7 +35,7 @@ async fn a_plan_is_built_on_a_completed_mapping_version() {
     );
     assert!(
         form.body
-            .contains("Trussel: Risiko for at utøver tar kontakt")
+            .contains("Trussel: Risiko for at voldsutøveren tar kontakt")
     );
     assert!(
         !form.body.contains("Risiko for ny vold"),
@@ -122,7 +122,7 @@ async fn each_measure_has_one_party_and_the_plan_reads_party_by_party() {
         ),
         (
             "measure_1_party_name-error",
-            "Tiltak 2: skriv hvem den andre parten er.",
+            "Tiltak 2: skriv hvem som har ansvaret.",
         ),
         (
             "measure_2_from-error",
