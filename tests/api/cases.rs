@@ -156,9 +156,30 @@ async fn children_are_added_with_their_age_and_removed_without_losing_history() 
     assert!(list.body.contains("Emil Eksempelsen (10 år)"));
 
     let emil = person_ids(&page.body, &id)[1].clone();
-    let removed = browser
-        .post(&format!("/cases/{id}/children/{emil}/remove"), &[])
-        .await;
+    // Issue 18: «Fjern» asks first, on a page that needs no script.
+    let remove = format!("/cases/{id}/children/{emil}/remove");
+    assert!(page.body.contains(&format!("href=\"{remove}\"")));
+    let asked = browser.get(&remove).await;
+    assert_eq!(asked.status, 200);
+    assert!(asked.body.contains("Fjerne Emil Eksempelsen fra saken?"));
+    assert!(asked.body.contains("Nei, behold barnet i saken"));
+    // A post that does not confirm (an old page, a forged form) only asks.
+    let unconfirmed = browser.post(&remove, &[]).await;
+    assert_eq!(unconfirmed.status, 200);
+    assert!(
+        unconfirmed
+            .body
+            .contains("Ja, fjern Emil Eksempelsen fra saken")
+    );
+    assert!(
+        browser
+            .get(&format!("/cases/{id}"))
+            .await
+            .body
+            .contains(&remove),
+        "still in the case"
+    );
+    let removed = browser.post(&remove, &[("confirm", "yes")]).await;
     assert_eq!(removed.status, 303);
     let page = browser.get(&format!("/cases/{id}")).await;
     assert!(page.body.contains("Fjernet fra saken"));
@@ -172,7 +193,10 @@ async fn children_are_added_with_their_age_and_removed_without_losing_history() 
     // Removing again is a 404: there is no such child on the case any more.
     assert_eq!(
         browser
-            .post(&format!("/cases/{id}/children/{emil}/remove"), &[])
+            .post(
+                &format!("/cases/{id}/children/{emil}/remove"),
+                &[("confirm", "yes")]
+            )
             .await
             .status,
         404
@@ -486,6 +510,7 @@ async fn another_centres_case_is_404_on_every_case_route_and_nothing_changes() {
             format!("/cases/{case}"),
             format!("/cases/{case}/edit"),
             format!("/cases/{case}/access-log"),
+            format!("/cases/{case}/children/{child}/remove"),
         ] {
             let response = browser.get(&path).await;
             assert_eq!(response.status, 404, "GET {path}");
@@ -503,6 +528,7 @@ async fn another_centres_case_is_404_on_every_case_route_and_nothing_changes() {
                         ("resident_name", "Endret"),
                         ("child_name", "Nytt"),
                         ("child_birth_date", "01.01.2020"),
+                        ("confirm", "yes"),
                     ],
                 )
                 .await;

@@ -495,7 +495,10 @@ async fn a_removed_childs_mapping_stays_readable_but_no_longer_changes() {
     let form = s.browser.get(&format!("{base}/edit")).await;
     let remove = format!("/cases/{}/children/{}/remove", s.case_id, s.child);
     s.browser.get(&format!("/cases/{}", s.case_id)).await;
-    assert_eq!(s.browser.post(&remove, &[]).await.status, 303);
+    assert_eq!(
+        s.browser.post(&remove, &[("confirm", "yes")]).await.status,
+        303
+    );
 
     assert_eq!(s.browser.get(&base).await.status, 200, "still readable");
     assert_eq!(

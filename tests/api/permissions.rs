@@ -27,7 +27,11 @@ pub(crate) fn needs(method: &str, route: &str) -> Option<Need> {
         (_, "/cases/{}/access-log") => May(ReadAccessLog),
         ("POST", "/cases") => May(ReadCases), // the name search
         (_, r) if r.starts_with("/cases") => May(
-            if method == "GET" && !r.ends_with("/edit") && !r.ends_with("/new") {
+            if method == "GET"
+                && !r.ends_with("/edit")
+                && !r.ends_with("/new")
+                && !r.ends_with("/remove")
+            {
                 ReadCases
             } else {
                 WriteCases

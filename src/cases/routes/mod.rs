@@ -29,7 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/children", post(show::view_child_add_post))
         .route(
             "/cases/{id}/children/{person_id}/remove",
-            post(show::view_child_remove_post),
+            get(show::view_child_remove_get).post(show::view_child_remove_post),
         )
         .route(
             "/cases/{id}/access-log",

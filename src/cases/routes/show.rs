@@ -176,12 +176,50 @@ pub(super) async fn view_child_add_post(
     Ok(Redirect::to(&format!("/cases/{id}?melding=barn-lagt-til")).into_response())
 }
 
-pub(super) async fn view_child_remove_post(
+#[derive(Template)]
+#[template(path = "cases/remove_child.html")]
+struct RemoveChildPage {
+    page: Page,
+    case: Case,
+    child: Person,
+}
+
+/// Removing a child asks first, on a page of its own (no script needed).
+pub(super) async fn view_child_remove_get(
     State(state): State<AppState>,
+    page: Page,
     user: Can<WriteCases>,
     ClientIp(ip): ClientIp,
     path: PathIds,
 ) -> Result<Response, AppError> {
+    let (case, child) = crate::cases::case_and_person_to_change(
+        &state.db,
+        user.centre_id,
+        path.id("id")?,
+        path.id("person_id")?,
+    )
+    .await?;
+    if !child.is_child() {
+        return Err(AppError::NotFound);
+    }
+    Event::on_case(AuditKind::CaseViewed, &user, ip, case.id)
+        .record_read(&state.reads)
+        .await?;
+    render(&RemoveChildPage { page, case, child })
+}
+
+pub(super) async fn view_child_remove_post(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<WriteCases>,
+    ClientIp(ip): ClientIp,
+    path: PathIds,
+    posted: FormFields,
+) -> Result<Response, AppError> {
+    if posted.get("confirm") != "yes" {
+        // Not confirmed (a form of before, or a forged one): ask.
+        return view_child_remove_get(State(state), page, user, ClientIp(ip), path).await;
+    }
     let case = crate::cases::load_for(&state.db, user.centre_id, path.id("id")?).await?;
     let mut tx = state.db.begin().await?;
     if !crate::cases::remove_child(&mut *tx, &case, path.id("person_id")?).await? {

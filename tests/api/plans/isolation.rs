@@ -148,7 +148,7 @@ async fn a_removed_childs_submitted_plan_is_no_longer_decided() {
         .browser
         .post(
             &format!("/cases/{}/children/{child}/remove", s.case_id),
-            &[],
+            &[("confirm", "yes")],
         )
         .await;
     assert_eq!(removed.status, 303);

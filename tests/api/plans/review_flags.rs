@@ -175,7 +175,10 @@ async fn each_kind_of_flag_is_raised_by_its_cause_and_resolved_when_it_goes() {
         .browser
         .post(
             &format!("/cases/{}/children/{child}/remove", s.case_id),
-            &[("csrf_token", &page.input_value("csrf_token").unwrap())],
+            &[
+                ("csrf_token", &page.input_value("csrf_token").unwrap()),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(removed.status, 303);
