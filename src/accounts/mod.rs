@@ -188,6 +188,23 @@ pub async fn centre_location(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<
         .await
 }
 
+/// The number the school's extract gives: the centre's own, unnamed.
+pub async fn school_phone(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT school_phone FROM centres WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn set_school_phone(db: impl PgExecutor<'_>, id: Uuid, phone: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE centres SET school_phone = $2 WHERE id = $1")
+        .bind(id)
+        .bind(phone)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_centre_location(
     db: impl PgExecutor<'_>,
     id: Uuid,

@@ -49,9 +49,11 @@ pub async fn view_centre_get(
     let centre = accounts::centre(&state.db, user.centre_id).await?;
     let (municipality, region) = accounts::centre_location(&state.db, user.centre_id).await?;
     let staff_second_factor = accounts::staff_second_factor(&state.db, user.centre_id).await?;
+    let school_phone = accounts::school_phone(&state.db, user.centre_id).await?;
     render(&CentrePage {
         page,
         form: CentreForm {
+            school_phone,
             shielded_address: centre.has_shielded_address,
             staff_second_factor: if staff_second_factor { "on" } else { "off" }.to_owned(),
             municipality,
@@ -69,6 +71,7 @@ pub struct CentreForm {
     staff_second_factor: String,
     municipality: String,
     region: String,
+    school_phone: String,
 }
 
 /// The centre settings, read.
@@ -79,6 +82,8 @@ pub struct CentreSettings {
     pub staff_second_factor: bool,
     pub municipality: String,
     pub region: String,
+    /// What the school's extract gives as the number to call.
+    pub school_phone: String,
 }
 
 impl CentreForm {
@@ -88,6 +93,7 @@ impl CentreForm {
             staff_second_factor: f.get("staff_second_factor").to_owned(),
             municipality: f.get("municipality").to_owned(),
             region: f.get("region").to_owned(),
+            school_phone: f.get("school_phone").to_owned(),
         }
     }
 
@@ -106,7 +112,21 @@ impl CentreForm {
         };
         let municipality = optional_text(&mut errors, "municipality", &self.municipality, 100);
         let region = optional_text(&mut errors, "region", &self.region, 100);
+        let school_phone = optional_text(&mut errors, "school_phone", &self.school_phone, 30);
+        let digits = school_phone.chars().filter(char::is_ascii_digit).count();
+        if !school_phone.is_empty()
+            && (digits < 8
+                || !school_phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ' ' || c == '+'))
+        {
+            errors.add(
+                "school_phone",
+                "Skriv et telefonnummer med minst åtte sifre, for eksempel 22 00 00 00.",
+            );
+        }
         errors.into_result(|| CentreSettings {
+            school_phone,
             shielded_address: self.shielded_address,
             staff_second_factor,
             municipality,
@@ -162,6 +182,13 @@ pub async fn view_centre_post(
         };
         let event = Event::by(AuditKind::CentreUpdated, &user, ip).detail(detail);
         event.record(&mut *tx).await?;
+    }
+    if accounts::school_phone(&mut *tx, user.centre_id).await? != settings.school_phone {
+        accounts::set_school_phone(&mut *tx, user.centre_id, &settings.school_phone).await?;
+        Event::by(AuditKind::CentreUpdated, &user, ip)
+            .detail("telefon til skolen")
+            .record(&mut *tx)
+            .await?;
     }
     let staff_before = accounts::staff_second_factor(&mut *tx, user.centre_id).await?;
     if staff_before != settings.staff_second_factor {

@@ -87,12 +87,25 @@ pub struct School {
     pub if_perpetrator_comes: String,
     pub safest_places: String,
     pub riskiest_places: String,
+    /// Whether the riskiest places go in the school's extract: the author's
+    /// choice, for a sheet that may be lost.
+    #[serde(default)]
+    pub riskiest_on_extract: bool,
     pub outside_centre: String,
+    /// Who may collect the child.
+    #[serde(default)]
+    pub may_collect: String,
+    /// Who must not collect the child, nor be told about the child.
+    #[serde(default)]
+    pub may_not_collect: String,
+    /// Whom the school calls, and when.
+    #[serde(default)]
+    pub whom_to_call: String,
 }
 
 /// The school section's questions: (form field, label). The answers follow
 /// in this order from `School::answers`.
-pub const SCHOOL_QUESTIONS: [(&str, &str); 7] = [
+pub const SCHOOL_QUESTIONS: [(&str, &str); 10] = [
     ("school_safe_to_start", "Er det trygt for barnet å starte?"),
     ("school_required_first", "Dette må være på plass først"),
     (
@@ -107,8 +120,14 @@ pub const SCHOOL_QUESTIONS: [(&str, &str); 7] = [
     ("school_riskiest_places", "Mest risikable steder"),
     (
         "school_outside_centre",
-        "Slik er barnet trygt utenfor krisesenteret",
+        "Slik er barnet trygt til og fra og utenfor skoletiden",
     ),
+    ("school_may_collect", "Disse kan hente barnet"),
+    (
+        "school_may_not_collect",
+        "Disse skal ikke hente barnet eller få opplysninger om det",
+    ),
+    ("school_whom_to_call", "Hvem skolen ringer, og når"),
 ];
 
 impl School {
@@ -123,11 +142,23 @@ impl School {
             self.safest_places.clone(),
             self.riskiest_places.clone(),
             self.outside_centre.clone(),
+            self.may_collect.clone(),
+            self.may_not_collect.clone(),
+            self.whom_to_call.clone(),
         ];
         SCHOOL_QUESTIONS
             .iter()
             .zip(answers)
             .map(|((field, label), answer)| (*field, *label, answer))
+            .collect()
+    }
+
+    /// What the school's extract shows: the riskiest places only when the
+    /// author chose so.
+    pub fn for_extract(&self) -> Vec<(&'static str, &'static str, String)> {
+        self.answers()
+            .into_iter()
+            .filter(|(field, _, _)| *field != "school_riskiest_places" || self.riskiest_on_extract)
             .collect()
     }
 }

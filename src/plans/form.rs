@@ -52,7 +52,11 @@ pub struct SchoolFields {
     pub if_perpetrator_comes: String,
     pub safest_places: String,
     pub riskiest_places: String,
+    pub riskiest_on_extract: bool,
     pub outside_centre: String,
+    pub may_collect: String,
+    pub may_not_collect: String,
+    pub whom_to_call: String,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -94,7 +98,11 @@ impl PlanForm {
                 if_perpetrator_comes: c.school.if_perpetrator_comes.clone(),
                 safest_places: c.school.safest_places.clone(),
                 riskiest_places: c.school.riskiest_places.clone(),
+                riskiest_on_extract: c.school.riskiest_on_extract,
                 outside_centre: c.school.outside_centre.clone(),
+                may_collect: c.school.may_collect.clone(),
+                may_not_collect: c.school.may_not_collect.clone(),
+                whom_to_call: c.school.whom_to_call.clone(),
             },
             police: PoliceFields {
                 contacted_on: date(c.police.contacted_on),
@@ -147,7 +155,11 @@ impl PlanForm {
                     if_perpetrator_comes: text("school_if_perpetrator_comes"),
                     safest_places: text("school_safest_places"),
                     riskiest_places: text("school_riskiest_places"),
+                    riskiest_on_extract: f.checked("school_riskiest_on_extract"),
                     outside_centre: text("school_outside_centre"),
+                    may_collect: text("school_may_collect"),
+                    may_not_collect: text("school_may_not_collect"),
+                    whom_to_call: text("school_whom_to_call"),
                 },
                 ChildPart {
                     can_do: text("child_can_do"),
@@ -252,7 +264,11 @@ impl PlanForm {
                 ),
                 safest_places: text(&mut errors, "school_safest_places", &s.safest_places),
                 riskiest_places: text(&mut errors, "school_riskiest_places", &s.riskiest_places),
+                riskiest_on_extract: s.riskiest_on_extract,
                 outside_centre: text(&mut errors, "school_outside_centre", &s.outside_centre),
+                may_collect: text(&mut errors, "school_may_collect", &s.may_collect),
+                may_not_collect: text(&mut errors, "school_may_not_collect", &s.may_not_collect),
+                whom_to_call: text(&mut errors, "school_whom_to_call", &s.whom_to_call),
             };
             let c = &self.child_part;
             let short = |errors: &mut FieldErrors, field: &'static str, raw: &str| {

@@ -247,7 +247,13 @@ fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Conte
             if_perpetrator_comes: "Tar barnet inn, ringer politiet og deretter mor.".into(),
             safest_places: "Klasserommet og biblioteket.".into(),
             riskiest_places: "Porten mot parkeringsplassen.".into(),
+            riskiest_on_extract: false,
             outside_centre: "Mor følger til og fra; barnet går ikke alene.".into(),
+            may_collect: "Mor. Mormor, etter avtale med mor.".into(),
+            may_not_collect: "Far, og ingen fra hans familie.".into(),
+            whom_to_call:
+                "Ring 112 hvis far kommer. Ring mor og kontaktpersonen hvis barnet ikke kommer."
+                    .into(),
         };
         if seed.school_age {
             c.child_part = plan::ChildPart {

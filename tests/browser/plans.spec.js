@@ -159,6 +159,10 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   const school = (await printedPages(page)).join(' ');
   expect(school).toContain('Tar Ola inn og ringer politiet.');
   expect(school).toContain('Fast voksen ved porten i friminuttene.');
+  // Issue 18: the school's duty and the sheet's confidentiality; never the centre.
+  expect(school).toContain('barneloven § 47');
+  expect(school).toContain('Makuler det når barnet slutter');
+  expect(school.toLowerCase()).not.toContain('krisesenter');
   for (const secret of ['At pappa står utenfor skolen', 'Vi forteller ikke hvor vi bor', 'Øst politidistrikt', 'Hanne Plansen', 'Følger Ola til og fra skolen']) {
     expect(school).not.toContain(secret);
   }

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 
 use super::url;
 use super::view::version_view;
@@ -29,6 +29,8 @@ struct SchoolPage {
     /// Those whose description may go to the school, with what they are
     /// to the child.
     perpetrators: Vec<(String, crate::perpetrators::Content)>,
+    /// The number the school calls: the centre's, never its name.
+    school_phone: String,
 }
 
 impl SchoolPage {
@@ -46,6 +48,16 @@ pub(super) async fn view_plan_school_get(
     if !at.person.is_child() {
         return Err(AppError::NotFound);
     }
+    // A draft may still change: only what was approved goes to the school.
+    if !view.plan.is_approved() {
+        return Ok(Redirect::to(&format!(
+            "{}/versions/{}?melding=utdrag-krever-godkjent",
+            url(at.case.id, at.person.id),
+            view.plan.version
+        ))
+        .into_response());
+    }
+    let school_phone = crate::accounts::school_phone(&state.db, at.case.centre_id).await?;
     // Only those who are someone to this child, and whom staff allowed.
     let perpetrators = crate::perpetrators::of_case(&state.db, at.case.centre_id, at.case.id)
         .await?
@@ -60,6 +72,7 @@ pub(super) async fn view_plan_school_get(
     render(&SchoolPage {
         page,
         perpetrators,
+        school_phone,
         base: url(at.case.id, at.person.id),
         person: at.person,
         view,

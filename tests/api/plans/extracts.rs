@@ -5,7 +5,7 @@ use trygg::accounts::Role;
 
 use crate::cases::{add_child, person_ids};
 
-use super::{five_parties, in_days, link_to, setup};
+use super::{approve, five_parties, in_days, link_to, setup};
 
 #[tokio::test]
 async fn the_school_extract_tells_the_school_only_what_it_needs() {
@@ -32,22 +32,56 @@ async fn the_school_extract_tells_the_school_only_what_it_needs() {
         ("school_outside_centre", "Mor følger til og fra skolen."),
         ("police_contacted_on", "20.11.2026"),
         ("police_agreed", "Patruljering ved skolen."),
+        ("school_may_collect", "Mor, Kari."),
+        ("school_may_not_collect", "Far, Ola, og hans familie."),
+        ("school_whom_to_call", "Ring 112 hvis far kommer."),
+        ("child_if_frightening", "Gå inn til en lærer."),
     ]);
-    let saved = s.save(&child, &form, &changes).await;
-    assert_eq!(saved.status, 303, "{}", saved.body);
+    changes.retain(|(k, _)| *k != "action");
+    changes.push(("action", "submit"));
+    let sent = s.save(&child, &form, &changes).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
 
-    let extract = s
-        .browser
-        .get(&format!("{}/versions/1/school", s.plan(&child)))
-        .await;
+    // Issue 18: a plan not yet approved has no extract: it may still change.
+    let school = format!("{}/versions/1/school", s.plan(&child));
+    let refused = s.browser.get(&school).await;
+    assert_eq!(
+        refused.location(),
+        format!(
+            "{}/versions/1?melding=utdrag-krever-godkjent",
+            s.plan(&child)
+        )
+    );
+    let version = s.browser.get(refused.location()).await;
+    assert!(
+        version
+            .body
+            .contains("kan bare skrives ut fra en godkjent versjon")
+    );
+    assert!(!version.body.contains(&format!("href=\"{school}\"")));
+    approve(&mut s, 1).await;
+    // The number to call is the centre's, never its name.
+    sqlx::query("UPDATE centres SET school_phone = '22 00 00 00' WHERE id = $1")
+        .bind(s.centre.id)
+        .execute(&s.app.db)
+        .await
+        .unwrap();
+
+    let extract = s.browser.get(&school).await;
     assert_eq!(extract.status, 200);
     for wanted in [
+        "Mor, Kari.",
+        "Far, Ola, og hans familie.",
+        "Ring 112 hvis far kommer.",
+        "ring 22 00 00 00",
+        "barneloven § 47",
+        "Taushetsbelagt",
+        "Makuler det når barnet slutter",
         "Ja, når tiltakene under er på plass",
         "Skolen kjenner planen.",
         "Fast voksen i friminuttene.",
         "Tar barnet inn og ringer politiet.",
         "Biblioteket.",
-        "Porten mot parkeringsplassen.",
         "Mor følger til og fra skolen.",
         "Lar ikke barnet gå med andre enn mor.",
     ] {
@@ -63,9 +97,14 @@ async fn the_school_extract_tells_the_school_only_what_it_needs() {
         "Patruljering ved skolen.",
         "Skjermet adresse",
         "Kari Eksempelsen",
+        // The riskiest places only when the author chose so.
+        "Porten mot parkeringsplassen.",
     ] {
         assert!(!extract.body.contains(unwanted), "{unwanted}");
     }
+    let main = extract.text("main").unwrap().to_lowercase();
+    assert!(!main.contains("krisesenter"), "the centre is never named");
+    assert!(!main.contains("utkast"));
     // An adult's plan has no school extract.
     let resident = s.resident.clone();
     s.complete_mapping(&resident, "Ny vold.", "moderate", "no")

@@ -222,6 +222,24 @@ fn in_days(days: i64) -> String {
     trygg::locale::date(trygg::locale::today() + time::Duration::days(days))
 }
 
+/// A coordinator approves the child's submitted version `version`, with
+/// the next review in four weeks.
+async fn approve(s: &mut Setup, version: i32) {
+    let child = s.child.clone();
+    let id = s.plan_id(&child, version).await;
+    let coordinator = s.app.user(&s.centre, Role::Coordinator).await;
+    let mut reviewer = s.app.signed_in(&coordinator).await;
+    let review = reviewer.get(&format!("/reviews/{id}")).await;
+    let lock = review.input_value("lock_version").unwrap();
+    let approved = reviewer
+        .post(
+            &format!("/reviews/{id}/approve"),
+            &[("lock_version", &lock), ("next_review", &in_days(28))],
+        )
+        .await;
+    assert_eq!(approved.location(), "/reviews?melding=plan-godkjent");
+}
+
 /// A child's plan with five parties, submitted by the setup's staff member.
 async fn submitted_plan(s: &mut Setup) -> String {
     let child = s.child.clone();

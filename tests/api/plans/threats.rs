@@ -4,9 +4,7 @@
 //! order about to end, and a serious incident after the approved plan,
 //! flagged by the review scan (U4, P10).
 
-use trygg::accounts::Role;
-
-use super::{Setup, five_parties, in_days, link_to, setup};
+use super::{Setup, approve, five_parties, in_days, link_to, setup};
 use crate::helpers::form_fields;
 
 impl Setup {
@@ -151,8 +149,15 @@ async fn the_legal_basis_in_force_reaches_the_plan_and_the_schools_extract() {
     assert!(!form.body.contains("Utreiseforbud"), "no longer in force");
     let fear = link_to(&form, "Barnet frykter");
     let threat = link_to(&form, "Trussel");
-    let saved = s.save(&child, &form, &five_parties(&fear, &threat)).await;
-    assert_eq!(saved.status, 303, "{}", saved.body);
+    let mut changes = five_parties(&fear, &threat);
+    changes.retain(|(k, _)| *k != "action");
+    changes.extend([
+        ("child_if_frightening", "Gå inn til en lærer."),
+        ("action", "submit"),
+    ]);
+    let sent = s.save(&child, &form, &changes).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    approve(&mut s, 1).await;
     let extract = s
         .browser
         .get(&format!("{}/versions/1/school", s.plan(&child)))
@@ -204,18 +209,7 @@ async fn a_serious_incident_after_the_approved_plan_flags_the_plan() {
     ]);
     let sent = s.save(&child, &form, &changes).await;
     assert_eq!(sent.status, 303, "{}", sent.body);
-    let coordinator = s.app.user(&s.centre, Role::Coordinator).await;
-    let mut reviewer = s.app.signed_in(&coordinator).await;
-    let id = s.plan_id(&child, 1).await;
-    let review = reviewer.get(&format!("/reviews/{id}")).await;
-    let lock = review.input_value("lock_version").unwrap();
-    let approved = reviewer
-        .post(
-            &format!("/reviews/{id}/approve"),
-            &[("lock_version", &lock), ("next_review", &in_days(28))],
-        )
-        .await;
-    assert_eq!(approved.location(), "/reviews?melding=plan-godkjent");
+    approve(&mut s, 1).await;
 
     let log_path = format!("/cases/{}/incidents", s.case_id);
     let record = async |s: &mut Setup, kind: &str, serious: &str| {
