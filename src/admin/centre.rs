@@ -122,7 +122,7 @@ impl CentreForm {
         {
             errors.add(
                 "school_phone",
-                "Skriv et telefonnummer med minst åtte sifre, for eksempel 22 00 00 00.",
+                "Bruk bare sifre, mellomrom og +, og minst åtte sifre, for eksempel 22 00 00 00.",
             );
         }
         errors.into_result(|| CentreSettings {
@@ -186,7 +186,7 @@ pub async fn view_centre_post(
     if accounts::school_phone(&mut *tx, user.centre_id).await? != settings.school_phone {
         accounts::set_school_phone(&mut *tx, user.centre_id, &settings.school_phone).await?;
         Event::by(AuditKind::CentreUpdated, &user, ip)
-            .detail("telefon til skolen")
+            .detail("telefonnummer for barnehager og skoler")
             .record(&mut *tx)
             .await?;
     }

@@ -27,7 +27,7 @@ crate::code_enum! {
         Threats = "threats" "Trusler",
         SocialControl = "social_control" "Negativ sosial kontroll eller æresrelatert vold",
         Trafficking = "trafficking" "Menneskehandel",
-        Witnessing = "witnessing" "Barnet har opplevd vold i familien",
+        Witnessing = "witnessing" "Barn i saken har opplevd vold i familien",
         Other = "other" "Annen vold",
     }
 }

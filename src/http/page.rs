@@ -80,7 +80,7 @@ fn notice(key: &str) -> Option<&'static str> {
         "plan-krever-kartlegging" => "Fullfør kartleggingen først: sikkerhetsplanen bygger på den.",
         "plan-godkjent" => "Sikkerhetsplanen er godkjent.",
         "utdrag-krever-godkjent" => {
-            "Utdraget til barnehagen eller skolen kan bare skrives ut fra en godkjent versjon av planen."
+            "Utdraget til barnehagen eller skolen kan bare skrives ut fra den gjeldende, godkjente versjonen av planen."
         }
         "plan-returnert" => "Sikkerhetsplanen er returnert med kommentaren din.",
         "relokalisering-lagret" => "Relokaliseringen er lagret.",

@@ -105,7 +105,7 @@ pub struct School {
 
 /// The school section's questions: (form field, label). The answers follow
 /// in this order from `School::answers`.
-pub const SCHOOL_QUESTIONS: [(&str, &str); 10] = [
+pub const SCHOOL_QUESTIONS: [(&str, &str); 11] = [
     ("school_safe_to_start", "Er det trygt for barnet å starte?"),
     ("school_required_first", "Dette må være på plass først"),
     (
@@ -114,20 +114,24 @@ pub const SCHOOL_QUESTIONS: [(&str, &str); 10] = [
     ),
     (
         "school_if_perpetrator_comes",
-        "Dette gjør de ansatte hvis voldsutøveren oppsøker barnet",
+        "Dette gjør de ansatte hvis personen barnet skal beskyttes mot, oppsøker barnet",
     ),
     ("school_safest_places", "Tryggeste steder"),
     ("school_riskiest_places", "Mest risikable steder"),
     (
         "school_outside_centre",
-        "Slik er barnet trygt til og fra og utenfor skoletiden",
+        "Til og fra barnehagen eller skolen",
     ),
     ("school_may_collect", "Disse kan hente barnet"),
     (
         "school_may_not_collect",
-        "Disse skal ikke hente barnet eller få opplysninger om det",
+        "Disse skal ikke hente barnet. Ring nummeret øverst før dere gir dem opplysninger",
     ),
-    ("school_whom_to_call", "Hvem skolen ringer, og når"),
+    ("school_whom_to_call", "Hvem dere ringer, og når"),
+    (
+        "school_riskiest_on_extract",
+        "De mest risikable stedene står i utdraget til barnehagen eller skolen",
+    ),
 ];
 
 impl School {
@@ -145,6 +149,12 @@ impl School {
             self.may_collect.clone(),
             self.may_not_collect.clone(),
             self.whom_to_call.clone(),
+            if self.riskiest_on_extract {
+                "Ja"
+            } else {
+                "Nei"
+            }
+            .to_owned(),
         ];
         SCHOOL_QUESTIONS
             .iter()
@@ -153,10 +163,19 @@ impl School {
             .collect()
     }
 
+    /// What a printout shows: the answers, not the author's choice of
+    /// what goes on the school's sheet.
+    pub fn printed(&self) -> Vec<(&'static str, &'static str, String)> {
+        self.answers()
+            .into_iter()
+            .filter(|(field, _, _)| *field != "school_riskiest_on_extract")
+            .collect()
+    }
+
     /// What the school's extract shows: the riskiest places only when the
     /// author chose so.
     pub fn for_extract(&self) -> Vec<(&'static str, &'static str, String)> {
-        self.answers()
+        self.printed()
             .into_iter()
             .filter(|(field, _, _)| *field != "school_riskiest_places" || self.riskiest_on_extract)
             .collect()

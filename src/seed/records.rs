@@ -252,7 +252,7 @@ fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Conte
             may_collect: "Mor. Mormor, etter avtale med mor.".into(),
             may_not_collect: "Far, og ingen fra hans familie.".into(),
             whom_to_call:
-                "Ring 112 hvis far kommer. Ring mor og kontaktpersonen hvis barnet ikke kommer."
+                "Ring 112 hvis far kommer. Ring mor eller nummeret øverst hvis barnet ikke kommer."
                     .into(),
         };
         if seed.school_age {

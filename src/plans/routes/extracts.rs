@@ -48,8 +48,16 @@ pub(super) async fn view_plan_school_get(
     if !at.person.is_child() {
         return Err(AppError::NotFound);
     }
-    // A draft may still change: only what was approved goes to the school.
-    if !view.plan.is_approved() {
+    // A draft may still change, and an older approved version may name
+    // the wrong people: only the plan in force goes to the school.
+    let in_force = crate::versioned::newest_in::<crate::plans::model::Plan>(
+        &state.db,
+        at.case.centre_id,
+        at.person.id,
+        crate::plans::PlanState::Approved,
+    )
+    .await?;
+    if in_force.is_none_or(|p| p.version != view.plan.version) {
         return Ok(Redirect::to(&format!(
             "{}/versions/{}?melding=utdrag-krever-godkjent",
             url(at.case.id, at.person.id),
@@ -73,6 +81,33 @@ pub(super) async fn view_plan_school_get(
         page,
         perpetrators,
         school_phone,
+        base: url(at.case.id, at.person.id),
+        person: at.person,
+        view,
+    })
+}
+
+/// The resident's copy: what each party does, and the school's part —
+/// never the warnings, the coordinator's comments, staff names, the police
+/// record or the mapping.
+#[derive(Template)]
+#[template(path = "plans/family.html")]
+struct FamilyPage {
+    page: Page,
+    person: Person,
+    base: String,
+    view: PlanView,
+}
+
+pub(super) async fn view_plan_family_get(
+    State(state): State<AppState>,
+    page: Page,
+    at: PersonOf<ReadCases>,
+) -> Result<Response, AppError> {
+    let view = version_view(&state.db, &at).await?;
+    at.record_read(&state.reads, AuditKind::PlanPrinted).await?;
+    render(&FamilyPage {
+        page,
         base: url(at.case.id, at.person.id),
         person: at.person,
         view,

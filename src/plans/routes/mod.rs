@@ -40,6 +40,10 @@ pub fn routes() -> Router<AppState> {
             get(extracts::view_plan_school_get),
         )
         .route(
+            "/cases/{id}/people/{person_id}/plan/versions/{version}/family",
+            get(extracts::view_plan_family_get),
+        )
+        .route(
             "/cases/{id}/people/{person_id}/plan/versions/{version}/child",
             get(extracts::view_plan_child_get),
         )

@@ -56,7 +56,7 @@ async fn the_school_extract_tells_the_school_only_what_it_needs() {
     assert!(
         version
             .body
-            .contains("kan bare skrives ut fra en godkjent versjon")
+            .contains("kan bare skrives ut fra den gjeldende, godkjente versjonen")
     );
     assert!(!version.body.contains(&format!("href=\"{school}\"")));
     approve(&mut s, 1).await;
@@ -105,6 +105,36 @@ async fn the_school_extract_tells_the_school_only_what_it_needs() {
     let main = extract.text("main").unwrap().to_lowercase();
     assert!(!main.contains("krisesenter"), "the centre is never named");
     assert!(!main.contains("utkast"));
+
+    // Issue 18: the family's copy: each party's measures and the school's
+    // part, none of what is internal.
+    let family = s
+        .browser
+        .get(&format!("{}/versions/1/family", s.plan(&child)))
+        .await;
+    assert_eq!(family.status, 200);
+    let family = family.text("main").unwrap();
+    for wanted in [
+        "Går sammen med mamma til skolen.",
+        "Følger barnet til og fra skolen.",
+        "Lar ikke barnet gå med andre enn mor.",
+        "Porten mot parkeringsplassen.",
+        "Mor, Kari.",
+        "116 111",
+    ] {
+        assert!(family.contains(wanted), "{wanted}");
+    }
+    for internal in [
+        "Svarer på",
+        "At pappa står utenfor skolen.",
+        "Patruljering ved skolen.",
+        "Dette må vurderes",
+        "Vurderinger fra koordinator",
+        "Trussel",
+        &s.staff.name,
+    ] {
+        assert!(!family.contains(internal), "{internal}");
+    }
     // An adult's plan has no school extract.
     let resident = s.resident.clone();
     s.complete_mapping(&resident, "Ny vold.", "moderate", "no")
