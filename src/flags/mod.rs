@@ -36,6 +36,7 @@ code_enum! {
         RelocationToConsider = "relocation_to_consider" "§ 4 c: vurder relokalisering med politiet",
         OrderExpires = "order_expires" "Forbud eller voldsalarm går ut – vurder forlengelse med politiet",
         IncidentAfterPlan = "incident_after_plan" "Alvorlig hendelse etter at planen ble godkjent – revider planen",
+        RestrictionEnded = "restriction_ended" "En begrensning for barnet har passert sluttdatoen – vurder den på nytt",
     }
 }
 
@@ -44,8 +45,9 @@ pub const ORDER_NOTICE_DAYS: i32 = 14;
 
 impl FlagKind {
     /// Most urgent first: the order of the work lists.
-    pub const BY_URGENCY: [FlagKind; 8] = [
+    pub const BY_URGENCY: [FlagKind; 9] = [
         FlagKind::IncidentAfterPlan,
+        FlagKind::RestrictionEnded,
         FlagKind::OverdueReview,
         FlagKind::ReviewBeforeDeparture,
         FlagKind::RelocationToConsider,
@@ -80,6 +82,7 @@ impl FlagKind {
             FlagKind::PlanBehindMapping => ago("Ny kartlegging"),
             FlagKind::RelocationToConsider => ago("Kartlagt"),
             FlagKind::IncidentAfterPlan => ago("Hendelsen skjedde"),
+            FlagKind::RestrictionEnded => ago("Sluttdatoen var"),
             FlagKind::OrderExpires => match days {
                 ..0 => ago("Gikk ut"),
                 0 => "Går ut i dag".into(),

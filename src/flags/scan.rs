@@ -177,6 +177,9 @@ fn statements(case_filter: &str, flag_filter: &str) -> Vec<(FlagKind, String, St
     let completed = MappingState::Completed.code();
     let relocate = Relocation::Consider.code();
     let notice = super::ORDER_NOTICE_DAYS;
+    // A day in a plan's or mapping's JSON, compared as ISO text so that no
+    // stored value can fail the scan; forms take years 1900–2200 only.
+    let iso_day = "'^(19|2[0-2])[0-9]{2}-[0-9]{2}-[0-9]{2}$'";
     let newest_completed = format!(
         "NOT EXISTS (SELECT 1 FROM mappings newer WHERE newer.person_id = m.person_id
                      AND newer.state = '{completed}' AND newer.version > m.version)"
@@ -289,12 +292,30 @@ fn statements(case_filter: &str, flag_filter: &str) -> Vec<(FlagKind, String, St
                      CASE jsonb_typeof(m.content->'legal'->'orders')
                          WHEN 'array' THEN m.content->'legal'->'orders' ELSE '[]' END) o
                  WHERE m.state = '{completed}' AND {newest_completed}
-                   -- Compared as ISO text, so that no stored value can fail
-                   -- the scan; the form takes years 1900–2200 only.
-                   AND o.value->>'until' ~ '^(19|2[0-2])[0-9]{{2}}-[0-9]{{2}}-[0-9]{{2}}$'
+                   AND o.value->>'until' ~ {iso_day}
                    AND o.value->>'until' <= to_char($1::date + {notice}, 'YYYY-MM-DD')
                    AND {in_open_case}
                  GROUP BY m.person_id, pe.case_id, m.centre_id"
+            ),
+        ),
+        (
+            // P6: a measure of the newest approved plan restricts the child
+            // past its end date.
+            FlagKind::RestrictionEnded,
+            format!(
+                "SELECT pl.person_id, pe.case_id, pl.centre_id,
+                        min(m.value->>'until')::date AS due_on
+                 FROM plans pl
+                 JOIN persons pe ON pe.id = pl.person_id
+                 JOIN cases c ON c.id = pe.case_id
+                 CROSS JOIN LATERAL jsonb_array_elements(
+                     CASE jsonb_typeof(pl.content->'measures')
+                         WHEN 'array' THEN pl.content->'measures' ELSE '[]' END) m
+                 WHERE pl.state = '{approved}' AND {newest_approved} AND {in_open_case}
+                   AND m.value->>'restricts' = 'true'
+                   AND m.value->>'until' ~ {iso_day}
+                   AND m.value->>'until' < to_char($1::date, 'YYYY-MM-DD')
+                 GROUP BY pl.person_id, pe.case_id, pl.centre_id"
             ),
         ),
         (

@@ -171,6 +171,10 @@ fn sentence(kind: FlagKind, n: i64) -> String {
             "forbud eller voldsalarm går snart ut",
             "forbud eller voldsalarmer går snart ut",
         ),
+        FlagKind::RestrictionEnded => (
+            "begrensning for et barn har passert sluttdatoen",
+            "begrensninger for barn har passert sluttdatoen",
+        ),
         FlagKind::IncidentAfterPlan => (
             "sikkerhetsplan er eldre enn en alvorlig hendelse",
             "sikkerhetsplaner er eldre enn en alvorlig hendelse",

@@ -75,8 +75,13 @@ pub struct Measure {
     pub until: Option<Date>,
     /// P7: the fears (M4) and threats (M5) of the mapping it answers.
     pub answers: Vec<Uuid>,
-    /// P6: it limits the child's everyday life (school, friends, going out, online).
+    /// P6: it limits the child's everyday life (school, friends, going out,
+    /// online), whoever carries it out.
     pub restricts: bool,
+    /// P7: why a restriction is needed when it answers no threat that is
+    /// there (answered «Ja»).
+    #[serde(default)]
+    pub restriction_reason: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -290,6 +295,8 @@ pub struct Link {
     pub label: String,
     /// A threat (M5), not a fear (M4): only a threat warrants restricting the child.
     pub is_threat: bool,
+    /// A threat answered «Ja»: «Vet ikke» alone warrants no restriction.
+    pub is_concrete: bool,
 }
 
 /// The fears, and the risks answered yes or unknown, of a mapping version.
@@ -306,6 +313,7 @@ pub fn links_of(mapping: &mapping::Content) -> Vec<Link> {
             f.text
         ),
         is_threat: false,
+        is_concrete: false,
     });
     let threats = mapping
         .risks
@@ -323,6 +331,7 @@ pub fn links_of(mapping: &mapping::Content) -> Vec<Link> {
                 }
             ),
             is_threat: true,
+            is_concrete: r.answer == Some(mapping::Answer::Yes),
         });
     fears.chain(threats).collect()
 }
@@ -368,6 +377,14 @@ impl Content {
         }
     }
 
+    /// «Dette kan ikke barnet gjøre nå»: every measure that restricts the
+    /// child, whoever carries it out, soonest ending first.
+    pub fn restrictions(&self) -> Vec<&Measure> {
+        let mut out: Vec<&Measure> = self.measures.iter().filter(|m| m.restricts).collect();
+        out.sort_by_key(|m| m.until.unwrap_or(Date::MAX));
+        out
+    }
+
     pub fn school_measures(&self) -> Vec<&Measure> {
         self.measures
             .iter()
@@ -389,6 +406,14 @@ impl Measure {
             (Some(from), None) => format!("Fra {from}"),
             (None, Some(until)) => format!("Til {until}"),
             (None, None) => String::new(),
+        }
+    }
+
+    /// Until when a restriction holds: «til og med 24.12.2026».
+    pub fn restricted_until(&self) -> String {
+        match self.until {
+            Some(until) => format!("til og med {}", crate::locale::date(until)),
+            None => "ingen sluttdato satt".into(),
         }
     }
 

@@ -68,22 +68,27 @@ fn child_burden(plan: &Content, links: &[Link]) -> Vec<String> {
             "Barnet har ansvar for {on_child} tiltak, de voksne for {on_adults}. De voksne skal bære mer av sikkerheten enn barnet."
         ));
     }
-    let answers_a_threat = |answers: &[uuid::Uuid]| {
-        answers
-            .iter()
-            .any(|id| links.iter().any(|l| l.id == *id && l.is_threat))
-    };
-    for m in plan
-        .measures
-        .iter()
-        .filter(|m| m.party == Party::Child && m.restricts && !answers_a_threat(&m.answers))
-    {
+    for m in plan.measures.iter().filter(|m| !m.justified(links)) {
         out.push(format!(
-            "«{}» begrenser barnets hverdag, men svarer ikke på noen konkret trussel i kartleggingen.",
+            "«{}» begrenser barnets hverdag, men svarer ikke på noen trussel som er der (besvart «Ja») og har ingen begrunnelse.",
             m.text
         ));
     }
     out
+}
+
+impl super::content::Measure {
+    /// P6, P7: a restriction of the child's everyday life — whoever
+    /// carries it out — answers a threat that is there, or says why it is
+    /// needed. «Vet ikke» alone warrants none.
+    pub fn justified(&self, links: &[super::content::Link]) -> bool {
+        !self.restricts
+            || !self.restriction_reason.is_empty()
+            || self
+                .answers
+                .iter()
+                .any(|id| links.iter().any(|l| l.id == *id && l.is_concrete))
+    }
 }
 
 /// P4, P9: a high or very high threat picture, an acute risk factor, a
@@ -140,6 +145,25 @@ impl Content {
                 "Planen må ha minst ett tiltak før den sendes til godkjenning.",
             );
         }
+        for (i, m) in self.measures.iter().enumerate() {
+            let n = i + 1;
+            if m.restricts && m.until.is_none() {
+                errors.add(
+                    format!("measure_{i}_until"),
+                    format!(
+                        "Tiltak {n} begrenser barnets hverdag: skriv til når det gjelder, eller når det skal vurderes på nytt."
+                    ),
+                );
+            }
+            if !m.justified(ctx.links) {
+                errors.add(
+                    format!("measure_{i}_restriction_reason"),
+                    format!(
+                        "Tiltak {n} begrenser barnets hverdag: kryss av for en trussel som er der, eller skriv hvorfor tiltaket trengs."
+                    ),
+                );
+            }
+        }
         if ctx.shielded_centre && self.shielded_address.is_empty() {
             errors.add(
                 "shielded_address",
@@ -173,6 +197,7 @@ mod tests {
             until: None,
             answers: answers.to_vec(),
             restricts,
+            restriction_reason: String::new(),
         }
     }
 
@@ -194,6 +219,7 @@ mod tests {
             id: Uuid::new_v4(),
             label: String::new(),
             is_threat,
+            is_concrete: is_threat,
         }
     }
 
@@ -247,6 +273,46 @@ mod tests {
         // An adult's plan has no child to burden.
         plan.child = false;
         assert!(flags(&plan, &mapping, &links).child_burden.is_empty());
+    }
+
+    #[test]
+    fn p6_p7_every_restriction_whoever_carries_it_out_needs_a_real_threat_or_a_reason_and_an_end() {
+        // Issue 18: the school keeping the child in at breaks restricts too.
+        let unknown = Link {
+            is_concrete: false,
+            ..link(true)
+        };
+        let concrete = link(true);
+        let links = [unknown.clone(), concrete.clone()];
+        let mapping = mapping::Content::empty(true);
+        let mut plan = Content::empty(true);
+        plan.measures = vec![
+            measure(Party::Parent, &[], false),
+            measure(Party::School, &[unknown.id], true),
+        ];
+        let ctx = Context {
+            child: true,
+            school_age: false,
+            shielded_centre: false,
+            mapping: &mapping,
+            links: &links,
+        };
+        assert_eq!(
+            flags(&plan, &mapping, &links).child_burden.len(),
+            1,
+            "«Vet ikke» alone warrants no restriction"
+        );
+        let errors = plan.check_submit(&ctx);
+        assert!(errors.get("measure_1_until").is_some());
+        assert!(errors.get("measure_1_restriction_reason").is_some());
+        plan.measures[1].restriction_reason = "Far har vært ved skolen to ganger.".into();
+        plan.measures[1].until = Some(crate::locale::today());
+        assert!(flags(&plan, &mapping, &links).child_burden.is_empty());
+        assert!(plan.check_submit(&ctx).is_empty());
+        plan.measures[1].restriction_reason.clear();
+        plan.measures[1].answers = vec![concrete.id];
+        assert!(plan.check_submit(&ctx).is_empty(), "a threat answered «Ja»");
+        assert_eq!(plan.restrictions().len(), 1);
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub struct MeasureFields {
     /// Ids of fears and threats, as posted.
     pub answers: Vec<String>,
     pub restricts: bool,
+    pub restriction_reason: String,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -85,6 +86,7 @@ impl PlanForm {
                     until: date(m.until),
                     answers: m.answers.iter().map(Uuid::to_string).collect(),
                     restricts: m.restricts,
+                    restriction_reason: m.restriction_reason.clone(),
                 })
                 .collect(),
             school: SchoolFields {
@@ -135,6 +137,7 @@ impl PlanForm {
                     until: field("until"),
                     answers: f.all(&format!("measure_{i}_answers")),
                     restricts: f.checked(&format!("measure_{i}_restricts")),
+                    restriction_reason: field("restriction_reason"),
                 }
             })
             .filter(|m| {
@@ -143,7 +146,8 @@ impl PlanForm {
                     && m.from.is_empty()
                     && m.until.is_empty()
                     && m.answers.is_empty()
-                    && !m.restricts)
+                    && !m.restricts
+                    && m.restriction_reason.is_empty())
             })
             .collect();
         let (school, child_part) = if child {
@@ -327,6 +331,8 @@ impl PlanForm {
                         })
                         .collect(),
                     restricts: m.is_some_and(|m| m.restricts),
+                    restriction_reason: m.map(|m| m.restriction_reason.clone()).unwrap_or_default(),
+                    restriction_reason_error: error("restriction_reason"),
                     unlinked: m.is_some_and(|_| !links.iter().any(answered)),
                     is_new: m.is_none(),
                     text_error: error("text"),
@@ -424,6 +430,12 @@ fn parse_measure(
             .filter(|id| links.iter().any(|l| l.id == *id))
             .collect(),
         restricts: m.restricts,
+        restriction_reason: forms::optional_text(
+            errors,
+            name("restriction_reason"),
+            &m.restriction_reason,
+            2_000,
+        ),
     })
 }
 
@@ -439,6 +451,8 @@ pub struct MeasureRow {
     pub until: String,
     pub answers: Vec<Choice>,
     pub restricts: bool,
+    pub restriction_reason: String,
+    pub restriction_reason_error: Option<String>,
     pub unlinked: bool,
     pub is_new: bool,
     pub text_error: Option<String>,
@@ -466,6 +480,7 @@ mod tests {
             id: Uuid::new_v4(),
             label: "Barnet frykter: at pappa kommer".into(),
             is_threat: false,
+            is_concrete: false,
         };
         let foreign = Uuid::new_v4().to_string();
         let fear_id = fear.id.to_string();

@@ -54,6 +54,9 @@ fn describe(m: &Measure, links: &[Link]) -> String {
     }
     if m.restricts {
         out.push_str(". Begrenser barnets hverdag");
+        if !m.restriction_reason.is_empty() {
+            out.push_str(&format!(" fordi: {}", m.restriction_reason));
+        }
     }
     let answers = m.answer_labels(links);
     if answers.is_empty() {
@@ -77,6 +80,7 @@ mod tests {
             id: Uuid::new_v4(),
             label: "Barnet frykter: at pappa kommer".into(),
             is_threat: false,
+            is_concrete: false,
         };
         let mut from = Content::empty(true);
         from.measures.push(Measure {
@@ -88,6 +92,7 @@ mod tests {
             until: None,
             answers: vec![],
             restricts: false,
+            restriction_reason: String::new(),
         });
         let mut to = from.clone();
         to.measures[0].answers.push(fear.id);

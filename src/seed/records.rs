@@ -157,6 +157,7 @@ pub(super) fn add_plans(
                 text: "Holder seg inne etter skoletid.".into(),
                 from: None,
                 until: None,
+                restriction_reason: String::new(),
                 answers: Vec::new(),
                 restricts: true,
             });
@@ -208,9 +209,19 @@ fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Conte
         party_name: String::new(),
         text: text.into(),
         from,
-        until: None,
+        // A restriction ends, or is looked at again: some already have. Not
+        // from `rng`, so the rest of the seed stays as it was.
+        until: restricts.then(|| {
+            let offset = (seed.person_id.as_u128() % 60) as i64 - 20;
+            crate::locale::today() + Duration::days(offset)
+        }),
         answers: answers.into_iter().collect(),
         restricts,
+        restriction_reason: if restricts {
+            "Far har vist seg ved skolen.".into()
+        } else {
+            String::new()
+        },
     };
     let mut c = plan::Content::empty(seed.child);
     if seed.child {
@@ -231,7 +242,7 @@ fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Conte
                 Party::School,
                 "Lar ikke barnet gå med andre enn mor eller kontaktpersonen.",
                 threat,
-                false,
+                true,
             ),
             measure(
                 Party::Child,

@@ -12,7 +12,7 @@ function inDays(days) {
 }
 
 /** Fills the measure in fieldset `n` (counted from 0 among the rows shown). */
-async function fillMeasure(page, n, { text, party, answers = [], restricts = false }) {
+async function fillMeasure(page, n, { text, party, answers = [], restricts = false, until = '' }) {
   const row = page.locator('.plan-form fieldset.item').nth(n);
   await row.getByLabel('Hva skal gjøres?').fill(text);
   await row.getByRole('radio', { name: party, exact: true }).check();
@@ -20,6 +20,7 @@ async function fillMeasure(page, n, { text, party, answers = [], restricts = fal
     await row.getByRole('checkbox', { name: answer }).check();
   }
   if (restricts) await row.getByRole('checkbox', { name: /begrenser barnets hverdag/ }).check();
+  if (until) await row.getByLabel('Til', { exact: true }).fill(until);
 }
 
 async function save(page) {
@@ -64,7 +65,7 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   const fear = 'Barnet frykter: At pappa står utenfor skolen.';
   const threat = 'Trussel: Risiko for at voldsutøveren tar kontakt';
   // Two measures on the child, one on the parent, one answering nothing.
-  await fillMeasure(page, 0, { text: 'Går aldri alene til skolen.', party: 'Barnet', answers: [threat], restricts: true });
+  await fillMeasure(page, 0, { text: 'Går aldri alene til skolen.', party: 'Barnet', answers: [threat], restricts: true, until: inDays(30) });
   await fillMeasure(page, 1, { text: 'Sier fra til en voksen hvis pappa dukker opp.', party: 'Barnet', answers: [fear] });
   await fillMeasure(page, 2, { text: 'Følger Ola til og fra skolen.', party: 'Forelderen' });
   // The warnings come while the plan is written, before it is saved (P6, P7)…

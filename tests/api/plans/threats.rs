@@ -253,3 +253,93 @@ async fn a_serious_incident_after_the_approved_plan_flags_the_plan() {
             .contains("Alvorlig hendelse etter at planen ble godkjent")
     );
 }
+
+#[tokio::test]
+async fn a_restriction_by_any_party_needs_a_real_threat_or_a_reason_and_an_end_and_is_flagged_after_it()
+ {
+    // Issue 18, P6, P7, U4
+    let mut s = setup().await;
+    let child = s.child.clone();
+    s.complete_child_mapping(&[("risk_1_answer", "unknown")])
+        .await;
+    let form = s.open_plan(&child).await;
+    let fear = link_to(&form, "Barnet frykter");
+    let unsure = link_to(&form, "Risiko for ny vold");
+    let mut changes = five_parties(&fear, &unsure);
+    changes.retain(|(k, _)| *k != "action");
+    changes.extend([
+        ("measure_3_text", "Lar Ola være inne i friminuttene."),
+        ("measure_3_party", "school"),
+        ("measure_3_answers", unsure.as_str()),
+        ("measure_3_restricts", "on"),
+        ("child_if_frightening", "Gå inn til en lærer."),
+        ("action", "submit"),
+    ]);
+    let refused = s.save(&child, &form, &changes).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("measure_3_until-error"));
+    assert!(refused.body.contains("measure_3_restriction_reason-error"));
+    assert!(
+        refused
+            .body
+            .contains("svarer ikke på noen trussel som er der (besvart «Ja»)"),
+        "«Vet ikke» alone warrants no restriction, even when the school carries it out"
+    );
+    assert!(refused.body.contains("Lar Ola være inne i friminuttene."));
+
+    let until = in_days(14);
+    let sent = s
+        .save(
+            &child,
+            &refused,
+            &[
+                ("measure_3_until", &until),
+                (
+                    "measure_3_restriction_reason",
+                    "Far har stått ved skolegjerdet to ganger.",
+                ),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    approve(&mut s, 1).await;
+    let plan = s.browser.get(&s.plan(&child)).await;
+    assert!(plan.body.contains("Dette kan ikke barnet gjøre nå"));
+    assert!(plan.body.contains(&format!(
+        "Lar Ola være inne i friminuttene. – til og med {until}"
+    )));
+    let family = s
+        .browser
+        .get(&format!("{}/versions/1/family", s.plan(&child)))
+        .await;
+    assert!(family.body.contains("Dette kan ikke barnet gjøre nå"));
+    assert!(
+        !family.body.contains("Far har stått ved skolegjerdet"),
+        "the reason stays internal"
+    );
+
+    // U4: the end date passes (moved back here, as time would): flagged.
+    assert!(s.open_flags("restriction_ended").await.is_empty());
+    let ended = (trygg::locale::today() - time::Duration::days(2)).to_string();
+    sqlx::query(
+        "UPDATE plans SET content = jsonb_set(content, '{measures,3,until}', to_jsonb($1::text))
+         WHERE person_id = $2::uuid AND version = 1",
+    )
+    .bind(&ended)
+    .bind(&child)
+    .execute(&s.app.db)
+    .await
+    .unwrap();
+    trygg::flags::scan(
+        &s.app.db,
+        &trygg::flags::Rules::default(),
+        trygg::locale::today(),
+        None,
+    )
+    .await
+    .unwrap();
+    let flags = s.open_flags("restriction_ended").await;
+    assert_eq!(flags.len(), 1);
+    assert_eq!(flags[0].0, child);
+}
