@@ -218,6 +218,12 @@ pub struct ChildPart {
     pub if_frightening: String,
     pub shielded_address: String,
     pub online: String,
+    /// «Mine trygge voksne»: names and phone numbers, filled in with the child.
+    #[serde(default)]
+    pub trusted_adults: String,
+    /// Whether the child's sheet may say «krisesenteret».
+    #[serde(default)]
+    pub mention_centre: bool,
 }
 
 /// One question of the child's own part (P5), in the child's words.
@@ -228,6 +234,8 @@ pub struct ChildQuestion<'a> {
     pub answer: &'a str,
     /// What to say when the plan is sent without an answer, if it needs one.
     pub required: Option<&'static str>,
+    /// Guidance for staff, beside the field.
+    pub hint: &'static str,
 }
 
 impl ChildPart {
@@ -245,6 +253,7 @@ impl ChildPart {
                 question,
                 answer,
                 required,
+                hint: "",
             }
         }
         let mut questions = vec![
@@ -276,14 +285,26 @@ impl ChildPart {
         if shielded_centre {
             questions.insert(
                 3,
-                ask(
-                    "child_shielded_address",
-                    "Hva kan jeg gjøre fordi krisesenteret har skjermet adresse?",
-                    &self.shielded_address,
-                    Some("Skriv sammen med barnet hva det kan gjøre fordi krisesenteret har skjermet adresse."),
-                ),
+                ChildQuestion {
+                    hint: "Finn et svar sammen med barnet som er sant, men ikke sier hvor dere bor, for eksempel «Vi bor et annet sted nå». Barnet skal ikke måtte lyve eller bære en hemmelighet alene.",
+                    ..ask(
+                        "child_shielded_address",
+                        "Hva sier jeg hvis noen spør hvor jeg bor?",
+                        &self.shielded_address,
+                        Some("Skriv sammen med barnet hva det sier hvis noen spør hvor det bor."),
+                    )
+                },
             );
         }
+        questions.push(ChildQuestion {
+            hint: "Navn og telefonnummer, én per linje, som barnet selv har valgt. Står i en egen boks på arket.",
+            ..ask(
+                "child_trusted_adults",
+                "Mine trygge voksne",
+                &self.trusted_adults,
+                None,
+            )
+        });
         questions
     }
 }

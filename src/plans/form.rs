@@ -171,6 +171,8 @@ impl PlanForm {
                     if_frightening: text("child_if_frightening"),
                     shielded_address: text("child_shielded_address"),
                     online: text("child_online"),
+                    trusted_adults: text("child_trusted_adults"),
+                    mention_centre: f.checked("child_mention_centre"),
                 },
             )
         } else {
@@ -284,6 +286,8 @@ impl PlanForm {
                 if_frightening: short(&mut errors, "child_if_frightening", &c.if_frightening),
                 shielded_address: short(&mut errors, "child_shielded_address", &c.shielded_address),
                 online: short(&mut errors, "child_online", &c.online),
+                trusted_adults: short(&mut errors, "child_trusted_adults", &c.trusted_adults),
+                mention_centre: c.mention_centre,
             };
         }
         let parties = Party::options(self.child);

@@ -272,8 +272,10 @@ fn seeded_plan(seed: &PlanSeed, mapping: &Content, rng: &mut Rng) -> plan::Conte
                     .into(),
                 avoid: "Ikke legge ut bilder som viser hvor jeg er.".into(),
                 if_frightening: "Gå inn til en lærer og si fra med en gang.".into(),
-                shielded_address: "Si at jeg bor hos familie, hvis noen spør.".into(),
+                shielded_address: "«Vi bor et annet sted nå.»".into(),
                 online: "Chatte med vennene jeg kjenner. Ikke svare ukjente.".into(),
+                trusted_adults: "Mamma: 400 00 000\nLærer Anne: 400 00 001".into(),
+                mention_centre: false,
             };
         }
     } else {

@@ -102,7 +102,7 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   await page.getByLabel(/^Hva betyr den skjermede adressen/).fill('Vi forteller ikke hvor vi bor.');
   await page.getByLabel(/^Hva kan jeg gjøre\? \(på skoleveien/).fill('Gå sammen med mamma. Leke med vennene mine i friminuttet.');
   await page.getByLabel(/^Hva gjør jeg hvis noe skremmende skjer\?/).fill('Gå inn til en lærer med en gang.');
-  await page.getByLabel(/^Hva kan jeg gjøre fordi krisesenteret har skjermet adresse\?/).fill('Si at jeg bor hos familie.');
+  await page.getByLabel(/^Hva sier jeg hvis noen spør hvor jeg bor\?/).fill('Si at jeg bor hos familie.');
   await save(page);
   await expect(page.locator('.plan-flags')).toHaveCount(0);
   await page.getByRole('button', { name: 'Send til godkjenning' }).click();
@@ -174,7 +174,9 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   expect(await axeViolations(page), "the child's part").toEqual([]);
   const child = await printedPages(page);
   expect(child).toHaveLength(1);
-  expect(child[0]).toContain('Min sikkerhetsplan');
+  expect(child[0]).toContain('Min trygghetsplan');
+  expect(child[0]).toContain('116 111');
+  expect(child[0].toLowerCase()).not.toContain('krisesenter');
   expect(child[0]).toContain('Gå inn til en lærer med en gang.');
   expect(child[0]).toContain('Si at jeg bor hos familie.');
   for (const secret of ['Plansen', 'pappa står', 'politidistrikt', 'Testby']) {
@@ -186,12 +188,14 @@ test("a child's plan is made, returned, revised, approved and printed", async ({
   await page.getByRole('button', { name: 'Endre planen (ny versjon)' }).click();
   const longest = 'Jeg går sammen med en voksen, og sier fra. '.repeat(6).slice(0, 250);
   for (const question of [/^Hva kan jeg gjøre\? \(på skoleveien/, /^Hva bør jeg unngå å gjøre\?/,
-    /^Hva gjør jeg hvis noe skremmende skjer\?/, /^Hva kan jeg gjøre fordi krisesenteret/, /^Hva kan jeg gjøre og ikke gjøre på nett\?/]) {
+    /^Hva gjør jeg hvis noe skremmende skjer\?/, /^Hva sier jeg hvis noen spør hvor jeg bor\?/, /^Hva kan jeg gjøre og ikke gjøre på nett\?/,
+    /^Mine trygge voksne/]) {
     await page.getByLabel(question).fill(longest);
   }
   await save(page);
   await page.goto(`${planPage}/versions/2/child`);
   const full = await printedPages(page);
   expect(full).toHaveLength(1);
-  expect(full[0].split('Jeg går sammen med en voksen').length - 1).toBeGreaterThanOrEqual(25);
+  expect(full[0].split('Jeg går sammen med en voksen').length - 1).toBeGreaterThanOrEqual(30);
+  expect(full[0]).toContain('UTKAST');
 });

@@ -125,6 +125,27 @@ struct ChildPage {
 }
 
 impl ChildPage {
+    /// Only what was answered: an empty question tells the child nothing.
+    fn answered(&self) -> Vec<crate::plans::content::ChildQuestion<'_>> {
+        self.view
+            .child_questions()
+            .into_iter()
+            .filter(|q| q.field != "child_trusted_adults" && !q.answer.is_empty())
+            .collect()
+    }
+
+    fn trusted_adults(&self) -> Vec<&str> {
+        self.view
+            .plan
+            .content
+            .child_part
+            .trusted_adults
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect()
+    }
+
     fn first_name(&self) -> &str {
         self.person
             .name

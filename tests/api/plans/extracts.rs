@@ -160,7 +160,7 @@ async fn a_child_of_school_age_has_a_short_part_of_its_own() {
     assert!(
         !form
             .body
-            .contains("Hva kan jeg gjøre fordi krisesenteret har skjermet adresse?"),
+            .contains("Hva sier jeg hvis noen spør hvor jeg bor?"),
         "the shielded-address question is for centres with one (P8)"
     );
     let long = "Jeg går. ".repeat(40);
@@ -206,9 +206,29 @@ async fn a_child_of_school_age_has_a_short_part_of_its_own() {
         .get(&format!("{}/versions/1/child", s.plan(&child)))
         .await;
     assert_eq!(part.status, 200);
-    assert!(part.body.contains("Min sikkerhetsplan"));
-    assert!(part.body.contains("Emil"));
-    assert!(part.body.contains("Gå inn til en lærer."));
+    // Issue 18: made for the child: only what was answered, the trusted
+    // adults, 112 and 116 111, no crisis centre unless chosen, and «UTKAST»
+    // across a version not yet approved.
+    let sheet = part.text("main").unwrap();
+    for shown in [
+        "Min trygghetsplan",
+        "Emil",
+        "Gå inn til en lærer.",
+        "Mine trygge voksne",
+        "112",
+        "116 111",
+        "UTKAST",
+        "Ha arket et trygt sted",
+    ] {
+        assert!(sheet.contains(shown), "{shown}");
+    }
+    for hidden in [
+        "Vi har ikke skrevet noe her ennå",
+        "Hva bør jeg unngå å gjøre?",
+        "krisesenter",
+    ] {
+        assert!(!sheet.contains(hidden), "{hidden}");
+    }
     assert!(!part.body.contains("Eksempelsen"), "first name only");
     assert!(
         !part.body.contains("Følger barnet."),
@@ -263,7 +283,7 @@ async fn a_shielded_address_needs_its_own_section_and_the_childs_question() {
     );
     assert!(
         form.body
-            .contains("Hva kan jeg gjøre fordi krisesenteret har skjermet adresse?")
+            .contains("Hva sier jeg hvis noen spør hvor jeg bor?")
     );
     let refused = s
         .save(
