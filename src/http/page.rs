@@ -15,8 +15,25 @@ use crate::error::AppError;
 pub struct Page {
     pub user: Option<CurrentUser>,
     pub csrf_token: String,
-    pub notice: Option<&'static str>,
+    pub notice: Option<Notice>,
 }
+
+/// A notice named in `?melding=`, and its colour: a refusal or a loss is
+/// a warning, not a success.
+#[derive(Clone, Copy, Debug)]
+pub struct Notice {
+    pub text: &'static str,
+    pub colour: &'static str,
+}
+
+/// The notices that tell of something refused or lost.
+const WARNINGS: [&str; 5] = [
+    "forkastet",
+    "plan-krever-kartlegging",
+    "relokalisering-pagar",
+    "relokalisering-lukket",
+    "utdrag-krever-godkjent",
+];
 
 impl Page {
     pub fn from_session(session: &SessionState) -> Self {
@@ -112,7 +129,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
                 .ok()?
                 .into_iter()
                 .find(|(k, _)| k == "melding")
-                .and_then(|(_, v)| notice(&v))
+                .and_then(|(_, key)| {
+                    let colour = if WARNINGS.contains(&key.as_str()) {
+                        "warning"
+                    } else {
+                        "success"
+                    };
+                    notice(&key).map(|text| Notice { text, colour })
+                })
         });
         Ok(page)
     }

@@ -106,6 +106,22 @@ async fn the_school_extract_tells_the_school_only_what_it_needs() {
     assert!(!main.contains("krisesenter"), "the centre is never named");
     assert!(!main.contains("utkast"));
 
+    // An older approved version is not the plan in force: no extract.
+    let form = s.open_plan(&child).await;
+    let sent = s.save(&child, &form, &[("action", "submit")]).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    approve(&mut s, 2).await;
+    let older = s.browser.get(&school).await;
+    assert_eq!(
+        older.location(),
+        format!(
+            "{}/versions/1?melding=utdrag-krever-godkjent",
+            s.plan(&child)
+        )
+    );
+    let newer = format!("{}/versions/2/school", s.plan(&child));
+    assert_eq!(s.browser.get(&newer).await.status, 200);
+
     // Issue 18: the family's copy: each party's measures and the school's
     // part, none of what is internal.
     let family = s
