@@ -60,6 +60,9 @@ async fn the_school_extract_tells_the_school_only_what_it_needs() {
     );
     assert!(!version.body.contains(&format!("href=\"{school}\"")));
     approve(&mut s, 1).await;
+    // Without a number set, staff are told before they print.
+    let unnumbered = s.browser.get(&school).await;
+    assert!(unnumbered.body.contains("id=\"no-school-phone\""));
     // The number to call is the centre's, never its name.
     sqlx::query("UPDATE centres SET school_phone = '22 00 00 00' WHERE id = $1")
         .bind(s.centre.id)
@@ -69,6 +72,7 @@ async fn the_school_extract_tells_the_school_only_what_it_needs() {
 
     let extract = s.browser.get(&school).await;
     assert_eq!(extract.status, 200);
+    assert!(!extract.body.contains("id=\"no-school-phone\""));
     for wanted in [
         "Mor, Kari.",
         "Far, Ola, og hans familie.",
