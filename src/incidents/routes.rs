@@ -72,16 +72,20 @@ fn names(people: &[Person], incident: &Incident) -> String {
         .join(", ")
 }
 
+/// The log page, its reading audited: every time it is shown is a read.
 async fn log_page(
     state: &AppState,
     page: Page,
-    user: &crate::auth::session::CurrentUser,
+    (user, ip): (&crate::auth::session::CurrentUser, Option<std::net::IpAddr>),
     case: Case,
     form: IncidentForm,
     errors: FieldErrors,
 ) -> Result<LogPage, AppError> {
     let people = crate::cases::people(&state.db, case.id).await?;
     let incidents = super::of_case(&state.db, user.centre_id, case.id).await?;
+    Event::on_case(AuditKind::IncidentsViewed, user, ip, case.id)
+        .record_read(&state.reads)
+        .await?;
     Ok(LogPage {
         page,
         people,
@@ -104,15 +108,12 @@ async fn view_incidents_get(
     let shown = log_page(
         &state,
         page,
-        &user,
+        (&user, ip),
         case,
         IncidentForm::blank(),
         FieldErrors::default(),
     )
     .await?;
-    Event::on_case(AuditKind::IncidentsViewed, &user, ip, id)
-        .record_read(&state.reads)
-        .await?;
     render(&shown)
 }
 
@@ -140,11 +141,7 @@ async fn view_incidents_post(
         (Ok(new), Some(entry_id)) => (new, entry_id),
         (parsed, _) => {
             let errors = parsed.err().unwrap_or_default();
-            let shown = log_page(&state, page, &user, case, form, errors).await?;
-            // The log is shown again: a read like any other.
-            Event::on_case(AuditKind::IncidentsViewed, &user, ip, id)
-                .record_read(&state.reads)
-                .await?;
+            let shown = log_page(&state, page, (&user, ip), case, form, errors).await?;
             let status = if shown.errors.is_empty() {
                 // Only the form's own id was bad: ask again, nothing lost.
                 StatusCode::CONFLICT
@@ -171,10 +168,15 @@ async fn view_incidents_post(
             .is_none()
         {
             form.id = Uuid::new_v4().to_string();
-            let shown = log_page(&state, page, &user, case, form, FieldErrors::default()).await?;
-            Event::on_case(AuditKind::IncidentsViewed, &user, ip, id)
-                .record_read(&state.reads)
-                .await?;
+            let shown = log_page(
+                &state,
+                page,
+                (&user, ip),
+                case,
+                form,
+                FieldErrors::default(),
+            )
+            .await?;
             return render_with_status(StatusCode::CONFLICT, &shown);
         }
     }

@@ -211,20 +211,24 @@ pub async fn one(
     .await
 }
 
-/// Every version of one, newest first.
+/// Every version of one of the case's perpetrators, newest first.
 pub async fn versions(
     db: impl PgExecutor<'_>,
     centre_id: Uuid,
+    case_id: Uuid,
     id: Uuid,
 ) -> sqlx::Result<Vec<Version>> {
     sqlx::query_as(
         "SELECT v.version, v.content, v.saved_at, a.full_name AS saved_by_name
-         FROM perpetrator_versions v JOIN accounts a ON a.id = v.saved_by
+         FROM perpetrator_versions v
+         JOIN perpetrators p ON p.id = v.perpetrator_id AND p.case_id = $3
+         JOIN accounts a ON a.id = v.saved_by
          WHERE v.perpetrator_id = $1 AND v.centre_id = $2
          ORDER BY v.version DESC",
     )
     .bind(id)
     .bind(centre_id)
+    .bind(case_id)
     .fetch_all(db)
     .await
 }

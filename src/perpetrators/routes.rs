@@ -352,7 +352,7 @@ async fn show(
     number: Option<i32>,
 ) -> Result<Response, AppError> {
     let (case, people, perpetrator) = load(&state, user, path).await?;
-    let versions = super::versions(&state.db, user.centre_id, perpetrator.id).await?;
+    let versions = super::versions(&state.db, user.centre_id, case.id, perpetrator.id).await?;
     let shown = number.unwrap_or(perpetrator.version);
     let content = versions
         .iter()
@@ -416,7 +416,7 @@ async fn view_perpetrator_compare_get(
 ) -> Result<Response, AppError> {
     let (from, to) = query.versions()?;
     let (case, people, perpetrator) = load(&state, &user, &path).await?;
-    let versions = super::versions(&state.db, user.centre_id, perpetrator.id).await?;
+    let versions = super::versions(&state.db, user.centre_id, case.id, perpetrator.id).await?;
     let content = |n: i32| {
         versions
             .iter()
