@@ -130,7 +130,7 @@ pub const SCHOOL_QUESTIONS: [(&str, &str); 11] = [
     ("school_may_collect", "Disse kan hente barnet"),
     (
         "school_may_not_collect",
-        "Disse skal ikke hente barnet. Ring nummeret øverst før dere gir dem opplysninger",
+        "Disse skal ikke hente barnet. Kommer en av dem: la ikke barnet gå med dem, hold barnet inne sammen med en voksen, og ring 112",
     ),
     ("school_whom_to_call", "Hvem dere ringer, og når"),
     (
