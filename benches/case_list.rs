@@ -103,7 +103,7 @@ async fn main() -> Result<(), support::Error> {
             let mut times = Vec::new();
             for _ in 0..RUNS {
                 let started = Instant::now();
-                cases::list(&db, *centre, filter).await?;
+                cases::list(&db, (*centre, Uuid::nil()), filter).await?;
                 times.push(started.elapsed());
             }
             times.sort();
@@ -120,6 +120,7 @@ async fn main() -> Result<(), support::Error> {
                 .bind(centre)
                 .bind(REVIEW_PAGE)
                 .bind(PlanState::Submitted)
+                .bind(Uuid::nil())
                 .fetch_all(&db)
                 .await?;
             times.push(started.elapsed());
@@ -206,10 +207,15 @@ async fn main() -> Result<(), support::Error> {
     }
     for (label, filter) in views(staff, page_20_starts[1]) {
         println!("\n-- plan at 100 000 cases: {label}");
-        let rows = cases::list_query(big, &filter, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ")
-            .build()
-            .fetch_all(&db)
-            .await?;
+        let rows = cases::list_query(
+            big,
+            Uuid::nil(),
+            &filter,
+            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ",
+        )
+        .build()
+        .fetch_all(&db)
+        .await?;
         for row in rows {
             println!("{}", row.get::<String, _>(0));
         }
@@ -221,6 +227,7 @@ async fn main() -> Result<(), support::Error> {
     .bind(big)
     .bind(REVIEW_PAGE)
     .bind(PlanState::Submitted)
+    .bind(Uuid::nil())
     .fetch_all(&db)
     .await?;
     for row in rows {

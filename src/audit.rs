@@ -77,6 +77,11 @@ crate::code_enum! {
         IncidentRecorded = "incident_recorded" "Hendelse registrert",
         PerpetratorsViewed = "perpetrators_viewed" "Opplysninger om voldsutøver lest",
         PerpetratorSaved = "perpetrator_saved" "Opplysninger om voldsutøver lagret",
+        CaseRestricted = "case_restricted" "Saken skjermet til navngitte ansatte",
+        CaseRestrictionLifted = "case_restriction_lifted" "Skjermingen av saken opphevet",
+        CaseAccessGranted = "case_access_granted" "Gitt tilgang til en skjermet sak",
+        CaseAccessRevoked = "case_access_revoked" "Tilgang til en skjermet sak fjernet",
+        RestrictedCaseRefused = "restricted_case_refused" "Avvist: saken er skjermet",
     }
 }
 
@@ -208,6 +213,14 @@ impl<'a> Event<'a> {
             centre_id: Some(centre_id),
             case_id: Some(case_id),
             ..Event::new(AuditKind::ShareOpenedByDestination, None)
+        }
+    }
+
+    /// About `account_id` too (who was given access to a case, say).
+    pub fn about_account(self, account_id: Uuid) -> Self {
+        Event {
+            subject_account_id: Some(account_id),
+            ..self
         }
     }
 

@@ -120,6 +120,8 @@ pub fn router(state: AppState) -> Router {
             Permission::ReadCompliance,
             guard::require,
         )))
+        // Inside `require_signed_in`: it runs for a signed-in user.
+        .route_layer(from_fn_with_state(state.clone(), cases::restriction::guard))
         .route_layer(from_fn(guard::require_signed_in));
 
     let pages = Router::new()

@@ -47,6 +47,8 @@ permissions! {
     ReadAccessLog,
     /// Approve or return safety plans (U2).
     DecidePlans,
+    /// Restrict a case to named staff, or lift the restriction (issue 18).
+    RestrictCases,
     /// Create accounts, change roles, deactivate, set temporary passwords (U3).
     ManageAccounts,
     /// Change the centre's settings (the shielded address, P8).
@@ -73,6 +75,7 @@ impl Role {
                 WriteCases,
                 ReadAccessLog,
                 DecidePlans,
+                RestrictCases,
                 ReadCompliance,
             ],
             Role::Admin => &[

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod form;
+pub mod restriction;
 pub mod routes;
 
 use std::sync::LazyLock;
@@ -72,12 +73,31 @@ pub struct Case {
     pub departure_reason: String,
     /// Started from what another centre shared at a relocation (R5, R6).
     pub arrived_with_share: Option<Uuid>,
+    /// Restricted to these accounts; `None`: every staff member of the
+    /// centre may open it (see `restriction`).
+    pub restricted_to: Option<Vec<Uuid>>,
     pub lock_version: i32,
+}
+
+impl Case {
+    /// Who may be the case's or a child's contact person, of the centre's
+    /// active `accounts`: on a restricted case, only those on its list.
+    pub fn possible_contacts(&self, accounts: &[(Uuid, String)]) -> Vec<(Uuid, String)> {
+        accounts
+            .iter()
+            .filter(|(id, _)| {
+                self.restricted_to
+                    .as_ref()
+                    .is_none_or(|ids| ids.contains(id))
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 const CASE_COLUMNS: &str = "id, centre_id, arrival_date, planned_departure_date, contact_person_id, \
                             violence_kinds, note, closed_on, departure_reason, arrived_with_share, \
-                            lock_version";
+                            restricted_to, lock_version";
 
 #[derive(Clone, Debug)]
 pub struct Person {
@@ -539,6 +559,9 @@ pub const PAGE_SIZE: i64 = 50;
 #[derive(Debug)]
 pub struct CaseRow {
     pub id: Uuid,
+    /// Restricted to others than the one who asks: shown as «Skjermet sak»,
+    /// with no people.
+    pub hidden: bool,
     pub arrival_date: Date,
     pub closed_on: Option<Date>,
     pub contact_name: Option<String>,
@@ -562,6 +585,7 @@ pub struct PersonRow {
 #[derive(FromRow)]
 struct ListedPerson {
     case_id: Uuid,
+    hidden: bool,
     arrival_date: Date,
     closed_on: Option<Date>,
     contact_name: Option<String>,
@@ -577,9 +601,11 @@ struct ListedPerson {
 /// way `cases_centre_arrival_idx` is built, each with its people, whether
 /// they are mapped, and their open flags, in one statement. `prefix` is ""
 /// here, and `EXPLAIN …` in the benchmark, so that it measures exactly this
-/// SQL.
+/// SQL. A case restricted to others than `account_id` keeps its row, but
+/// not its people, and no name finds it.
 pub fn list_query(
     centre_id: Uuid,
+    account_id: Uuid,
     filter: &ListFilter,
     prefix: &str,
 ) -> QueryBuilder<'static, Postgres> {
@@ -610,7 +636,11 @@ pub fn list_query(
     }
     q.push(
         "page AS (
-         SELECT c.id, c.arrival_date, c.closed_on, a.full_name AS contact_name
+         SELECT c.id, c.arrival_date, c.closed_on, a.full_name AS contact_name,
+                NOT (c.restricted_to IS NULL OR ",
+    );
+    q.push_bind(account_id).push(
+        " = ANY(c.restricted_to)) AS hidden
          FROM cases c LEFT JOIN accounts a ON a.id = c.contact_person_id
          WHERE c.centre_id = ",
     );
@@ -626,6 +656,12 @@ pub fn list_query(
     }
     if let Some(contact) = filter.contact_person_id {
         q.push(" AND c.contact_person_id = ").push_bind(contact);
+    }
+    if !name.is_empty() {
+        // restriction::may_open, bound as a parameter of this builder.
+        q.push(" AND (c.restricted_to IS NULL OR ")
+            .push_bind(account_id)
+            .push(" = ANY(c.restricted_to))");
     }
     if by_trigrams {
         q.push(" AND c.id IN (SELECT case_id FROM matching)");
@@ -662,7 +698,8 @@ pub fn list_query(
     .push_bind(PAGE_SIZE + 1);
     q.push(
         ")
-         SELECT page.id AS case_id, page.arrival_date, page.closed_on, page.contact_name,
+         SELECT page.id AS case_id, page.hidden, page.arrival_date, page.closed_on,
+                page.contact_name,
                 p.id AS person_id, p.kind, p.name, p.birth_date,
                 EXISTS (SELECT 1 FROM mappings m WHERE m.person_id = p.id AND m.state = ",
     )
@@ -673,7 +710,7 @@ pub fn list_query(
                       WHERE f.person_id = p.id AND f.centre_id = p.centre_id
                         AND f.resolved_at IS NULL) AS flags
          FROM page LEFT JOIN persons p ON p.case_id = page.id AND p.removed_at IS NULL
-                                      AND p.centre_id = ",
+                                      AND NOT page.hidden AND p.centre_id = ",
     )
     .push_bind(centre_id)
     .push(" ORDER BY page.arrival_date DESC, page.id DESC, p.kind DESC, p.birth_date");
@@ -685,10 +722,10 @@ pub fn list_query(
 /// whether pages come before and after it.
 pub async fn list(
     db: &sqlx::PgPool,
-    centre_id: Uuid,
+    (centre_id, account_id): (Uuid, Uuid),
     filter: &ListFilter,
 ) -> sqlx::Result<(Vec<CaseRow>, bool, bool)> {
-    let rows: Vec<ListedPerson> = list_query(centre_id, filter, "")
+    let rows: Vec<ListedPerson> = list_query(centre_id, account_id, filter, "")
         .build_query_as()
         .fetch_all(db)
         .await?;
@@ -697,6 +734,7 @@ pub async fn list(
         if cases.last().is_none_or(|case| case.id != row.case_id) {
             cases.push(CaseRow {
                 id: row.case_id,
+                hidden: row.hidden,
                 arrival_date: row.arrival_date,
                 closed_on: row.closed_on,
                 contact_name: row.contact_name,

@@ -19,7 +19,11 @@ pub struct Flagged {
     pub kind: FlagKind,
     pub person_id: Uuid,
     pub case_id: Uuid,
+    /// Empty when `hidden`.
     pub person_name: String,
+    /// In a case restricted to others than the one who asks: shown as
+    /// «Skjermet sak» with its contact person, no name, no link.
+    pub hidden: bool,
     pub person_kind: PersonKind,
     pub birth_date: Date,
     /// The resident of the case: for a child, whose child.
@@ -39,9 +43,9 @@ impl Flagged {
         crate::locale::date(self.due_on)
     }
 
-    /// «barn, 8 år» for a child; nothing for the resident.
+    /// «barn, 8 år» for a child; nothing for the resident, or when hidden.
     pub fn child(&self) -> Option<String> {
-        (self.person_kind == PersonKind::Child).then(|| {
+        (self.person_kind == PersonKind::Child && !self.hidden).then(|| {
             let age = crate::locale::age(self.birth_date, crate::locale::today());
             format!("barn, {age} år")
         })
@@ -72,13 +76,14 @@ pub struct Section {
 /// most urgent flags from the index.
 pub async fn sections(
     db: &sqlx::PgPool,
-    centre_id: Uuid,
+    (centre_id, account): (Uuid, Uuid),
     limit: i64,
 ) -> sqlx::Result<Vec<Section>> {
     let mut flagged: Vec<Flagged> = sqlx::query_as(&SECTIONS)
         .bind(centre_id)
         .bind(FlagKind::BY_URGENCY.map(|kind| kind.code()).to_vec())
         .bind(limit + 1)
+        .bind(account)
         .fetch_all(db)
         .await?;
     let mut sections = Vec::new();
@@ -98,11 +103,16 @@ pub async fn sections(
 
 /// Open flags `f`, as `from` names them, with their person, the case's
 /// resident and the contact person (the person's own, or the case's); then
-/// `rest` (a `WHERE`, an `ORDER BY`).
+/// `rest` (a `WHERE`, an `ORDER BY`). Names only where the account `$4`
+/// may open the case.
 fn flagged(from: &str, rest: &str) -> String {
+    let visible = crate::cases::restriction::may_open("c", "$4");
     format!(
-        "SELECT f.kind, f.person_id, f.case_id, pe.name AS person_name, pe.kind AS person_kind,
-                pe.birth_date, r.name AS resident_name, a.full_name AS contact_name, f.due_on
+        "SELECT f.kind, f.person_id, f.case_id, NOT {visible} AS hidden,
+                CASE WHEN {visible} THEN pe.name ELSE '' END AS person_name,
+                pe.kind AS person_kind, pe.birth_date,
+                CASE WHEN {visible} THEN r.name END AS resident_name,
+                a.full_name AS contact_name, f.due_on
          FROM {from}
          JOIN persons pe ON pe.id = f.person_id
          JOIN cases c ON c.id = f.case_id
@@ -148,6 +158,7 @@ pub async fn mine(
         .bind(centre_id)
         .bind(account)
         .bind(limit)
+        .bind(account)
         .fetch_all(db)
         .await?;
     flagged.sort_by_key(|f| urgency(f.kind));

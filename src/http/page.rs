@@ -85,6 +85,13 @@ fn notice(key: &str) -> Option<&'static str> {
         "senter-lagret" => "Innstillingene for senteret er lagret.",
         "forkastet" => "Det du skrev før økta utløp, er forkastet.",
         "sak-lagret" => "Saken er lagret.",
+        "sak-skjermet" => "Saken er skjermet. Bare de du krysset av for, kan åpne den.",
+        "skjerming-opphevet" => {
+            "Skjermingen er opphevet. Alle ansatte ved senteret kan åpne saken."
+        }
+        "skjermet-uten-deg" => {
+            "Saken er skjermet. Du står ikke på listen, så du kan ikke lenger åpne den."
+        }
         "barn-lagt-til" => "Barnet er lagt til.",
         "barn-fjernet" => "Barnet er fjernet fra saken. Kartleggingene er tatt vare på.",
         "kartlegging-lagret" => "Utkastet er lagret.",

@@ -331,16 +331,19 @@ pub fn return_comment<'a>(
 }
 
 /// The centre's (`$1`) plans in state `$3` (submitted), oldest first, at
-/// most `$2`; public for the benchmark.
+/// most `$2`, of the cases the account `$4` may open
+/// (`restriction::may_open`); public for the benchmark.
 pub const AWAITING_REVIEW: &str = "SELECT p.id, p.version, p.content, m.content AS mapping,
         p.submitted_at, s.full_name AS submitted_by_name, pe.name AS person_name, pe.birth_date,
         c.has_shielded_address AS centre_has_shielded_address
     FROM plans p
     JOIN centres c ON c.id = p.centre_id
     JOIN persons pe ON pe.id = p.person_id
+    JOIN cases k ON k.id = pe.case_id
     JOIN mappings m ON m.person_id = p.person_id AND m.version = p.mapping_version
     LEFT JOIN accounts s ON s.id = p.submitted_by
     WHERE p.centre_id = $1 AND p.state = $3 AND pe.removed_at IS NULL
+      AND (k.restricted_to IS NULL OR $4 = ANY(k.restricted_to))
     ORDER BY p.submitted_at, p.id
     LIMIT $2";
 
@@ -361,16 +364,18 @@ pub struct Waiting {
     pub centre_has_shielded_address: bool,
 }
 
-/// The centre's plans sent for approval, oldest first, at most `limit`.
+/// The centre's plans sent for approval, oldest first, at most `limit`, of
+/// the cases `account` may open.
 pub async fn awaiting_review(
     db: impl PgExecutor<'_>,
-    centre_id: Uuid,
+    (centre_id, account): (Uuid, Uuid),
     limit: i64,
 ) -> sqlx::Result<Vec<Waiting>> {
     sqlx::query_as(AWAITING_REVIEW)
         .bind(centre_id)
         .bind(limit)
         .bind(PlanState::Submitted)
+        .bind(account)
         .fetch_all(db)
         .await
 }

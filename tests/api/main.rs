@@ -26,6 +26,7 @@ mod permissions;
 mod plans;
 mod proxy;
 mod relocation;
+mod restricted;
 mod sessions;
 mod setup;
 mod sign_in;

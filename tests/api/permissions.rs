@@ -25,6 +25,7 @@ pub(crate) fn needs(method: &str, route: &str) -> Option<Need> {
         (_, "/" | "/logout" | "/account/password" | "/resume" | "/resume/discard") => SignedIn,
         (_, r) if r.starts_with("/account/sessions") => SignedIn,
         (_, "/cases/{}/access-log") => May(ReadAccessLog),
+        (_, "/cases/{}/restriction") => May(RestrictCases),
         ("POST", "/cases") => May(ReadCases), // the name search
         (_, r) if r.starts_with("/cases") => May(
             if method == "GET"
@@ -126,11 +127,11 @@ pub fn route_shape(path: &str) -> String {
 
 /// The records a route's parameters name: all of the asker's own centre.
 pub(crate) struct Ids {
-    case: String,
+    pub(crate) case: String,
     child: String,
     /// Removed by the route that removes a child, so the others keep theirs.
     other_child: String,
-    review: String,
+    pub(crate) review: String,
     account: String,
     relocation: String,
     share: String,

@@ -13,6 +13,10 @@ use crate::helpers::{Browser, Response, TestApp, spawn_app};
 /// (at most two), and its read event.
 const MOST_PER_PAGE: u32 = 4;
 
+/// Pages about one case take one more: the guard that refuses a case
+/// restricted to others (`cases::restriction::guard`, issue 18).
+const ABOUT_A_CASE: [&str; 3] = ["case page", "mapping", "plan"];
+
 /// Pages that do not meet that yet, and what they take today: no more may
 /// be added (docs/performance.md says what stands in the way).
 const NOT_YET: [(&str, u32); 1] = [("plan", 5)];
@@ -120,7 +124,7 @@ async fn every_page_takes_a_few_statements_and_none_per_row() {
         let most = match NOT_YET.iter().find(|(name, _)| name == page) {
             Some((_, today)) => *today,
             None => MOST_PER_PAGE,
-        };
+        } + u32::from(ABOUT_A_CASE.contains(page));
         assert!(
             *at_many <= most,
             "{page} took {at_many} statements (at most {most})"

@@ -110,7 +110,8 @@ pub(super) async fn view_case_edit_get(
 ) -> Result<Response, AppError> {
     let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
     let resident = crate::cases::resident_of(&state.db, case.id).await?;
-    let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
+    let contact_people =
+        case.possible_contacts(&crate::cases::contact_people(&state.db, user.centre_id).await?);
     Event::on_case(AuditKind::CaseViewed, &user, ip, id)
         .record_read(&state.reads)
         .await?;
@@ -134,7 +135,8 @@ pub(super) async fn view_case_edit_post(
     fields: FormFields,
 ) -> Result<Response, AppError> {
     let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
-    let contact_people = crate::cases::contact_people(&state.db, user.centre_id).await?;
+    let contact_people =
+        case.possible_contacts(&crate::cases::contact_people(&state.db, user.centre_id).await?);
     let mut form = CaseForm::read(&fields);
     let parsed = match form.parse(&contact_people) {
         Ok(parsed) => parsed,

@@ -121,7 +121,7 @@ async fn list(
         from: turn.from,
     };
     let (mut rows, mut earlier, mut more) =
-        crate::cases::list(&state.db, user.centre_id, &filter).await?;
+        crate::cases::list(&state.db, (user.centre_id, user.id), &filter).await?;
     // Turned back to a short first page (cases gone since), or from a case
     // that is gone (or never was the centre's): show the first page.
     let short_first = matches!(filter.from, Some(PageStart::Before(_)))
@@ -132,7 +132,8 @@ async fn list(
             from: None,
             ..filter
         };
-        (rows, earlier, more) = crate::cases::list(&state.db, user.centre_id, &first).await?;
+        (rows, earlier, more) =
+            crate::cases::list(&state.db, (user.centre_id, user.id), &first).await?;
     }
     Event::by(AuditKind::CaseListViewed, &user, ip)
         .record_read(&state.reads)

@@ -32,6 +32,11 @@ pub fn routes() -> Router<AppState> {
             get(show::view_child_remove_get).post(show::view_child_remove_post),
         )
         .route(
+            "/cases/{id}/restriction",
+            get(super::restriction::view_restriction_get)
+                .post(super::restriction::view_restriction_post),
+        )
+        .route(
             "/cases/{id}/access-log",
             get(access_log::view_access_log_get),
         )

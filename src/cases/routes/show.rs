@@ -43,6 +43,10 @@ struct CasePage {
     child_errors: FieldErrors,
     child_contacts: Vec<Choice>,
     may_read_access_log: bool,
+    /// A coordinator may restrict the case to named staff.
+    may_restrict: bool,
+    /// Whom a restricted case is restricted to, by name.
+    restricted_to: Option<Vec<String>>,
     /// § 4 c: this case's relocations, oldest first.
     relocations: Vec<crate::relocation::Relocation>,
     /// R5: the moves between centres Trygg knows of for this resident.
@@ -102,11 +106,15 @@ async fn case_page(
             flags: p.flags,
         })
         .collect();
+    let restricted_to = case
+        .restricted_to
+        .as_ref()
+        .map(|ids| ids.iter().filter_map(|id| name_of(Some(*id))).collect());
     Ok(CasePage {
         page,
         contact_name: name_of(case.contact_person_id).unwrap_or_default(),
         child_contacts: contact_choices(
-            &contact_people,
+            &case.possible_contacts(&contact_people),
             &child_form.child_contact_person_id,
             "Ingen ennå",
         ),
@@ -115,6 +123,8 @@ async fn case_page(
         child_form,
         child_errors,
         may_read_access_log: user.may(Permission::ReadAccessLog),
+        may_restrict: user.may(Permission::RestrictCases),
+        restricted_to,
         may_write: user.may(Permission::WriteCases),
         relocations,
         history,
@@ -155,7 +165,8 @@ pub(super) async fn view_child_add_post(
 ) -> Result<Response, AppError> {
     let overview = crate::cases::overview(&state.db, user.centre_id, id).await?;
     let form = ChildForm::read(&fields);
-    let child = match form.parse(&overview.contact_people) {
+    let contacts = overview.case.possible_contacts(&overview.contact_people);
+    let child = match form.parse(&contacts) {
         Ok(child) => child,
         Err(errors) => {
             // The case page again, with the form: read as a view is.

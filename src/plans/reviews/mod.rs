@@ -70,7 +70,8 @@ async fn view_reviews_get(
     user: Can<DecidePlans>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
-    let waiting = model::awaiting_review(&state.db, user.centre_id, PAGE_SIZE + 1).await?;
+    let waiting =
+        model::awaiting_review(&state.db, (user.centre_id, user.id), PAGE_SIZE + 1).await?;
     let more = waiting.len() as i64 > PAGE_SIZE;
     let rows = waiting
         .into_iter()
@@ -94,7 +95,7 @@ async fn view_reviews_get(
     Event::by(AuditKind::PlanReviewsViewed, &user, ip)
         .record_read(&state.reads)
         .await?;
-    let sections = flags::view::sections(&state.db, user.centre_id, PAGE_SIZE).await?;
+    let sections = flags::view::sections(&state.db, (user.centre_id, user.id), PAGE_SIZE).await?;
     render(&ReviewsPage {
         page,
         rows,

@@ -1,0 +1,403 @@
+//! Restricted cases (issue 18): a resident whom some of the staff know (a
+//! neighbour, a relative) gets a case that only named staff may open.
+//! Everyone else at the centre sees «Skjermet sak» and its contact person in
+//! the list, so work is not lost, and nothing more.
+//!
+//! One check guards every route about a case: `guard` runs in front of every
+//! signed-in route, finds the case its route names (`/cases/{id}/…`, or the
+//! plan's case of `/reviews/{id}/…`), read from the path as the handlers
+//! read it (percent-decoded), and refuses, with an audit event, whoever is
+//! not on the case's list. A route added later under those paths is guarded
+//! without saying so. Lists that name people filter with `may_open`.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, MatchedPath, Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use sqlx::{FromRow, PgPool};
+use uuid::Uuid;
+
+use super::Case;
+use crate::AppState;
+use crate::accounts::Role;
+use crate::audit::{AuditKind, Event};
+use crate::auth::permission::{Can, grant::RestrictCases};
+use crate::auth::session::{CurrentUser, SessionState};
+use crate::error::AppError;
+use crate::forms::{Choice, FieldErrors, FormFields};
+use crate::http::page::{Page, render, render_with_status};
+use crate::http::{ClientIp, RecordId};
+
+/// SQL: whether `account` may open the case `case` names (an alias and a
+/// parameter or column). The one way every query says it.
+pub fn may_open(case: &str, account: &str) -> String {
+    format!("({case}.restricted_to IS NULL OR {account} = ANY({case}.restricted_to))")
+}
+
+/// What a path is about, as far as restriction goes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Subject {
+    Case(Uuid),
+    /// A plan under review: its person's case.
+    Plan(Uuid),
+}
+
+/// The subject of the route `route` (`/cases/{id}/edit`), its parameters
+/// as the handlers will read them.
+fn subject(route: &str, params: &HashMap<String, String>) -> Option<Subject> {
+    let mut parts = route.trim_start_matches('/').split('/');
+    let (area, param) = (parts.next()?, parts.next()?);
+    let name = param.strip_prefix('{')?.strip_suffix('}')?;
+    let id = Uuid::parse_str(params.get(name)?).ok()?;
+    match area {
+        "cases" => Some(Subject::Case(id)),
+        "reviews" => Some(Subject::Plan(id)),
+        _ => None,
+    }
+}
+
+/// A restricted case the caller may not open.
+#[derive(FromRow)]
+struct Refused {
+    case_id: Uuid,
+    contact_name: Option<String>,
+}
+
+async fn refused(
+    db: &PgPool,
+    user: &CurrentUser,
+    subject: Subject,
+) -> sqlx::Result<Option<Refused>> {
+    let (case, id) = match subject {
+        Subject::Case(id) => ("$1", id),
+        Subject::Plan(id) => (
+            "(SELECT pe.case_id FROM plans p JOIN persons pe ON pe.id = p.person_id
+              WHERE p.id = $1 AND p.centre_id = $2)",
+            id,
+        ),
+    };
+    sqlx::query_as(&format!(
+        "SELECT c.id AS case_id, a.full_name AS contact_name
+         FROM cases c LEFT JOIN accounts a ON a.id = c.contact_person_id
+         WHERE c.id = {case} AND c.centre_id = $2 AND NOT {}",
+        may_open("c", "$3")
+    ))
+    .bind(id)
+    .bind(user.centre_id)
+    .bind(user.id)
+    .fetch_optional(db)
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "cases/restricted.html")]
+struct RestrictedPage {
+    page: Page,
+    contact_name: Option<String>,
+}
+
+/// In front of every signed-in route: a path about a restricted case goes
+/// on only for those on its list. Another centre's case, or none, goes on
+/// to its handler, which answers 404.
+pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let params = Path::<HashMap<String, String>>::from_request_parts(&mut parts, &state)
+        .await
+        .map(|Path(params)| params)
+        .unwrap_or_default();
+    let about = parts
+        .extensions
+        .get::<MatchedPath>()
+        .and_then(|route| subject(route.as_str(), &params));
+    let user = parts.extensions.get::<CurrentUser>().cloned();
+    let (Some(subject), Some(user)) = (about, user) else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let refusal = match refused(&state.db, &user, subject).await {
+        Ok(None) => return next.run(Request::from_parts(parts, body)).await,
+        Ok(Some(refusal)) => refusal,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let ip = ClientIp::from_request_parts(&mut parts, &state)
+        .await
+        .map(|ClientIp(ip)| ip)
+        .unwrap_or(None);
+    if let Err(e) = Event::on_case(AuditKind::RestrictedCaseRefused, &user, ip, refusal.case_id)
+        .record(&state.db)
+        .await
+    {
+        return AppError::from(e).into_response();
+    }
+    let session = parts
+        .extensions
+        .get::<SessionState>()
+        .cloned()
+        .unwrap_or_default();
+    render_with_status(
+        StatusCode::FORBIDDEN,
+        &RestrictedPage {
+            page: Page::from_session(&session),
+            contact_name: refusal.contact_name,
+        },
+    )
+    .unwrap_or_else(IntoResponse::into_response)
+}
+
+// ---- Restricting a case ----
+
+/// An active account of the centre, as the form offers it.
+#[derive(FromRow)]
+struct Colleague {
+    id: Uuid,
+    full_name: String,
+    role: Role,
+}
+
+async fn colleagues(db: &PgPool, centre_id: Uuid) -> sqlx::Result<Vec<Colleague>> {
+    sqlx::query_as(
+        "SELECT id, full_name, role FROM accounts WHERE centre_id = $1 AND active
+         ORDER BY full_name, id",
+    )
+    .bind(centre_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The contact people the list must hold: the case's and its children's.
+async fn contacts_of(db: &PgPool, case: &Case) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT contact_person_id FROM persons
+         WHERE case_id = $1 AND removed_at IS NULL AND contact_person_id IS NOT NULL
+         UNION SELECT contact_person_id FROM cases
+         WHERE id = $1 AND contact_person_id IS NOT NULL",
+    )
+    .bind(case.id)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "cases/restriction.html")]
+struct RestrictionPage {
+    page: Page,
+    case: Case,
+    resident_name: String,
+    scope_choices: Vec<Choice>,
+    staff: Vec<Choice>,
+    lock_version: i32,
+    errors: FieldErrors,
+    /// Someone changed the case while this form was open.
+    conflict: bool,
+}
+
+const SCOPES: [(&str, &str); 2] = [
+    ("all", "Alle ansatte ved senteret kan åpne saken"),
+    ("named", "Bare ansatte jeg krysser av for kan åpne saken"),
+];
+
+impl RestrictionPage {
+    fn new(
+        page: Page,
+        (case, resident_name): (Case, String),
+        scope: &str,
+        chosen: &[Uuid],
+        colleagues: &[Colleague],
+    ) -> Self {
+        let chosen: Vec<String> = chosen.iter().map(Uuid::to_string).collect();
+        RestrictionPage {
+            page,
+            lock_version: case.lock_version,
+            case,
+            resident_name,
+            scope_choices: Choice::list(SCOPES, &[scope.to_owned()]),
+            staff: colleagues
+                .iter()
+                .map(|c| Choice {
+                    value: c.id.to_string(),
+                    label: format!("{} ({})", c.full_name, c.role.label().to_lowercase()),
+                    checked: chosen.contains(&c.id.to_string()),
+                })
+                .collect(),
+            errors: FieldErrors::default(),
+            conflict: false,
+        }
+    }
+}
+
+pub async fn view_restriction_get(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<RestrictCases>,
+    ClientIp(ip): ClientIp,
+    RecordId(id): RecordId,
+) -> Result<Response, AppError> {
+    let case = super::load_for(&state.db, user.centre_id, id).await?;
+    let resident = super::resident_of(&state.db, case.id).await?;
+    let colleagues = colleagues(&state.db, user.centre_id).await?;
+    Event::on_case(AuditKind::CaseViewed, &user, ip, case.id)
+        .record_read(&state.reads)
+        .await?;
+    // A new restriction starts with the one restricting and the contact
+    // people ticked: they are the least the list needs.
+    let (scope, chosen) = match &case.restricted_to {
+        Some(ids) => ("named", ids.clone()),
+        None => {
+            let mut ids = contacts_of(&state.db, &case).await?;
+            ids.push(user.id);
+            ("all", ids)
+        }
+    };
+    render(&RestrictionPage::new(
+        page,
+        (case, resident.name),
+        scope,
+        &chosen,
+        &colleagues,
+    ))
+}
+
+pub async fn view_restriction_post(
+    State(state): State<AppState>,
+    page: Page,
+    user: Can<RestrictCases>,
+    ClientIp(ip): ClientIp,
+    RecordId(id): RecordId,
+    fields: FormFields,
+) -> Result<Response, AppError> {
+    let case = super::load_for(&state.db, user.centre_id, id).await?;
+    let colleagues = colleagues(&state.db, user.centre_id).await?;
+    let contacts = contacts_of(&state.db, &case).await?;
+    let scope = match fields.get("scope") {
+        "named" => "named",
+        _ => "all",
+    };
+    // Only the centre's active accounts count; anything else sent is dropped.
+    let chosen: Vec<Uuid> = colleagues
+        .iter()
+        .filter(|c| fields.all("staff").contains(&c.id.to_string()))
+        .map(|c| c.id)
+        .collect();
+    let mut errors = FieldErrors::default();
+    if scope == "named" {
+        let missing: Vec<&str> = colleagues
+            .iter()
+            .filter(|c| contacts.contains(&c.id) && !chosen.contains(&c.id))
+            .map(|c| c.full_name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            errors.add(
+                "staff",
+                format!(
+                    "Kontaktpersonen må ha tilgang: kryss av for {}, eller bytt kontaktperson i saken først.",
+                    missing.join(" og ")
+                ),
+            );
+        } else if !colleagues
+            .iter()
+            .any(|c| chosen.contains(&c.id) && c.role.may(crate::auth::Permission::RestrictCases))
+        {
+            errors.add(
+                "staff",
+                "Kryss av for minst én koordinator, så noen kan endre skjermingen senere.",
+            );
+        }
+    }
+    let read_at: i32 = fields.get("lock_version").parse().unwrap_or(-1);
+    let resident_name = super::resident_of(&state.db, case.id).await?.name;
+    if !errors.is_empty() {
+        let mut form =
+            RestrictionPage::new(page, (case, resident_name), scope, &chosen, &colleagues);
+        form.lock_version = read_at;
+        form.errors = errors;
+        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &form);
+    }
+    let restricted_to = (scope == "named").then(|| chosen.clone());
+    let before = case.restricted_to.clone().unwrap_or_default();
+    let mut tx = state.db.begin().await?;
+    let saved = sqlx::query(
+        "UPDATE cases SET restricted_to = $3, lock_version = lock_version + 1, updated_at = now()
+         WHERE id = $1 AND centre_id = $2 AND lock_version = $4",
+    )
+    .bind(case.id)
+    .bind(case.centre_id)
+    .bind(&restricted_to)
+    .bind(read_at)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !saved {
+        drop(tx);
+        // Someone saved the case in between: this user's choice stays on
+        // the form, to look over and send again.
+        let mut form =
+            RestrictionPage::new(page, (case, resident_name), scope, &chosen, &colleagues);
+        form.conflict = true;
+        return render_with_status(StatusCode::CONFLICT, &form);
+    }
+    let after = restricted_to.clone().unwrap_or_default();
+    let mut events = vec![Event::on_case(
+        match restricted_to {
+            Some(_) => AuditKind::CaseRestricted,
+            None => AuditKind::CaseRestrictionLifted,
+        },
+        &user,
+        ip,
+        case.id,
+    )];
+    for id in after.iter().filter(|id| !before.contains(id)) {
+        events.push(
+            Event::on_case(AuditKind::CaseAccessGranted, &user, ip, case.id).about_account(*id),
+        );
+    }
+    for id in before.iter().filter(|id| !after.contains(id)) {
+        events.push(
+            Event::on_case(AuditKind::CaseAccessRevoked, &user, ip, case.id).about_account(*id),
+        );
+    }
+    for event in &events {
+        event.record(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    let notice = match restricted_to {
+        Some(ids) if !ids.contains(&user.id) => "/cases?melding=skjermet-uten-deg".to_owned(),
+        Some(_) => format!("/cases/{}?melding=sak-skjermet", case.id),
+        None => format!("/cases/{}?melding=skjerming-opphevet", case.id),
+    };
+    Ok(Redirect::to(&notice).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guard_knows_every_route_about_a_case_or_a_review() {
+        let id = Uuid::new_v4();
+        let params = HashMap::from([
+            ("id".to_owned(), id.to_string()),
+            ("case_id".to_owned(), id.simple().to_string()),
+            ("person_id".to_owned(), Uuid::new_v4().to_string()),
+        ]);
+        for (route, expected) in [
+            ("/cases/{id}", Some(Subject::Case(id))),
+            (
+                "/cases/{id}/people/{person_id}/plan",
+                Some(Subject::Case(id)),
+            ),
+            // Whatever the parameter is called, in whatever form of UUID.
+            ("/cases/{case_id}/new-thing", Some(Subject::Case(id))),
+            ("/reviews/{id}/approve", Some(Subject::Plan(id))),
+            ("/cases", None),
+            ("/cases/new", None),
+            ("/reviews", None),
+            ("/shared/{id}", None),
+            ("/cases/{missing}", None),
+        ] {
+            assert_eq!(subject(route, &params), expected, "{route}");
+        }
+    }
+}
