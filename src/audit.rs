@@ -529,6 +529,7 @@ impl Entry {
             .split(" → ")
             .map(|part| match part {
                 "cli" => "via kommandolinjen",
+                "deactivated" => "kontoen ble deaktivert",
                 other => crate::accounts::Role::parse(other)
                     .map(|r| r.label())
                     .or_else(|| crate::flags::FlagKind::parse(other).map(|k| k.label()))

@@ -9,9 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::AppState;
 use crate::accounts::{self, Account, AccountFields, CreateError, NewAccount, Role};
 use crate::audit::{AuditKind, Event};
+use crate::auth::Permission;
 use crate::auth::permission::{Can, grant::ManageAccounts};
 use crate::auth::session::{self, CurrentUser};
 use crate::auth::{password, second_factor, token};
+use crate::cases::restriction;
 use crate::error::AppError;
 use crate::forms::{Choice, FieldErrors, FormFields};
 use crate::http::page::{Page, render, render_with_status};
@@ -321,6 +323,19 @@ pub async fn view_user_role_post(
         return Ok(Redirect::to(&format!("/admin/users/{}", account.id)).into_response());
     }
     let mut tx = state.db.begin().await?;
+    if !role.may(Permission::RestrictCases)
+        && restriction::is_last_to_restrict(&mut *tx, account.id).await?
+    {
+        drop(tx);
+        return refused(
+            &state,
+            page,
+            &user,
+            account,
+            Some(restriction::LAST_TO_RESTRICT),
+        )
+        .await;
+    }
     accounts::set_role(&mut *tx, account.id, role).await?;
     if role != Role::Staff && !account.has_second_factor {
         // Signed in with a password alone, which the new role does not allow:
@@ -374,13 +389,26 @@ async fn set_active(
         );
     }
     let mut tx = state.db.begin().await?;
+    if !active && restriction::is_last_to_restrict(&mut *tx, account.id).await? {
+        drop(tx);
+        return refused(
+            &state,
+            page,
+            &user,
+            account,
+            Some(restriction::LAST_TO_RESTRICT),
+        )
+        .await;
+    }
     accounts::set_active(&mut *tx, account.id, active).await?;
     let kind = if active {
         AuditKind::AccountReactivated
     } else {
-        // A deactivated account is signed out at once, everywhere.
+        // A deactivated account is signed out at once, everywhere, and
+        // taken off the lists of restricted cases.
         session::end_all_for_account(&mut *tx, account.id, None).await?;
         accounts::forget_devices(&mut *tx, account.id).await?;
+        restriction::remove_from_lists(&mut tx, &user, ip, account.id).await?;
         AuditKind::AccountDeactivated
     };
     Event::on_account(kind, &user, ip, account.id)

@@ -326,6 +326,13 @@ async fn view_resume_get(
     let Some(pending) = pending else {
         return Ok(Redirect::to("/").into_response());
     };
+    let user = page.user.clone().ok_or(AppError::SignInRequired)?;
+    if crate::cases::restriction::refuses_path(&state.db, &user, &pending.path).await? {
+        if let Some(s) = session.active() {
+            kept_forms::forget(&state.db, s, None).await?;
+        }
+        return Ok(Redirect::to("/?melding=skjema-skjermet").into_response());
+    }
     render(&ResumePage {
         page,
         path: pending.path,

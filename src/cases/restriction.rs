@@ -24,6 +24,7 @@ use super::Case;
 use crate::AppState;
 use crate::accounts::Role;
 use crate::audit::{AuditKind, Event};
+use crate::auth::Permission;
 use crate::auth::permission::{Can, grant::RestrictCases};
 use crate::auth::session::{CurrentUser, SessionState};
 use crate::error::AppError;
@@ -43,6 +44,8 @@ enum Subject {
     Case(Uuid),
     /// A plan under review: its person's case.
     Plan(Uuid),
+    /// What another centre shared: the case started from it, if any.
+    Share(Uuid),
 }
 
 /// The subject of the route `route` (`/cases/{id}/edit`), its parameters
@@ -55,6 +58,7 @@ fn subject(route: &str, params: &HashMap<String, String>) -> Option<Subject> {
     match area {
         "cases" => Some(Subject::Case(id)),
         "reviews" => Some(Subject::Plan(id)),
+        "shared" => Some(Subject::Share(id)),
         _ => None,
     }
 }
@@ -78,11 +82,17 @@ async fn refused(
               WHERE p.id = $1 AND p.centre_id = $2)",
             id,
         ),
+        Subject::Share(id) => (
+            "(SELECT s.case_id FROM relocation_shares s
+              WHERE s.id = $1 AND s.destination_centre_id = $2)",
+            id,
+        ),
     };
+    // coalesce: an unknown answer is a refusal, never a pass.
     sqlx::query_as(&format!(
         "SELECT c.id AS case_id, a.full_name AS contact_name
          FROM cases c LEFT JOIN accounts a ON a.id = c.contact_person_id
-         WHERE c.id = {case} AND c.centre_id = $2 AND NOT {}",
+         WHERE c.id = {case} AND c.centre_id = $2 AND NOT coalesce({}, false)",
         may_open("c", "$3")
     ))
     .bind(id)
@@ -90,6 +100,21 @@ async fn refused(
     .bind(user.id)
     .fetch_optional(db)
     .await
+}
+
+/// Whether `user` may no longer open the case the page at `path` was
+/// about: a form kept across an expired session is not shown to one taken
+/// off the case's list since.
+pub async fn refuses_path(db: &PgPool, user: &CurrentUser, path: &str) -> sqlx::Result<bool> {
+    let mut parts = path.trim_start_matches('/').split('/');
+    let (Some(area), Some(id)) = (parts.next(), parts.next()) else {
+        return Ok(false);
+    };
+    let params = HashMap::from([("id".to_owned(), id.to_owned())]);
+    match subject(&format!("/{area}/{{id}}"), &params) {
+        Some(subject) => Ok(refused(db, user, subject).await?.is_some()),
+        None => Ok(false),
+    }
 }
 
 #[derive(Template)]
@@ -116,6 +141,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let (Some(subject), Some(user)) = (about, user) else {
         return next.run(Request::from_parts(parts, body)).await;
     };
+    // A review is refused to whoever may not review (403) before anything
+    // is said about its case.
+    if matches!(subject, Subject::Plan(_)) && !user.may(Permission::DecidePlans) {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
     let refusal = match refused(&state.db, &user, subject).await {
         Ok(None) => return next.run(Request::from_parts(parts, body)).await,
         Ok(Some(refusal)) => refusal,
@@ -144,6 +174,68 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         },
     )
     .unwrap_or_else(IntoResponse::into_response)
+}
+
+// ---- Accounts on the lists ----
+
+/// The roles that may change a restriction, as stored.
+fn restricting_roles() -> Vec<&'static str> {
+    Role::ALL
+        .iter()
+        .filter(|role| role.may(Permission::RestrictCases))
+        .map(|role| role.code())
+        .collect()
+}
+
+/// Whether `account` is the last active one on some restricted case's list
+/// who may change the restriction: without it, nobody could lift it.
+pub async fn is_last_to_restrict(
+    db: impl sqlx::PgExecutor<'_>,
+    account: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (
+             SELECT 1 FROM cases c
+             WHERE c.restricted_to @> ARRAY[$1::uuid]
+               AND NOT EXISTS (SELECT 1 FROM accounts a
+                               WHERE a.id = ANY(c.restricted_to) AND a.id <> $1
+                                 AND a.active AND a.role = ANY($2)))",
+    )
+    .bind(account)
+    .bind(restricting_roles())
+    .fetch_one(db)
+    .await
+}
+
+/// What the user page says when `is_last_to_restrict` refuses a change.
+pub const LAST_TO_RESTRICT: &str = "Kontoen er den eneste koordinatoren med tilgang til en skjermet sak. \
+     Be en koordinator på saken gi en annen koordinator tilgang først.";
+
+/// Takes a deactivated `account` off every list it is on, each audited on
+/// its case: reactivated, it gets no access back by itself.
+pub async fn remove_from_lists(
+    tx: &mut sqlx::PgConnection,
+    actor: &CurrentUser,
+    ip: Option<std::net::IpAddr>,
+    account: Uuid,
+) -> sqlx::Result<()> {
+    let cases: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE cases SET restricted_to = array_remove(restricted_to, $1)
+         WHERE centre_id = $2 AND restricted_to @> ARRAY[$1::uuid]
+         RETURNING id",
+    )
+    .bind(account)
+    .bind(actor.centre_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for case in cases {
+        Event::on_case(AuditKind::CaseAccessRevoked, actor, ip, case)
+            .about_account(account)
+            .detail("deactivated")
+            .record(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }
 
 // ---- Restricting a case ----
@@ -189,8 +281,9 @@ struct RestrictionPage {
     staff: Vec<Choice>,
     lock_version: i32,
     errors: FieldErrors,
-    /// Someone changed the case while this form was open.
-    conflict: bool,
+    /// Someone changed the case while this form was open: who may open it
+    /// now, as saved.
+    conflict: Option<String>,
 }
 
 const SCOPES: [(&str, &str); 2] = [
@@ -222,7 +315,7 @@ impl RestrictionPage {
                 })
                 .collect(),
             errors: FieldErrors::default(),
-            conflict: false,
+            conflict: None,
         }
     }
 }
@@ -332,31 +425,55 @@ pub async fn view_restriction_post(
     if !saved {
         drop(tx);
         // Someone saved the case in between: this user's choice stays on
-        // the form, to look over and send again.
+        // the form, beside who may open the case now, to send again.
+        let now = super::load_for(&state.db, user.centre_id, case.id).await?;
+        let current = match &now.restricted_to {
+            None => "alle ansatte ved senteret".to_owned(),
+            Some(ids) => colleagues
+                .iter()
+                .filter(|c| ids.contains(&c.id))
+                .map(|c| c.full_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
         let mut form =
-            RestrictionPage::new(page, (case, resident_name), scope, &chosen, &colleagues);
-        form.conflict = true;
+            RestrictionPage::new(page, (now, resident_name), scope, &chosen, &colleagues);
+        form.conflict = Some(current);
         return render_with_status(StatusCode::CONFLICT, &form);
     }
-    let after = restricted_to.clone().unwrap_or_default();
-    let mut events = vec![Event::on_case(
-        match restricted_to {
-            Some(_) => AuditKind::CaseRestricted,
-            None => AuditKind::CaseRestrictionLifted,
-        },
-        &user,
-        ip,
-        case.id,
-    )];
-    for id in after.iter().filter(|id| !before.contains(id)) {
-        events.push(
-            Event::on_case(AuditKind::CaseAccessGranted, &user, ip, case.id).about_account(*id),
-        );
-    }
-    for id in before.iter().filter(|id| !after.contains(id)) {
-        events.push(
-            Event::on_case(AuditKind::CaseAccessRevoked, &user, ip, case.id).about_account(*id),
-        );
+    // Lifted: one event, everyone may open it. Restricted: the event, and
+    // each one given or losing access. Nothing changed: nothing recorded.
+    let mut events = Vec::new();
+    match &restricted_to {
+        None if case.restricted_to.is_some() => events.push(Event::on_case(
+            AuditKind::CaseRestrictionLifted,
+            &user,
+            ip,
+            case.id,
+        )),
+        None => {}
+        Some(after) => {
+            if case.restricted_to.is_none() {
+                events.push(Event::on_case(
+                    AuditKind::CaseRestricted,
+                    &user,
+                    ip,
+                    case.id,
+                ));
+            }
+            for id in after.iter().filter(|id| !before.contains(id)) {
+                events.push(
+                    Event::on_case(AuditKind::CaseAccessGranted, &user, ip, case.id)
+                        .about_account(*id),
+                );
+            }
+            for id in before.iter().filter(|id| !after.contains(id)) {
+                events.push(
+                    Event::on_case(AuditKind::CaseAccessRevoked, &user, ip, case.id)
+                        .about_account(*id),
+                );
+            }
+        }
     }
     for event in &events {
         event.record(&mut *tx).await?;
@@ -391,10 +508,11 @@ mod tests {
             // Whatever the parameter is called, in whatever form of UUID.
             ("/cases/{case_id}/new-thing", Some(Subject::Case(id))),
             ("/reviews/{id}/approve", Some(Subject::Plan(id))),
+            ("/shared/{id}/case", Some(Subject::Share(id))),
             ("/cases", None),
             ("/cases/new", None),
             ("/reviews", None),
-            ("/shared/{id}", None),
+            ("/admin/users/{id}", None),
             ("/cases/{missing}", None),
         ] {
             assert_eq!(subject(route, &params), expected, "{route}");

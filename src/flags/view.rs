@@ -19,11 +19,7 @@ pub struct Flagged {
     pub kind: FlagKind,
     pub person_id: Uuid,
     pub case_id: Uuid,
-    /// Empty when `hidden`.
     pub person_name: String,
-    /// In a case restricted to others than the one who asks: shown as
-    /// «Skjermet sak» with its contact person, no name, no link.
-    pub hidden: bool,
     pub person_kind: PersonKind,
     pub birth_date: Date,
     /// The resident of the case: for a child, whose child.
@@ -43,9 +39,9 @@ impl Flagged {
         crate::locale::date(self.due_on)
     }
 
-    /// «barn, 8 år» for a child; nothing for the resident, or when hidden.
+    /// «barn, 8 år» for a child; nothing for the resident.
     pub fn child(&self) -> Option<String> {
-        (self.person_kind == PersonKind::Child && !self.hidden).then(|| {
+        (self.person_kind == PersonKind::Child).then(|| {
             let age = crate::locale::age(self.birth_date, crate::locale::today());
             format!("barn, {age} år")
         })
@@ -103,16 +99,12 @@ pub async fn sections(
 
 /// Open flags `f`, as `from` names them, with their person, the case's
 /// resident and the contact person (the person's own, or the case's); then
-/// `rest` (a `WHERE`, an `ORDER BY`). Names only where the account `$4`
-/// may open the case.
+/// `rest` (a `WHERE`, an `ORDER BY`). Only flags of cases the account `$4`
+/// may open: a flag's kind and date tell of what a restricted case holds.
 fn flagged(from: &str, rest: &str) -> String {
-    let visible = crate::cases::restriction::may_open("c", "$4");
     format!(
-        "SELECT f.kind, f.person_id, f.case_id, NOT {visible} AS hidden,
-                CASE WHEN {visible} THEN pe.name ELSE '' END AS person_name,
-                pe.kind AS person_kind, pe.birth_date,
-                CASE WHEN {visible} THEN r.name END AS resident_name,
-                a.full_name AS contact_name, f.due_on
+        "SELECT f.kind, f.person_id, f.case_id, pe.name AS person_name, pe.kind AS person_kind,
+                pe.birth_date, r.name AS resident_name, a.full_name AS contact_name, f.due_on
          FROM {from}
          JOIN persons pe ON pe.id = f.person_id
          JOIN cases c ON c.id = f.case_id
@@ -126,13 +118,17 @@ fn flagged(from: &str, rest: &str) -> String {
 /// Each kind's most urgent flags (`$2` the kinds), read from the index.
 static SECTIONS: LazyLock<String> = LazyLock::new(|| {
     flagged(
-        "unnest($2::text[]) AS k(kind)
-         CROSS JOIN LATERAL (
-             SELECT o.id FROM review_flags o
-             WHERE o.centre_id = $1 AND o.kind = k.kind AND o.resolved_at IS NULL
-             ORDER BY o.due_on, o.id LIMIT $3
-         ) most_urgent
-         JOIN review_flags f ON f.id = most_urgent.id",
+        &format!(
+            "unnest($2::text[]) AS k(kind)
+             CROSS JOIN LATERAL (
+                 SELECT o.id FROM review_flags o JOIN cases oc ON oc.id = o.case_id
+                 WHERE o.centre_id = $1 AND o.kind = k.kind AND o.resolved_at IS NULL
+                   AND {}
+                 ORDER BY o.due_on, o.id LIMIT $3
+             ) most_urgent
+             JOIN review_flags f ON f.id = most_urgent.id",
+            crate::cases::restriction::may_open("oc", "$4")
+        ),
         "ORDER BY f.due_on, f.id",
     )
 });
@@ -140,9 +136,13 @@ static SECTIONS: LazyLock<String> = LazyLock::new(|| {
 static MINE: LazyLock<String> = LazyLock::new(|| {
     flagged(
         "review_flags f",
-        "WHERE f.centre_id = $1 AND f.resolved_at IS NULL
-           AND (pe.contact_person_id = $2 OR c.contact_person_id = $2)
-         ORDER BY f.due_on, f.id LIMIT $3",
+        &format!(
+            "WHERE f.centre_id = $1 AND f.resolved_at IS NULL
+               AND (pe.contact_person_id = $2 OR c.contact_person_id = $2)
+               AND {}
+             ORDER BY f.due_on, f.id LIMIT $3",
+            crate::cases::restriction::may_open("c", "$2")
+        ),
     )
 });
 
@@ -158,7 +158,6 @@ pub async fn mine(
         .bind(centre_id)
         .bind(account)
         .bind(limit)
-        .bind(account)
         .fetch_all(db)
         .await?;
     flagged.sort_by_key(|f| urgency(f.kind));

@@ -27,8 +27,9 @@ pub struct Notice {
 }
 
 /// The notices that tell of something refused or lost.
-const WARNINGS: [&str; 5] = [
+const WARNINGS: [&str; 6] = [
     "forkastet",
+    "skjema-skjermet",
     "plan-krever-kartlegging",
     "relokalisering-pagar",
     "relokalisering-lukket",
@@ -85,6 +86,9 @@ fn notice(key: &str) -> Option<&'static str> {
         "senter-lagret" => "Innstillingene for senteret er lagret.",
         "forkastet" => "Det du skrev før økta utløp, er forkastet.",
         "sak-lagret" => "Saken er lagret.",
+        "skjema-skjermet" => {
+            "Skjemaet du holdt på med, gjaldt en skjermet sak du ikke lenger har tilgang til. Det er forkastet."
+        }
         "sak-skjermet" => "Saken er skjermet. Bare de du krysset av for, kan åpne den.",
         "skjerming-opphevet" => {
             "Skjermingen er opphevet. Alle ansatte ved senteret kan åpne saken."

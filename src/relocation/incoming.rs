@@ -46,7 +46,7 @@ pub(super) async fn view_shared_get(
     user: Can<ReadCases>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
-    let shares = share::incoming(&state.db, user.centre_id).await?;
+    let shares = share::incoming(&state.db, (user.centre_id, user.id)).await?;
     Event::by(AuditKind::SharedListViewed, &user, ip)
         .record_read(&state.reads)
         .await?;

@@ -241,12 +241,21 @@ const INCOMING: &str = "SELECT id, content AS snapshot, shared_at, case_id, orig
                                origin_case_id
                         FROM relocation_shares";
 
-/// What has been shared with `centre`, newest first.
-pub async fn incoming(db: impl PgExecutor<'_>, centre: Uuid) -> sqlx::Result<Vec<Incoming>> {
+/// What has been shared with `centre`, newest first; not what started a
+/// case restricted to others than `account` (it names the family).
+pub async fn incoming(
+    db: impl PgExecutor<'_>,
+    (centre, account): (Uuid, Uuid),
+) -> sqlx::Result<Vec<Incoming>> {
     sqlx::query_as(&format!(
-        "{INCOMING} WHERE destination_centre_id = $1 ORDER BY shared_at DESC LIMIT 200"
+        "{INCOMING} s WHERE destination_centre_id = $1
+           AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = s.case_id
+                           AND NOT coalesce({}, false))
+         ORDER BY shared_at DESC LIMIT 200",
+        crate::cases::restriction::may_open("c", "$2")
     ))
     .bind(centre)
+    .bind(account)
     .fetch_all(db)
     .await
 }

@@ -134,7 +134,7 @@ pub(crate) struct Ids {
     pub(crate) review: String,
     account: String,
     relocation: String,
-    share: String,
+    pub(crate) share: String,
     perpetrator: String,
     incident: String,
 }

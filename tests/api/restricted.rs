@@ -9,6 +9,30 @@ use uuid::Uuid;
 use crate::helpers::{Browser, TestApp, TestUser, spawn_app};
 use crate::permissions::{fixture, router_routes};
 
+/// The routes the guard stands in front of: each names a case, or what
+/// leads to one.
+const GUARDED: [&str; 3] = ["/cases/{}", "/reviews/{}", "/shared/{}"];
+
+/// Routes with an id that is no case's, nor leads to one.
+const NOT_ABOUT_A_CASE: [&str; 3] = ["/admin/users/{}", "/account/sessions/{}", "/static/{}"];
+
+#[test]
+fn every_route_with_an_id_is_guarded_or_named_as_not_about_a_case() {
+    for (method, route) in router_routes() {
+        if !route.contains("{}") {
+            continue;
+        }
+        assert!(
+            GUARDED
+                .iter()
+                .chain(&NOT_ABOUT_A_CASE)
+                .any(|area| route.starts_with(area)),
+            "{method} {route}: is it about a case? Add it to GUARDED (and to \
+             cases::restriction::subject) or to NOT_ABOUT_A_CASE"
+        );
+    }
+}
+
 /// The contact people a restricted case's list must hold: the case's and
 /// its children's.
 async fn contacts(app: &TestApp, case: &str) -> Vec<Uuid> {
@@ -85,6 +109,13 @@ async fn a_restricted_case_refuses_everyone_not_named_on_every_route_and_audits_
     .execute(&app.db)
     .await
     .unwrap();
+    // A share from another centre that started this case.
+    sqlx::query("UPDATE relocation_shares SET case_id = $1::uuid WHERE id::text = $2")
+        .bind(&ids.case)
+        .bind(&ids.share)
+        .execute(&app.db)
+        .await
+        .unwrap();
     for case in [&ids.case, &review_case] {
         let saved = restrict(&app, &mut coordinators, case, &[coordinator.id, named.id]).await;
         assert_eq!(
@@ -117,7 +148,7 @@ async fn a_restricted_case_refuses_everyone_not_named_on_every_route_and_audits_
 
     let routes: Vec<_> = router_routes()
         .into_iter()
-        .filter(|(_, route)| route.starts_with("/cases/{}") || route.starts_with("/reviews/{}"))
+        .filter(|(_, route)| GUARDED.iter().any(|area| route.starts_with(area)))
         .collect();
     assert!(
         routes.len() > 40,
@@ -161,6 +192,11 @@ async fn a_restricted_case_refuses_everyone_not_named_on_every_route_and_audits_
             "{role:?}: every attempt audited"
         );
         assert!(refused > 0);
+        let shared = browser.get("/shared").await;
+        assert!(
+            !shared.body.contains(&ids.share),
+            "{role:?}: the share that started it"
+        );
         let list = browser.get("/cases").await;
         assert!(list.body.contains("Skjermet sak"));
         assert!(!list.body.contains("Hemmeligsen"));
@@ -312,6 +348,12 @@ async fn restricting_asks_for_the_contact_people_and_a_coordinator_and_keeps_the
         .await;
     assert_eq!(stale.status, 409);
     assert!(stale.body.contains("Noen andre endret saken"));
+    assert!(
+        stale
+            .body
+            .contains("Nå kan disse åpne saken: Kari Koordinator, Kontakt Kontaktsen."),
+        "who may open it now, as saved"
+    );
     assert!(stale.is_checked("staff", &colleague.id.to_string()));
 
     // The contact person can be changed only to someone on the list.
@@ -339,9 +381,15 @@ async fn restricting_asks_for_the_contact_people_and_a_coordinator_and_keeps_the
     );
     assert_eq!(app.count("cases WHERE restricted_to IS NOT NULL").await, 0);
     assert_eq!(
+        app.count("audit_events WHERE kind = 'case_restriction_lifted'")
+            .await,
+        1
+    );
+    assert_eq!(
         app.count("audit_events WHERE kind = 'case_access_revoked'")
             .await,
-        2
+        0,
+        "lifting widens access: nobody lost it"
     );
     let mut colleagues = app.signed_in(&colleague).await;
     assert_eq!(colleagues.get(&format!("/cases/{case}")).await.status, 200);
@@ -355,4 +403,162 @@ async fn restricting_asks_for_the_contact_people_and_a_coordinator_and_keeps_the
         .await;
     assert_eq!(without_me.location(), "/cases?melding=skjermet-uten-deg");
     assert_eq!(browser.get(&format!("/cases/{case}")).await.status, 403);
+}
+
+#[tokio::test]
+async fn a_deactivated_account_leaves_every_list_and_the_last_coordinator_on_one_stays() {
+    let app = spawn_app().await;
+    let centre = app.centre("Senteret").await;
+    let admin = app.user(&centre, Role::Admin).await;
+    let first = app
+        .user_named(&centre, Role::Coordinator, "Første Koordinator")
+        .await;
+    let second = app
+        .user_named(&centre, Role::Coordinator, "Andre Koordinator")
+        .await;
+    let contact = app.user(&centre, Role::Staff).await;
+    let mut staff = app.signed_in(&contact).await;
+    let case = crate::cases::new_case(&mut staff, &contact, "Beboer Beboersen").await;
+    let mut coordinator = app.signed_in(&first).await;
+    restrict(&app, &mut coordinator, &case, &[first.id]).await;
+    let mut admins = app.signed_in(&admin).await;
+    admins.get(&format!("/admin/users/{}", first.id)).await;
+
+    // The only coordinator on the list: neither deactivated nor demoted.
+    let deactivate = admins
+        .post(&format!("/admin/users/{}/deactivate", first.id), &[])
+        .await;
+    assert_eq!(deactivate.status, 422);
+    assert!(
+        deactivate
+            .body
+            .contains("den eneste koordinatoren med tilgang til en skjermet sak")
+    );
+    let demote = admins
+        .post(
+            &format!("/admin/users/{}/role", first.id),
+            &[("role", "staff")],
+        )
+        .await;
+    assert_eq!(demote.status, 422);
+    assert_eq!(app.account_state(first.id).await.0, "coordinator");
+
+    // With a second coordinator on it, the first may go: off the list too,
+    // audited on the case, and back without access when reactivated.
+    let form = coordinator.get(&format!("/cases/{case}/restriction")).await;
+    let version = form.input_value("lock_version").unwrap();
+    let (first_id, second_id, contact_id) = (
+        first.id.to_string(),
+        second.id.to_string(),
+        contact.id.to_string(),
+    );
+    coordinator
+        .post(
+            &format!("/cases/{case}/restriction"),
+            &[
+                ("scope", "named"),
+                ("lock_version", &version),
+                ("staff", &first_id),
+                ("staff", &second_id),
+                ("staff", &contact_id),
+            ],
+        )
+        .await;
+    admins.get(&format!("/admin/users/{}", first.id)).await;
+    let deactivated = admins
+        .post(&format!("/admin/users/{}/deactivate", first.id), &[])
+        .await;
+    assert_eq!(deactivated.status, 303, "{}", deactivated.body);
+    let on_list: bool =
+        sqlx::query_scalar("SELECT $1 = ANY(restricted_to) FROM cases WHERE id::text = $2")
+            .bind(first.id)
+            .bind(&case)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(!on_list);
+    let revoked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE kind = 'case_access_revoked'
+           AND subject_account_id = $1 AND case_id::text = $2 AND detail = 'deactivated'",
+    )
+    .bind(first.id)
+    .bind(&case)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(revoked, 1);
+    admins
+        .post(&format!("/admin/users/{}/reactivate", first.id), &[])
+        .await;
+    let mut again = app.signed_in(&first).await;
+    assert_eq!(again.get(&format!("/cases/{case}")).await.status, 403);
+}
+
+#[tokio::test]
+async fn a_form_kept_across_an_expired_session_is_not_shown_to_one_taken_off_the_list() {
+    let app = spawn_app().await;
+    let centre = app.centre("Senteret").await;
+    let coordinator = app.user(&centre, Role::Coordinator).await;
+    let writer = app.user(&centre, Role::Staff).await;
+    let mut staff = app.signed_in(&writer).await;
+    let case = crate::cases::new_case(&mut staff, &writer, "Beboer Beboersen").await;
+    let mut coordinators = app.signed_in(&coordinator).await;
+    restrict(&app, &mut coordinators, &case, &[coordinator.id]).await;
+
+    // The writer edits the case; the session runs out before the save.
+    let edit = staff.get(&format!("/cases/{case}/edit")).await;
+    let fields = crate::helpers::form_fields(&edit, "case-form", &[("note", "Skrevet i økta")]);
+    app.age_session(&staff, 45, 60).await;
+    let post = staff
+        .post_fields(&format!("/cases/{case}/edit"), &fields)
+        .await;
+    assert_eq!(post.location(), "/login");
+    assert_eq!(app.count("pending_submissions").await, 1);
+
+    // Meanwhile the writer becomes the contact person no longer, and is
+    // taken off the list.
+    sqlx::query("UPDATE cases SET contact_person_id = $1 WHERE id::text = $2")
+        .bind(coordinator.id)
+        .bind(&case)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE persons SET contact_person_id = $1 WHERE case_id::text = $2")
+        .bind(coordinator.id)
+        .bind(&case)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let form = coordinators
+        .get(&format!("/cases/{case}/restriction"))
+        .await;
+    let version = form.input_value("lock_version").unwrap();
+    let only = coordinator.id.to_string();
+    let narrowed = coordinators
+        .post(
+            &format!("/cases/{case}/restriction"),
+            &[
+                ("scope", "named"),
+                ("lock_version", &version),
+                ("staff", &only),
+            ],
+        )
+        .await;
+    assert_eq!(narrowed.status, 303, "{}", narrowed.body);
+
+    staff.get("/login").await;
+    staff
+        .post(
+            "/login",
+            &[("email", &writer.email), ("password", &writer.password)],
+        )
+        .await;
+    let login = app.enter_code(&mut staff, &writer).await;
+    assert_eq!(login.location(), "/resume");
+    let resume = staff.get("/resume").await;
+    assert_eq!(resume.location(), "/?melding=skjema-skjermet");
+    assert_eq!(app.count("pending_submissions").await, 0);
+    let home = staff.get(resume.location()).await;
+    assert!(home.body.contains("ikke lenger har tilgang"));
+    assert!(!home.body.contains("Skrevet i økta"));
 }

@@ -50,6 +50,32 @@ async function checkPage(page, errors, url, shot) {
   fs.mkdirSync(path.dirname(shot), { recursive: true });
   await page.screenshot({ path: shot, fullPage: true });
   expect(await unreachableByKeyboard(page), `${url}: controls the keyboard cannot reach`).toEqual([]);
+  // Soft: every page that does not reflow is named in one run.
+  expect.soft(await sidewaysAt320(page), `${url}: scrolls sideways at 320 CSS px (WCAG 1.4.10)`).toEqual([]);
+}
+
+/**
+ * WCAG 1.4.10: at 320 CSS pixels (1280 at 400 % zoom) the page reflows
+ * without scrolling sideways. The outermost elements that stick out, if it
+ * does not.
+ */
+async function sidewaysAt320(page) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 320, height: 640 });
+  const wide = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    const sticksOut = e => e.getBoundingClientRect().right > width + 0.5;
+    return [...document.querySelectorAll('body *')]
+      .filter(e => sticksOut(e) && !(e.parentElement && sticksOut(e.parentElement)))
+      .slice(0, 5)
+      .map(e => {
+        const classes = typeof e.className === 'string' && e.className.trim() ? `.${e.className.trim().split(/\s+/).join('.')}` : '';
+        return `${e.tagName.toLowerCase()}${classes} by ${Math.round(e.getBoundingClientRect().right - width)} px`;
+      });
+  });
+  await page.setViewportSize(size);
+  return wide;
 }
 
 function slug(url) {
