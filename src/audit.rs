@@ -59,7 +59,7 @@ crate::code_enum! {
         PlanReviewsViewed = "plan_reviews_viewed" "Planer til godkjenning vist",
         TasksViewed = "tasks_viewed" "Mine oppgaver vist",
         ComplianceViewed = "compliance_viewed" "Etterlevelse vist",
-        FlagRaised = "flag_raised" "Oppgave meldt av den planlagte sjekken",
+        FlagRaised = "flag_raised" "Oppgave meldt av den automatiske sjekken",
         FlagResolved = "flag_resolved" "Oppgave løst",
         RelocationOpened = "relocation_opened" "Relokalisering påbegynt",
         RelocationViewed = "relocation_viewed" "Relokalisering lest",
@@ -77,11 +77,11 @@ crate::code_enum! {
         IncidentRecorded = "incident_recorded" "Hendelse registrert",
         PerpetratorsViewed = "perpetrators_viewed" "Opplysninger om voldsutøver lest",
         PerpetratorSaved = "perpetrator_saved" "Opplysninger om voldsutøver lagret",
-        CaseRestricted = "case_restricted" "Saken skjermet til navngitte ansatte",
-        CaseRestrictionLifted = "case_restriction_lifted" "Skjermingen av saken opphevet",
-        CaseAccessGranted = "case_access_granted" "Gitt tilgang til en skjermet sak",
-        CaseAccessRevoked = "case_access_revoked" "Tilgang til en skjermet sak fjernet",
-        RestrictedCaseRefused = "restricted_case_refused" "Avvist: saken er skjermet",
+        CaseRestricted = "case_restricted" "Tilgangen til saken begrenset til navngitte ansatte",
+        CaseRestrictionLifted = "case_restriction_lifted" "Begrensningen av tilgangen til saken opphevet",
+        CaseAccessGranted = "case_access_granted" "Tilgang til saken gitt",
+        CaseAccessRevoked = "case_access_revoked" "Tilgang til saken fjernet",
+        RestrictedCaseRefused = "restricted_case_refused" "Forsøk på å åpne saken uten tilgang (avvist)",
     }
 }
 

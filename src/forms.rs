@@ -59,7 +59,7 @@ pub fn required_text(
         errors.add(
             field,
             format!(
-                "Teksten er for lang: {} tegn, mest {max_chars} er tillatt.",
+                "Teksten er for lang: {} tegn, høyst {max_chars} er tillatt.",
                 value.chars().count()
             ),
         );
@@ -243,7 +243,7 @@ pub fn optional_text(
         errors.add(
             field,
             format!(
-                "Teksten er for lang: {count} tegn, mest {max_chars} er tillatt. Kort den ned."
+                "Teksten er for lang: {count} tegn, høyst {max_chars} er tillatt. Kort den ned."
             ),
         );
     }

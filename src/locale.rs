@@ -62,6 +62,18 @@ pub fn parse_date(raw: &str) -> Option<Date> {
     Date::from_calendar_date(year, month, day.parse().ok()?).ok()
 }
 
+/// Names as a Norwegian sentence lists them: «Kari, Ola og Per».
+pub fn listing<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_owned(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} og {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
+
 /// Whole years from `birth` to `on`.
 pub fn age(birth: Date, on: Date) -> i32 {
     let had_birthday = (on.month() as u8, on.day()) >= (birth.month() as u8, birth.day());
@@ -104,6 +116,14 @@ pub fn browser_name(user_agent: &str) -> String {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn a_listing_reads_as_norwegian() {
+        assert_eq!(listing::<&str>(&[]), "");
+        assert_eq!(listing(&["Kari"]), "Kari");
+        assert_eq!(listing(&["Kari", "Ola"]), "Kari og Ola");
+        assert_eq!(listing(&["Kari", "Ola", "Per"]), "Kari, Ola og Per");
+    }
 
     #[test]
     fn oslo_follows_summer_time() {

@@ -1,6 +1,6 @@
 //! Restricted cases (issue 18): a resident whom some of the staff know (a
 //! neighbour, a relative) gets a case that only named staff may open.
-//! Everyone else at the centre sees «Skjermet sak» and its contact person in
+//! Everyone else at the centre sees «Begrenset tilgang» and its contact person in
 //! the list, so work is not lost, and nothing more.
 //!
 //! One check guards every route about a case: `guard` runs in front of every
@@ -208,8 +208,9 @@ pub async fn is_last_to_restrict(
 }
 
 /// What the user page says when `is_last_to_restrict` refuses a change.
-pub const LAST_TO_RESTRICT: &str = "Kontoen er den eneste koordinatoren med tilgang til en skjermet sak. \
-     Be en koordinator på saken gi en annen koordinator tilgang først.";
+pub const LAST_TO_RESTRICT: &str = "Dette er den eneste koordinatoren med tilgang til minst én sak med begrenset tilgang. \
+     Be denne koordinatoren gi en annen koordinator tilgang før du endrer rollen eller deaktiverer \
+     kontoen. Har koordinatoren sluttet, kontakt den som drifter Trygg.";
 
 /// Takes a deactivated `account` off every list it is on, each audited on
 /// its case: reactivated, it gets no access back by itself.
@@ -288,7 +289,7 @@ struct RestrictionPage {
 
 const SCOPES: [(&str, &str); 2] = [
     ("all", "Alle ansatte ved senteret kan åpne saken"),
-    ("named", "Bare ansatte jeg krysser av for kan åpne saken"),
+    ("named", "Bare ansatte du krysser av for, kan åpne saken"),
 ];
 
 impl RestrictionPage {
@@ -384,8 +385,8 @@ pub async fn view_restriction_post(
             errors.add(
                 "staff",
                 format!(
-                    "Kontaktpersonen må ha tilgang: kryss av for {}, eller bytt kontaktperson i saken først.",
-                    missing.join(" og ")
+                    "Kontaktpersonene i saken må ha tilgang: kryss av for {}, eller bytt kontaktperson først.",
+                    crate::locale::listing(&missing)
                 ),
             );
         } else if !colleagues
@@ -394,7 +395,7 @@ pub async fn view_restriction_post(
         {
             errors.add(
                 "staff",
-                "Kryss av for minst én koordinator, så noen kan endre skjermingen senere.",
+                "Kryss av for minst én koordinator, så noen kan endre tilgangen senere.",
             );
         }
     }
@@ -429,12 +430,13 @@ pub async fn view_restriction_post(
         let now = super::load_for(&state.db, user.centre_id, case.id).await?;
         let current = match &now.restricted_to {
             None => "alle ansatte ved senteret".to_owned(),
-            Some(ids) => colleagues
-                .iter()
-                .filter(|c| ids.contains(&c.id))
-                .map(|c| c.full_name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            Some(ids) => crate::locale::listing(
+                &colleagues
+                    .iter()
+                    .filter(|c| ids.contains(&c.id))
+                    .map(|c| c.full_name.as_str())
+                    .collect::<Vec<_>>(),
+            ),
         };
         let mut form =
             RestrictionPage::new(page, (now, resident_name), scope, &chosen, &colleagues);

@@ -27,9 +27,10 @@ pub struct Notice {
 }
 
 /// The notices that tell of something refused or lost.
-const WARNINGS: [&str; 6] = [
+const WARNINGS: [&str; 7] = [
     "forkastet",
     "skjema-skjermet",
+    "skjermet-uten-deg",
     "plan-krever-kartlegging",
     "relokalisering-pagar",
     "relokalisering-lukket",
@@ -81,23 +82,27 @@ fn notice(key: &str) -> Option<&'static str> {
         "passord-endret" => "Passordet ditt er endret.",
         "velkommen" => "Trygg er satt opp, og du er logget inn som administrator.",
         "rolle-endret" => "Rollen er endret.",
-        "deaktivert" => "Kontoen er deaktivert, og alle øktene er avsluttet.",
+        "deaktivert" => {
+            "Kontoen er deaktivert, alle øktene er avsluttet, og brukeren er tatt av listene over saker med begrenset tilgang."
+        }
         "aktivert" => "Kontoen er aktivert igjen.",
         "senter-lagret" => "Innstillingene for senteret er lagret.",
         "forkastet" => "Det du skrev før økta utløp, er forkastet.",
         "sak-lagret" => "Saken er lagret.",
         "skjema-skjermet" => {
-            "Skjemaet du holdt på med, gjaldt en skjermet sak du ikke lenger har tilgang til. Det er forkastet."
+            "Du har ikke lenger tilgang til saken du skrev i, så det du skrev, er ikke lagret. Gi opplysningene muntlig til kontaktpersonen i saken."
         }
-        "sak-skjermet" => "Saken er skjermet. Bare de du krysset av for, kan åpne den.",
+        "sak-skjermet" => "Tilgangen er begrenset. Bare de du krysset av for, kan åpne saken.",
         "skjerming-opphevet" => {
-            "Skjermingen er opphevet. Alle ansatte ved senteret kan åpne saken."
+            "Begrensningen er opphevet. Alle ansatte ved senteret kan åpne saken igjen."
         }
         "skjermet-uten-deg" => {
-            "Saken er skjermet. Du står ikke på listen, så du kan ikke lenger åpne den."
+            "Tilgangen til saken er begrenset, og du står ikke på listen. Du kan ikke lenger åpne saken."
         }
         "barn-lagt-til" => "Barnet er lagt til.",
-        "barn-fjernet" => "Barnet er fjernet fra saken. Kartleggingene er tatt vare på.",
+        "barn-fjernet" => {
+            "Barnet er fjernet fra saken. Kartleggingene og sikkerhetsplanene er tatt vare på."
+        }
         "kartlegging-lagret" => "Utkastet er lagret.",
         "kartlegging-fullfort" => "Kartleggingen er fullført og lagret som en ny versjon.",
         "plan-lagret" => "Utkastet til sikkerhetsplan er lagret.",

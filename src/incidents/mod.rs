@@ -16,13 +16,13 @@ use crate::code_enum;
 code_enum! {
     pub enum IncidentKind {
         Contact = "contact" "Kontakt eller kontaktforsøk (telefon, melding, nett, også gjennom andre eller gjennom barnet)",
-        Sighting = "sighting" "Utøveren eller noen fra nettverket er sett ved skolen, barnehagen, krisesenteret eller bostedet",
+        Sighting = "sighting" "Voldsutøveren eller noen fra nettverket er sett ved skolen, barnehagen, krisesenteret eller bostedet",
         Breach = "breach" "Brudd på besøksforbud, kontaktforbud, utreiseforbud eller rettens avgjørelse",
         Threat = "threat" "Trusler",
         Violence = "violence" "Vold",
-        AbductionAttempt = "abduction_attempt" "Forsøk på å hente eller ta med barnet",
+        AbductionAttempt = "abduction_attempt" "Forsøk på å hente barnet eller ta det med seg",
         AddressKnown = "address_known" "Tegn på at adressen er kjent",
-        TrackingFound = "tracking_found" "Sporing funnet (brikke, app eller deling)",
+        TrackingFound = "tracking_found" "Sporing funnet (sporingsbrikke, app eller posisjonsdeling)",
         AfterContact = "after_contact" "Bekymring etter samvær (det barnet forteller)",
         Other = "other" "Annet",
     }

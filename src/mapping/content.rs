@@ -19,7 +19,7 @@ code_enum! {
         School = "school" "Barnehage eller skole",
         Resident = "resident" "Beboeren selv",
         Contact = "contact" "Kontaktpersonen",
-        ChildWelfare = "child_welfare" "Barneverntjenesten",
+        ChildWelfare = "child_welfare" "Barnevernstjenesten",
         Police = "police" "Politiet",
         Other = "other" "Andre (skriv hvem)",
     }

@@ -20,7 +20,7 @@ code_enum! {
         BreachedOrders = "breached_orders" "Har brutt besøksforbud, kontaktforbud eller andre forbud og vilkår",
         Substances = "substances" "Har problemer med alkohol, narkotika eller legemidler",
         Suicide = "suicide" "Har truet med eller forsøkt selvmord",
-        MentalHealth = "mental_health" "Alvorlige psykiske problemer hos utøveren",
+        MentalHealth = "mental_health" "Alvorlige psykiske problemer hos voldsutøveren",
         Pregnancy = "pregnancy" "Den voldsutsatte er gravid eller har nylig født",
         ChildConflict = "child_conflict" "Konflikt om barna: omsorg, bosted eller samvær",
         ViolenceAgainstChildren = "violence_against_children" "Vold eller trusler mot barna",
@@ -30,7 +30,7 @@ code_enum! {
         Network = "network" "Flere utøvere, eller familie og nettverk som støtter volden",
         AbductionAbroad = "abduction_abroad" "Trusler om å ta barna ut av landet eller etterlate dem i utlandet",
         HonourControl = "honour_control" "Trusler om tvangsekteskap, kjønnslemlestelse eller annen æresrelatert kontroll",
-        Fear = "fear" "Den voldsutsatte er svært redd for hva utøveren kan gjøre",
+        Fear = "fear" "Den voldsutsatte er svært redd for hva voldsutøveren kan gjøre",
     }
 }
 

@@ -416,7 +416,7 @@ impl MappingForm {
                 if fear.text.chars().count() > ITEM_TEXT_MAX {
                     errors.add(
                         "fears",
-                        format!("En frykt er for lang: mest {ITEM_TEXT_MAX} tegn. Kort den ned."),
+                        format!("En frykt er for lang: høyst {ITEM_TEXT_MAX} tegn. Kort den ned."),
                     );
                 }
                 Fear {
@@ -448,7 +448,7 @@ impl MappingForm {
             if risk.place.chars().count() > ITEM_TEXT_MAX || risk.label.chars().count() > 200 {
                 errors.add(
                     "risks",
-                    format!("En trussel er for lang: mest {ITEM_TEXT_MAX} tegn. Kort den ned."),
+                    format!("En trussel er for lang: høyst {ITEM_TEXT_MAX} tegn. Kort den ned."),
                 );
             }
             risks.push(Risk {

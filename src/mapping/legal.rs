@@ -14,7 +14,7 @@ code_enum! {
     /// Foreldreansvar.
     pub enum ParentalResponsibility {
         Shared = "shared" "Felles foreldreansvar",
-        Resident = "resident" "Forelderen barnet bor hos nå har foreldreansvaret alene",
+        Resident = "resident" "Forelderen barnet bor hos, har foreldreansvaret alene",
         OtherParent = "other_parent" "Den andre forelderen har foreldreansvaret alene",
         Unsettled = "unsettled" "Uavklart eller annet",
     }
@@ -23,7 +23,7 @@ code_enum! {
 code_enum! {
     /// Fast bosted.
     pub enum Residence {
-        Resident = "resident" "Fast bosted hos forelderen barnet bor hos nå",
+        Resident = "resident" "Fast bosted hos forelderen barnet bor hos",
         OtherParent = "other_parent" "Fast bosted hos den andre forelderen",
         Shared = "shared" "Delt fast bosted",
         Unsettled = "unsettled" "Uavklart",

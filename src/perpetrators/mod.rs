@@ -112,7 +112,7 @@ impl Content {
         rows.add(
             "network",
             f,
-            "Nettverk som kan handle på vegne av utøveren",
+            "Nettverk som kan handle på vegne av voldsutøveren",
             &self.network,
         );
         rows.add(

@@ -130,7 +130,7 @@ pub const SCHOOL_QUESTIONS: [(&str, &str); 11] = [
     ("school_may_collect", "Disse kan hente barnet"),
     (
         "school_may_not_collect",
-        "Disse skal ikke hente barnet. Kommer en av dem: la ikke barnet gå med dem, hold barnet inne sammen med en voksen, og ring 112",
+        "Disse skal ikke hente barnet. Kommer en av dem: ikke la barnet gå med dem, hold barnet inne sammen med en voksen, og ring 112",
     ),
     ("school_whom_to_call", "Hvem dere ringer, og når"),
     (
@@ -286,7 +286,7 @@ impl ChildPart {
             questions.insert(
                 3,
                 ChildQuestion {
-                    hint: "Finn et svar sammen med barnet som er sant, men ikke sier hvor dere bor, for eksempel «Vi bor et annet sted nå». Barnet skal ikke måtte lyve eller bære en hemmelighet alene.",
+                    hint: "Finn sammen med barnet et svar som er sant, men som ikke sier hvor dere bor, for eksempel «Vi bor et annet sted nå». Barnet skal ikke måtte lyve eller bære en hemmelighet alene.",
                     ..ask(
                         "child_shielded_address",
                         "Hva sier jeg hvis noen spør hvor jeg bor?",
@@ -423,9 +423,9 @@ impl Measure {
     pub fn when(&self) -> String {
         let date = |d: Option<Date>| d.map(crate::locale::date);
         match (date(self.from), date(self.until)) {
-            (Some(from), Some(until)) => format!("Fra {from} til {until}"),
+            (Some(from), Some(until)) => format!("Fra {from} til og med {until}"),
             (Some(from), None) => format!("Fra {from}"),
-            (None, Some(until)) => format!("Til {until}"),
+            (None, Some(until)) => format!("Til og med {until}"),
             (None, None) => String::new(),
         }
     }

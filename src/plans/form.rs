@@ -372,7 +372,7 @@ fn parse_measure(
     } else if count > TEXT_MAX {
         errors.add(
             name("text"),
-            format!("Tiltak {n}: teksten er for lang, {count} tegn, mest {TEXT_MAX} er tillatt."),
+            format!("Tiltak {n}: teksten er for lang, {count} tegn, høyst {TEXT_MAX} er tillatt."),
         );
     }
     let party = Party::parse(&m.party).filter(|p| parties.contains(p));
@@ -391,7 +391,7 @@ fn parse_measure(
     if m.party_name.chars().count() > 200 {
         errors.add(
             name("party_name"),
-            format!("Tiltak {n}: navnet er for langt, mest 200 tegn."),
+            format!("Tiltak {n}: navnet er for langt, høyst 200 tegn."),
         );
     }
     let mut date = |field: &str, raw: &str| {

@@ -22,8 +22,8 @@ code_enum! {
     /// R2: what a candidate centre is assessed by, from the resident's own
     /// security needs.
     pub enum Factor {
-        Network = "network" "Avstand til utøverens nettverk",
-        Ties = "ties" "Utøverens kjente tilknytning til området",
+        Network = "network" "Avstand til voldsutøverens nettverk",
+        Ties = "ties" "Voldsutøverens kjente tilknytning til området",
         Shielded = "shielded" "Skjermet adresse",
         School = "school" "Skole og barnehage",
         Language = "language" "Språk",
@@ -57,14 +57,14 @@ code_enum! {
     pub enum DigitalCheck {
         Location = "location" "Stedstjenester og posisjonsdeling (Hvor er? (iPhone), Finn enheten min (Android), Google Maps-tidslinjen, Snap Map, Life360, Family Link)",
         Accounts = "accounts" "Delte kontoer, skylagring og sikkerhetskopier",
-        Logins = "logins" "Passord, tofaktor og innlogging på andre enheter; spionprogrammer",
-        Phones = "phones" "Telefoner og abonnement som utøveren har gitt, betaler eller står oppført på",
+        Logins = "logins" "Passord, totrinnsinnlogging og innlogging på andre enheter; spionprogrammer",
+        Phones = "phones" "Telefoner og abonnement som voldsutøveren har gitt, betaler eller står oppført på",
         Trackers = "trackers" "Sporingsenheter (AirTag, GPS-klokker, bilen)",
         Sim = "sim" "Nytt SIM-kort eller nytt nummer der det trengs",
         Payments = "payments" "Bank, Vipps og kort: kjøp kan vise hvor dere er",
         Post = "post" "Post og adresse: ingen flyttemelding til Folkeregisteret uten avklaring; Nav, Digipost, Helsenorge og fastlege må ikke avsløre ny kommune; vurder fortrolig adresse med politiet",
         Social = "social" "Publisering i sosiale medier",
-        Apps = "apps" "Skole-, barnehage- og aktivitetsapper (Vigilo, Visma, Spond, Transponder): utøveren kan få foreldretilgang også på ny skole",
+        Apps = "apps" "Skole-, barnehage- og aktivitetsapper (Vigilo, Visma, Spond, Transponder): voldsutøveren kan få foreldretilgang også på ny skole",
         Network = "network" "Hvem i familien og nettverket som får vite hvor dere er",
         ChildrenDevices = "children_devices" "Barnas telefoner, nettbrett og spillkonsoller",
     }

@@ -711,7 +711,7 @@ pub fn check_move(c: &Content, ctx: &Context<'_>, moved_on: Option<Date>) -> Fie
             if after(c.digital.on) {
                 e.add(
                     "digital_on",
-                    "Den digitale sikkerheten gås gjennom før flyttingen: datoen er etter flyttedagen.",
+                    "Den digitale sikkerheten skal gås gjennom før flyttingen, men datoen er etter flyttedagen.",
                 );
             }
         }

@@ -120,7 +120,7 @@ async fn account_form_errors_keep_every_value() {
     assert!(
         too_long
             .body
-            .contains("Teksten er for lang: 201 tegn, mest 200 er tillatt.")
+            .contains("Teksten er for lang: 201 tegn, høyst 200 er tillatt.")
     );
     assert!(too_long.body.contains(&long_name), "never cut silently");
 

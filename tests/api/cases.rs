@@ -279,7 +279,7 @@ async fn case_form_explains_errors_keeps_values_and_refuses_text_beyond_the_limi
     ] {
         assert!(response.body.contains(&format!(r#"id="{id}""#)), "{id}");
     }
-    assert!(response.body.contains("10001 tegn, mest 10000"));
+    assert!(response.body.contains("10001 tegn, høyst 10000"));
     assert!(
         response.body.contains(&long_note),
         "the text is kept whole, never cut"

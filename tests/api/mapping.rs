@@ -367,7 +367,7 @@ async fn a_text_beyond_the_limit_is_refused_whole_and_bad_dates_are_named() {
         )
         .await;
     assert_eq!(response.status, 422);
-    assert!(response.body.contains("10001 tegn, mest 10000"));
+    assert!(response.body.contains("10001 tegn, høyst 10000"));
     assert!(response.body.contains(&long));
     assert!(response.body.contains("conversation_0_date-error"));
     assert!(response.body.contains("value=\"i går\""), "kept as typed");

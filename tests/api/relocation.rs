@@ -553,7 +553,7 @@ async fn r4_r7_r9_the_move_is_refused_without_police_at_both_ends_the_children_o
     assert!(
         refused
             .body
-            .contains("Den digitale sikkerheten gås gjennom før flyttingen")
+            .contains("Den digitale sikkerheten skal gås gjennom før flyttingen")
     );
     assert_eq!(s.state(&url).await, "decided");
     assert_eq!(s.app.count("relocation_shares").await, 0);

@@ -1,5 +1,5 @@
 //! Issue 18: a coordinator restricts a case to named staff. Everyone else at
-//! the centre meets «Skjermet sak» on every route about it, finds it by no
+//! the centre meets «Begrenset tilgang» on every route about it, finds it by no
 //! name, sees no name in any list, and every attempt is audited — isolation
 //! as between centres, within one.
 
@@ -125,7 +125,7 @@ async fn a_restricted_case_refuses_everyone_not_named_on_every_route_and_audits_
     }
     let page = coordinators.get(&format!("/cases/{}", ids.case)).await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Skjermet sak"));
+    assert!(page.body.contains("Begrenset tilgang"));
     assert!(
         page.body.contains(&named.name),
         "the case page names who may open it"
@@ -171,7 +171,11 @@ async fn a_restricted_case_refuses_everyone_not_named_on_every_route_and_audits_
                 !response.body.contains("Hemmeligsen"),
                 "{role:?} {method} {path}"
             );
-            if response.status == 403 && response.body.contains("Skjermet sak") {
+            if response.status == 403
+                && response
+                    .body
+                    .contains("Du har ikke tilgang til denne saken")
+            {
                 refused += 1;
                 continue;
             }
@@ -198,14 +202,14 @@ async fn a_restricted_case_refuses_everyone_not_named_on_every_route_and_audits_
             "{role:?}: the share that started it"
         );
         let list = browser.get("/cases").await;
-        assert!(list.body.contains("Skjermet sak"));
+        assert!(list.body.contains("Begrenset tilgang"));
         assert!(!list.body.contains("Hemmeligsen"));
-        // No name finds it: not even the row «Skjermet sak».
+        // No name finds it: not even the row «Begrenset tilgang».
         let search = browser.post("/cases", &[("name", "Hemmeligsen")]).await;
         assert!(search.body.contains("Ingen saker passer"), "{role:?}");
         let short = browser.post("/cases", &[("name", "Sk")]).await;
         assert!(
-            !short.body.contains("Skjermet sak"),
+            !short.body.contains("Begrenset tilgang"),
             "{role:?}: a short name neither"
         );
         let dashboard = browser.get("/").await;
@@ -347,11 +351,11 @@ async fn restricting_asks_for_the_contact_people_and_a_coordinator_and_keeps_the
         )
         .await;
     assert_eq!(stale.status, 409);
-    assert!(stale.body.contains("Noen andre endret saken"));
+    assert!(stale.body.contains("Noen andre har lagret saken"));
     assert!(
         stale
             .body
-            .contains("Nå kan disse åpne saken: Kari Koordinator, Kontakt Kontaktsen."),
+            .contains("Nå kan disse åpne saken: Kari Koordinator og Kontakt Kontaktsen."),
         "who may open it now, as saved"
     );
     assert!(stale.is_checked("staff", &colleague.id.to_string()));
@@ -430,9 +434,9 @@ async fn a_deactivated_account_leaves_every_list_and_the_last_coordinator_on_one
         .await;
     assert_eq!(deactivate.status, 422);
     assert!(
-        deactivate
-            .body
-            .contains("den eneste koordinatoren med tilgang til en skjermet sak")
+        deactivate.body.contains(
+            "den eneste koordinatoren med tilgang til minst én sak med begrenset tilgang"
+        )
     );
     let demote = admins
         .post(
@@ -559,6 +563,9 @@ async fn a_form_kept_across_an_expired_session_is_not_shown_to_one_taken_off_the
     assert_eq!(resume.location(), "/?melding=skjema-skjermet");
     assert_eq!(app.count("pending_submissions").await, 0);
     let home = staff.get(resume.location()).await;
-    assert!(home.body.contains("ikke lenger har tilgang"));
+    assert!(
+        home.body
+            .contains("ikke lenger tilgang til saken du skrev i")
+    );
     assert!(!home.body.contains("Skrevet i økta"));
 }

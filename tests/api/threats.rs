@@ -514,7 +514,7 @@ async fn a_perpetrator_is_added_changed_in_versions_and_never_overwritten() {
         compared.texts("tr.changed th"),
         [
             "Kjennetegn: Kjøretøy",
-            "Sensitivt: Nettverk som kan handle på vegne av utøveren"
+            "Sensitivt: Nettverk som kan handle på vegne av voldsutøveren"
         ]
     );
     assert_eq!(

@@ -20,7 +20,7 @@ async function fillMeasure(page, n, { text, party, answers = [], restricts = fal
     await row.getByRole('checkbox', { name: answer }).check();
   }
   if (restricts) await row.getByRole('checkbox', { name: /begrenser barnets hverdag/ }).check();
-  if (until) await row.getByLabel('Til', { exact: true }).fill(until);
+  if (until) await row.getByLabel('Til og med', { exact: true }).fill(until);
 }
 
 async function save(page) {

@@ -62,7 +62,7 @@ async function decide(page) {
   await page.getByLabel(/^Er flytting hensiktsmessig/).fill('Beboeren har familie der; barnet får skoleplass.');
   const first = page.getByRole('group', { name: 'Krisesenter 1' });
   await first.getByLabel('Krisesenter', { exact: true }).selectOption({ label: 'Eksempelsenteret 1 (Bergen, Vest politidistrikt)' });
-  await first.getByRole('checkbox', { name: 'Avstand til utøverens nettverk' }).check();
+  await first.getByRole('checkbox', { name: 'Avstand til voldsutøverens nettverk' }).check();
   await first.getByLabel('Hva taler for').fill('Langt fra nettverket hans.');
   await first.getByRole('radio', { name: 'Beboeren skal flytte hit' }).check();
   await page.getByRole('button', { name: 'Lagre', exact: true }).click();

@@ -45,8 +45,8 @@ struct CasePage {
     may_read_access_log: bool,
     /// A coordinator may restrict the case to named staff.
     may_restrict: bool,
-    /// Whom a restricted case is restricted to, by name.
-    restricted_to: Option<Vec<String>>,
+    /// Whom a restricted case is restricted to, by name: «Kari og Ola».
+    restricted_to: Option<String>,
     /// § 4 c: this case's relocations, oldest first.
     relocations: Vec<crate::relocation::Relocation>,
     /// R5: the moves between centres Trygg knows of for this resident.
@@ -106,10 +106,10 @@ async fn case_page(
             flags: p.flags,
         })
         .collect();
-    let restricted_to = case
-        .restricted_to
-        .as_ref()
-        .map(|ids| ids.iter().filter_map(|id| name_of(Some(*id))).collect());
+    let restricted_to = case.restricted_to.as_ref().map(|ids| {
+        let names: Vec<String> = ids.iter().filter_map(|id| name_of(Some(*id))).collect();
+        locale::listing(&names)
+    });
     Ok(CasePage {
         page,
         contact_name: name_of(case.contact_person_id).unwrap_or_default(),

@@ -203,7 +203,7 @@ async fn each_measure_has_one_party_and_the_plan_reads_party_by_party() {
         at += found + 1;
     }
     assert!(page.body.contains("Barneverntjenesten"));
-    assert!(page.body.contains("Fra 01.12.2026 til 31.12.2026"));
+    assert!(page.body.contains("Fra 01.12.2026 til og med 31.12.2026"));
     assert!(
         page.body
             .contains("Svarer på: Barnet frykter: At pappa står utenfor skolen.")

@@ -73,6 +73,14 @@ async fn the_school_extract_tells_the_school_only_what_it_needs() {
     let extract = s.browser.get(&school).await;
     assert_eq!(extract.status, 200);
     assert!(!extract.body.contains("id=\"no-school-phone\""));
+    // The browser's header and footer would print where Trygg runs.
+    assert!(
+        extract
+            .html()
+            .select(&crate::helpers::selector("#print-hint.no-print"))
+            .next()
+            .is_some()
+    );
     for wanted in [
         "Mor, Kari.",
         "Far, Ola, og hans familie.",
@@ -193,7 +201,7 @@ async fn a_child_of_school_age_has_a_short_part_of_its_own() {
         .await;
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("child_can_do-error"));
-    assert!(refused.body.contains("mest 250 er tillatt"));
+    assert!(refused.body.contains("høyst 250 er tillatt"));
 
     // Submitting needs what the child does if something frightening happens.
     let refused = s

@@ -305,7 +305,7 @@ async fn a_restriction_by_any_party_needs_a_real_threat_or_a_reason_and_an_end_a
     assert_eq!(sent.status, 303, "{}", sent.body);
     approve(&mut s, 1).await;
     let plan = s.browser.get(&s.plan(&child)).await;
-    assert!(plan.body.contains("Dette kan ikke barnet gjøre nå"));
+    assert!(plan.body.contains("Dette kan barnet ikke gjøre nå"));
     assert!(plan.body.contains(&format!(
         "Lar Ola være inne i friminuttene. – til og med {until}"
     )));
@@ -313,7 +313,7 @@ async fn a_restriction_by_any_party_needs_a_real_threat_or_a_reason_and_an_end_a
         .browser
         .get(&format!("{}/versions/1/family", s.plan(&child)))
         .await;
-    assert!(family.body.contains("Dette kan ikke barnet gjøre nå"));
+    assert!(family.body.contains("Dette kan barnet ikke gjøre nå"));
     assert!(
         !family.body.contains("Far har stått ved skolegjerdet"),
         "the reason stays internal"
