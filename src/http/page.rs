@@ -103,7 +103,7 @@ fn notice(key: &str) -> Option<&'static str> {
         "barn-fjernet" => {
             "Barnet er fjernet fra saken. Kartleggingene og sikkerhetsplanene er tatt vare på."
         }
-        "kartlegging-lagret" => "Utkastet er lagret.",
+        "kartlegging-lagret" => "Utkastet til kartlegging er lagret.",
         "kartlegging-fullfort" => "Kartleggingen er fullført og lagret som en ny versjon.",
         "plan-lagret" => "Utkastet til sikkerhetsplan er lagret.",
         "plan-ny-kartlegging" => {

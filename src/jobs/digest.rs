@@ -191,7 +191,7 @@ fn compose(
 ) -> Result<Message, DigestError> {
     let mail = |e: &dyn std::fmt::Display| DigestError::Mail(e.to_string());
     let body = format!(
-        "Hei!\n\nDette venter ved {}:\n\n{}\n\nSe arbeidslisten: {public_url}/reviews\n\n\
+        "Hei!\n\nDette venter ved {}:\n\n{}\n\nSe «Til godkjenning og revisjon»: {public_url}/reviews\n\n\
          Denne e-posten sier bare hvor mange. Logg inn i Trygg for å se hvem det gjelder.\n",
         to.centre_name,
         lines

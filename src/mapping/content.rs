@@ -141,7 +141,7 @@ code_enum! {
 code_enum! {
     /// M6: what a digital-safety check finds, for children and adults.
     pub enum DigitalItem {
-        LocationSharing = "location_sharing" "Posisjonsdeling: Hvor er (Find My), Google Maps og Finn enheten min, Snap Map, Family Link",
+        LocationSharing = "location_sharing" "Posisjonsdeling: Hvor er? (iPhone), Google Maps og Finn enheten min, Snap Map, Family Link",
         Spyware = "spyware" "Overvåkingsapper og ukjente profiler eller enheter på telefonen",
         Trackers = "trackers" "GPS-klokker og sporingsbrikker (AirTag og lignende) i klær, sekker, leker og bil",
         SharedAccounts = "shared_accounts" "Delte kontoer og passord: Apple-ID, Google-konto, strømmetjenester",

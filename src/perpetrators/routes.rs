@@ -128,10 +128,15 @@ async fn view_perpetrator_new_get(
     State(state): State<AppState>,
     page: Page,
     user: Can<WriteCases>,
+    ClientIp(ip): ClientIp,
     RecordId(id): RecordId,
 ) -> Result<Response, AppError> {
     let case = crate::cases::load_for(&state.db, user.centre_id, id).await?;
     let people = crate::cases::people(&state.db, case.id).await?;
+    // The form names the case's people: read as the case page is.
+    Event::on_case(AuditKind::CaseViewed, &user, ip, case.id)
+        .record_read(&state.reads)
+        .await?;
     render(&FormPage {
         page,
         action: base(case.id),

@@ -297,7 +297,7 @@ impl ChildPart {
             );
         }
         questions.push(ChildQuestion {
-            hint: "Navn og telefonnummer, én per linje, som barnet selv har valgt. Står i en egen boks på arket.",
+            hint: "Navn og telefonnummer til voksne barnet selv har valgt, én voksen per linje. Står i en egen boks på arket.",
             ..ask(
                 "child_trusted_adults",
                 "Mine trygge voksne",

@@ -70,7 +70,7 @@ fn child_burden(plan: &Content, links: &[Link]) -> Vec<String> {
     }
     for m in plan.measures.iter().filter(|m| !m.justified(links)) {
         out.push(format!(
-            "«{}» begrenser barnets hverdag, men svarer ikke på noen trussel som er der (besvart «Ja») og har ingen begrunnelse.",
+            "«{}» begrenser barnets hverdag, men svarer ikke på noen bekreftet trussel (besvart «Ja») og har ingen begrunnelse.",
             m.text
         ));
     }
@@ -159,7 +159,7 @@ impl Content {
                 errors.add(
                     format!("measure_{i}_restriction_reason"),
                     format!(
-                        "Tiltak {n} begrenser barnets hverdag: kryss av for en trussel som er der, eller skriv hvorfor tiltaket trengs."
+                        "Tiltak {n} begrenser barnets hverdag: kryss av for en bekreftet trussel, eller skriv hvorfor tiltaket trengs."
                     ),
                 );
             }

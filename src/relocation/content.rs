@@ -59,7 +59,7 @@ code_enum! {
         Accounts = "accounts" "Delte kontoer, skylagring og sikkerhetskopier",
         Logins = "logins" "Passord, totrinnsinnlogging og innlogging på andre enheter; spionprogrammer",
         Phones = "phones" "Telefoner og abonnement som voldsutøveren har gitt, betaler eller står oppført på",
-        Trackers = "trackers" "Sporingsenheter (AirTag, GPS-klokker, bilen)",
+        Trackers = "trackers" "Sporingsbrikker og GPS-klokker (AirTag, også i bilen)",
         Sim = "sim" "Nytt SIM-kort eller nytt nummer der det trengs",
         Payments = "payments" "Bank, Vipps og kort: kjøp kan vise hvor dere er",
         Post = "post" "Post og adresse: ingen flyttemelding til Folkeregisteret uten avklaring; Nav, Digipost, Helsenorge og fastlege må ikke avsløre ny kommune; vurder fortrolig adresse med politiet",

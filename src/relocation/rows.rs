@@ -81,7 +81,7 @@ impl Content {
         rows.add(
             "appropriate",
             s,
-            "Hvorfor flytting er riktig for beboeren og barna",
+            "Hvorfor flytting er hensiktsmessig for beboeren og barna",
             &self.appropriate,
         );
         if !self.will_hold.is_empty() {

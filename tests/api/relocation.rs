@@ -661,7 +661,7 @@ async fn r6_the_destination_sees_exactly_what_was_consented_and_the_origin_sees_
 
     // The origin sees that and when, not who.
     let origin = s.browser.get(&url).await;
-    assert!(origin.text("#shared-opened").unwrap().contains("1 gang"));
+    assert!(origin.text("#shared-opened").unwrap().contains("én gang"));
     let (actor, ip): (Option<Uuid>, Option<String>) = sqlx::query_as(
         "SELECT actor_id, host(ip) FROM audit_events
          WHERE kind = 'share_opened_by_destination' AND centre_id = $1 AND case_id = $2::uuid",

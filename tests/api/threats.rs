@@ -94,7 +94,7 @@ async fn a_mapping_keeps_conversations_risk_factors_the_checklist_and_the_legal_
     for asked in [
         "Kvelning eller forsøk på kvelning",
         "Hva barnet pleier å gjøre for å føle seg trygg",
-        "Posisjonsdeling: Hvor er (Find My)",
+        "Posisjonsdeling: Hvor er? (iPhone)",
         "Barnets rettslige situasjon",
         "Besøksforbud",
     ] {
@@ -416,8 +416,14 @@ async fn a_bad_incident_is_refused_field_by_field_and_nothing_typed_is_lost() {
 async fn a_perpetrator_is_added_changed_in_versions_and_never_overwritten() {
     let mut c = case().await;
     let list = format!("/cases/{}/perpetrators", c.id);
+    let read_before = c.app.count("audit_events WHERE kind = 'case_viewed'").await;
     let form = c.browser.get(&format!("{list}/new")).await;
     assert_eq!(form.status, 200);
+    // The form names the case's people: its read is audited.
+    assert_eq!(
+        c.app.count("audit_events WHERE kind = 'case_viewed'").await,
+        read_before + 1
+    );
     let child_relation = format!("relation_{}", c.child);
     let resident_relation = format!("relation_{}", c.resident);
     let refused = c

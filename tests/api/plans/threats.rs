@@ -282,7 +282,7 @@ async fn a_restriction_by_any_party_needs_a_real_threat_or_a_reason_and_an_end_a
     assert!(
         refused
             .body
-            .contains("svarer ikke på noen trussel som er der (besvart «Ja»)"),
+            .contains("svarer ikke på noen bekreftet trussel (besvart «Ja»)"),
         "«Vet ikke» alone warrants no restriction, even when the school carries it out"
     );
     assert!(refused.body.contains("Lar Ola være inne i friminuttene."));
