@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::AppState;
 use crate::accounts::{self, Account, AccountFields, CreateError, NewAccount, Role};
 use crate::audit::{AuditKind, Event};
-use crate::auth::Permission;
 use crate::auth::permission::{Can, grant::ManageAccounts};
 use crate::auth::session::{self, CurrentUser};
 use crate::auth::{password, second_factor, token};
@@ -323,19 +322,8 @@ pub async fn view_user_role_post(
         return Ok(Redirect::to(&format!("/admin/users/{}", account.id)).into_response());
     }
     let mut tx = state.db.begin().await?;
-    if !role.may(Permission::RestrictCases)
-        && restriction::is_last_to_restrict(&mut *tx, account.id).await?
-    {
-        drop(tx);
-        return refused(
-            &state,
-            page,
-            &user,
-            account,
-            Some(restriction::LAST_TO_RESTRICT),
-        )
-        .await;
-    }
+    // Not while a list is being checked against the roles on it.
+    restriction::lock_lists(&mut tx, user.centre_id).await?;
     accounts::set_role(&mut *tx, account.id, role).await?;
     if role != Role::Staff && !account.has_second_factor {
         // Signed in with a password alone, which the new role does not allow:
@@ -389,17 +377,6 @@ async fn set_active(
         );
     }
     let mut tx = state.db.begin().await?;
-    if !active && restriction::is_last_to_restrict(&mut *tx, account.id).await? {
-        drop(tx);
-        return refused(
-            &state,
-            page,
-            &user,
-            account,
-            Some(restriction::LAST_TO_RESTRICT),
-        )
-        .await;
-    }
     accounts::set_active(&mut *tx, account.id, active).await?;
     let kind = if active {
         AuditKind::AccountReactivated

@@ -10,7 +10,7 @@
 //! not on the case's list. A route added later under those paths is guarded
 //! without saying so. Lists that name people filter with `may_open`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use askama::Template;
 use axum::extract::{FromRequestParts, MatchedPath, Path, Request, State};
@@ -68,6 +68,9 @@ fn subject(route: &str, params: &HashMap<String, String>) -> Option<Subject> {
 struct Refused {
     case_id: Uuid,
     contact_name: Option<String>,
+    /// Nobody active on the list may change it: any coordinator of the
+    /// centre may then take the list over (`view_restriction_post`).
+    orphaned: bool,
 }
 
 async fn refused(
@@ -90,14 +93,16 @@ async fn refused(
     };
     // coalesce: an unknown answer is a refusal, never a pass.
     sqlx::query_as(&format!(
-        "SELECT c.id AS case_id, a.full_name AS contact_name
+        "SELECT c.id AS case_id, a.full_name AS contact_name, {} AS orphaned
          FROM cases c LEFT JOIN accounts a ON a.id = c.contact_person_id
          WHERE c.id = {case} AND c.centre_id = $2 AND NOT coalesce({}, false)",
+        orphaned("$4"),
         may_open("c", "$3")
     ))
     .bind(id)
     .bind(user.centre_id)
     .bind(user.id)
+    .bind(restricting_roles())
     .fetch_optional(db)
     .await
 }
@@ -122,6 +127,8 @@ pub async fn refuses_path(db: &PgPool, user: &CurrentUser, path: &str) -> sqlx::
 struct RestrictedPage {
     page: Page,
     contact_name: Option<String>,
+    /// The case whose orphaned list the caller, a coordinator, may take over.
+    takeover: Option<Uuid>,
 }
 
 /// In front of every signed-in route: a path about a restricted case goes
@@ -137,9 +144,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .extensions
         .get::<MatchedPath>()
         .and_then(|route| subject(route.as_str(), &params));
-    let user = parts.extensions.get::<CurrentUser>().cloned();
-    let (Some(subject), Some(user)) = (about, user) else {
+    let Some(subject) = about else {
         return next.run(Request::from_parts(parts, body)).await;
+    };
+    let Some(user) = parts.extensions.get::<CurrentUser>().cloned() else {
+        return AppError::SignInRequired.into_response();
     };
     // A review is refused to whoever may not review (403) before anything
     // is said about its case.
@@ -151,6 +160,15 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         Ok(Some(refusal)) => refusal,
         Err(e) => return AppError::from(e).into_response(),
     };
+    // A list nobody active may change is taken over by a coordinator of the
+    // centre, on its form only (audited there).
+    let takeover = parts
+        .extensions
+        .get::<MatchedPath>()
+        .is_some_and(|route| route.as_str() == TAKEOVER_ROUTE);
+    if refusal.orphaned && takeover && user.may(Permission::RestrictCases) {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
     let ip = ClientIp::from_request_parts(&mut parts, &state)
         .await
         .map(|ClientIp(ip)| ip)
@@ -171,6 +189,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         &RestrictedPage {
             page: Page::from_session(&session),
             contact_name: refusal.contact_name,
+            takeover: (refusal.orphaned && user.may(Permission::RestrictCases))
+                .then_some(refusal.case_id),
         },
     )
     .unwrap_or_else(IntoResponse::into_response)
@@ -187,42 +207,48 @@ fn restricting_roles() -> Vec<&'static str> {
         .collect()
 }
 
-/// Whether `account` is the last active one on some restricted case's list
-/// who may change the restriction: without it, nobody could lift it.
-pub async fn is_last_to_restrict(
-    db: impl sqlx::PgExecutor<'_>,
-    account: Uuid,
-) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (
-             SELECT 1 FROM cases c
-             WHERE c.restricted_to @> ARRAY[$1::uuid]
-               AND NOT EXISTS (SELECT 1 FROM accounts a
-                               WHERE a.id = ANY(c.restricted_to) AND a.id <> $1
-                                 AND a.active AND a.role = ANY($2)))",
+/// SQL, of a case `c` (`roles` the restricting roles): nobody active on its
+/// list may change it. The account that restricted it left, or lost the
+/// role: a coordinator of the centre may take the list over, rather than
+/// an administrator being stopped from deactivating a coordinator who
+/// should no longer see the case.
+fn orphaned(roles: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM accounts r WHERE r.id = ANY(c.restricted_to)
+                     AND r.active AND r.role = ANY({roles}))"
     )
-    .bind(account)
-    .bind(restricting_roles())
-    .fetch_one(db)
-    .await
 }
 
-/// What the user page says when `is_last_to_restrict` refuses a change.
-pub const LAST_TO_RESTRICT: &str = "Dette er den eneste koordinatoren med tilgang til minst én sak med begrenset tilgang. \
-     Be denne koordinatoren gi en annen koordinator tilgang før du endrer rollen eller deaktiverer \
-     kontoen. Har koordinatoren sluttet, kontakt den som drifter Trygg.";
+/// The one route a coordinator not on an orphaned list may reach.
+const TAKEOVER_ROUTE: &str = "/cases/{id}/restriction";
+
+/// Changes to the lists, and to the accounts on them, one at a time per
+/// centre: a list is never checked against accounts that change meanwhile.
+pub async fn lock_lists(tx: &mut sqlx::PgConnection, centre_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('trygg-restriction'), hashtext($1::text))")
+        .bind(centre_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
 
 /// Takes a deactivated `account` off every list it is on, each audited on
-/// its case: reactivated, it gets no access back by itself.
+/// its case: reactivated, it gets no access back by itself. A list of one
+/// keeps it (a list is never empty); nobody active is then on it, and a
+/// coordinator may take it over. Each case's version moves, so a form open
+/// on it meanwhile cannot put the account back.
 pub async fn remove_from_lists(
     tx: &mut sqlx::PgConnection,
     actor: &CurrentUser,
     ip: Option<std::net::IpAddr>,
     account: Uuid,
 ) -> sqlx::Result<()> {
+    lock_lists(tx, actor.centre_id).await?;
     let cases: Vec<Uuid> = sqlx::query_scalar(
-        "UPDATE cases SET restricted_to = array_remove(restricted_to, $1)
+        "UPDATE cases SET restricted_to = array_remove(restricted_to, $1),
+                          lock_version = lock_version + 1, updated_at = now()
          WHERE centre_id = $2 AND restricted_to @> ARRAY[$1::uuid]
+           AND cardinality(restricted_to) > 1
          RETURNING id",
     )
     .bind(account)
@@ -249,7 +275,10 @@ struct Colleague {
     role: Role,
 }
 
-async fn colleagues(db: &PgPool, centre_id: Uuid) -> sqlx::Result<Vec<Colleague>> {
+async fn colleagues(
+    db: impl sqlx::PgExecutor<'_>,
+    centre_id: Uuid,
+) -> sqlx::Result<Vec<Colleague>> {
     sqlx::query_as(
         "SELECT id, full_name, role FROM accounts WHERE centre_id = $1 AND active
          ORDER BY full_name, id",
@@ -260,7 +289,7 @@ async fn colleagues(db: &PgPool, centre_id: Uuid) -> sqlx::Result<Vec<Colleague>
 }
 
 /// The contact people the list must hold: the case's and its children's.
-async fn contacts_of(db: &PgPool, case: &Case) -> sqlx::Result<Vec<Uuid>> {
+async fn contacts_of(db: impl sqlx::PgExecutor<'_>, case: &Case) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(
         "SELECT DISTINCT contact_person_id FROM persons
          WHERE case_id = $1 AND removed_at IS NULL AND contact_person_id IS NOT NULL
@@ -283,8 +312,8 @@ struct RestrictionPage {
     lock_version: i32,
     errors: FieldErrors,
     /// Someone changed the case while this form was open: who may open it
-    /// now, as saved.
-    conflict: Option<String>,
+    /// now, as saved (ticked on the form), and whom this user chose.
+    conflict: Option<(String, String)>,
 }
 
 const SCOPES: [(&str, &str); 2] = [
@@ -361,20 +390,38 @@ pub async fn view_restriction_post(
     RecordId(id): RecordId,
     fields: FormFields,
 ) -> Result<Response, AppError> {
-    let case = super::load_for(&state.db, user.centre_id, id).await?;
-    let colleagues = colleagues(&state.db, user.centre_id).await?;
-    let contacts = contacts_of(&state.db, &case).await?;
-    let scope = match fields.get("scope") {
-        "named" => "named",
-        _ => "all",
-    };
+    // Read and checked under the centre's lock: no account is deactivated,
+    // and no other list saved, between the check and the save.
+    let mut tx = state.db.begin().await?;
+    lock_lists(&mut tx, user.centre_id).await?;
+    let case = super::load_for(&mut *tx, user.centre_id, id).await?;
+    let colleagues = colleagues(&mut *tx, user.centre_id).await?;
+    let contacts = contacts_of(&mut *tx, &case).await?;
+    let resident_name = super::resident_of(&mut *tx, case.id).await?.name;
+    let was_orphaned: bool = sqlx::query_scalar(&format!(
+        "SELECT c.restricted_to IS NOT NULL AND {} FROM cases c WHERE c.id = $1",
+        orphaned("$2")
+    ))
+    .bind(case.id)
+    .bind(restricting_roles())
+    .fetch_one(&mut *tx)
+    .await?;
+    let ticked: HashSet<String> = fields.all("staff").into_iter().collect();
     // Only the centre's active accounts count; anything else sent is dropped.
     let chosen: Vec<Uuid> = colleagues
         .iter()
-        .filter(|c| fields.all("staff").contains(&c.id.to_string()))
+        .filter(|c| ticked.contains(&c.id.to_string()))
         .map(|c| c.id)
         .collect();
     let mut errors = FieldErrors::default();
+    let scope = match fields.get("scope") {
+        "named" => "named",
+        "all" => "all",
+        _ => {
+            errors.add("scope", "Velg hvem som kan åpne saken.");
+            ""
+        }
+    };
     if scope == "named" {
         let missing: Vec<&str> = colleagues
             .iter()
@@ -391,7 +438,7 @@ pub async fn view_restriction_post(
             );
         } else if !colleagues
             .iter()
-            .any(|c| chosen.contains(&c.id) && c.role.may(crate::auth::Permission::RestrictCases))
+            .any(|c| chosen.contains(&c.id) && c.role.may(Permission::RestrictCases))
         {
             errors.add(
                 "staff",
@@ -400,52 +447,73 @@ pub async fn view_restriction_post(
         }
     }
     let read_at: i32 = fields.get("lock_version").parse().unwrap_or(-1);
-    let resident_name = super::resident_of(&state.db, case.id).await?.name;
     if !errors.is_empty() {
+        drop(tx);
         let mut form =
             RestrictionPage::new(page, (case, resident_name), scope, &chosen, &colleagues);
         form.lock_version = read_at;
         form.errors = errors;
         return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &form);
     }
-    let restricted_to = (scope == "named").then(|| chosen.clone());
-    let before = case.restricted_to.clone().unwrap_or_default();
-    let mut tx = state.db.begin().await?;
-    let saved = sqlx::query(
-        "UPDATE cases SET restricted_to = $3, lock_version = lock_version + 1, updated_at = now()
-         WHERE id = $1 AND centre_id = $2 AND lock_version = $4",
-    )
-    .bind(case.id)
-    .bind(case.centre_id)
-    .bind(&restricted_to)
-    .bind(read_at)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !saved {
+    if case.lock_version != read_at {
         drop(tx);
-        // Someone saved the case in between: this user's choice stays on
-        // the form, beside who may open the case now, to send again.
-        let now = super::load_for(&state.db, user.centre_id, case.id).await?;
-        let current = match &now.restricted_to {
-            None => "alle ansatte ved senteret".to_owned(),
-            Some(ids) => crate::locale::listing(
+        // Someone saved the case since the form was read: the form shows
+        // who may open it now, as saved, and says what this user chose.
+        let name_of = |ids: &[Uuid]| {
+            crate::locale::listing(
                 &colleagues
                     .iter()
                     .filter(|c| ids.contains(&c.id))
                     .map(|c| c.full_name.as_str())
                     .collect::<Vec<_>>(),
-            ),
+            )
         };
-        let mut form =
-            RestrictionPage::new(page, (now, resident_name), scope, &chosen, &colleagues);
-        form.conflict = Some(current);
+        let everyone = "alle ansatte ved senteret".to_owned();
+        let now = case
+            .restricted_to
+            .as_deref()
+            .map_or(everyone.clone(), name_of);
+        let mine = if scope == "named" {
+            name_of(&chosen)
+        } else {
+            everyone
+        };
+        let (now_scope, now_chosen) = match &case.restricted_to {
+            Some(ids) => ("named", ids.clone()),
+            None => ("all", Vec::new()),
+        };
+        let mut form = RestrictionPage::new(
+            page,
+            (case, resident_name),
+            now_scope,
+            &now_chosen,
+            &colleagues,
+        );
+        form.conflict = Some((now, mine));
         return render_with_status(StatusCode::CONFLICT, &form);
     }
+    let restricted_to = (scope == "named").then(|| chosen.clone());
+    let before = case.restricted_to.clone().unwrap_or_default();
+    sqlx::query(
+        "UPDATE cases SET restricted_to = $3, lock_version = lock_version + 1, updated_at = now()
+         WHERE id = $1 AND centre_id = $2",
+    )
+    .bind(case.id)
+    .bind(case.centre_id)
+    .bind(&restricted_to)
+    .execute(&mut *tx)
+    .await?;
     // Lifted: one event, everyone may open it. Restricted: the event, and
     // each one given or losing access. Nothing changed: nothing recorded.
     let mut events = Vec::new();
+    if was_orphaned {
+        events.push(Event::on_case(
+            AuditKind::CaseRestrictionTakenOver,
+            &user,
+            ip,
+            case.id,
+        ));
+    }
     match &restricted_to {
         None if case.restricted_to.is_some() => events.push(Event::on_case(
             AuditKind::CaseRestrictionLifted,

@@ -343,7 +343,8 @@ async fn restricting_asks_for_the_contact_people_and_a_coordinator_and_keeps_the
         1
     );
 
-    // A form of before: 409, the choice kept to send again.
+    // A form of before: 409, the list as saved ticked, this user's choice
+    // named beside it.
     let stale = browser
         .post_fields(
             &path,
@@ -358,7 +359,29 @@ async fn restricting_asks_for_the_contact_people_and_a_coordinator_and_keeps_the
             .contains("Nå kan disse åpne saken: Kari Koordinator og Kontakt Kontaktsen."),
         "who may open it now, as saved"
     );
-    assert!(stale.is_checked("staff", &colleague.id.to_string()));
+    assert!(
+        stale.body.contains(
+            "Du hadde valgt: Kari Koordinator, Kollega Kollegasen og Kontakt Kontaktsen."
+        )
+    );
+    assert!(!stale.is_checked("staff", &colleague.id.to_string()));
+    assert!(stale.is_checked("staff", &contact.id.to_string()));
+    // A scope the form never offers changes nothing.
+    let unknown = browser
+        .post_fields(
+            &path,
+            &[
+                ("scope".to_owned(), "nobody".to_owned()),
+                (
+                    "lock_version".to_owned(),
+                    stale.input_value("lock_version").unwrap(),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.text("#scope-error").is_some());
+    assert_eq!(app.count("cases WHERE restricted_to IS NOT NULL").await, 1);
 
     // The contact person can be changed only to someone on the list.
     let mut contacts_browser = staff;
@@ -410,7 +433,8 @@ async fn restricting_asks_for_the_contact_people_and_a_coordinator_and_keeps_the
 }
 
 #[tokio::test]
-async fn a_deactivated_account_leaves_every_list_and_the_last_coordinator_on_one_stays() {
+async fn a_deactivated_account_leaves_every_list_and_a_coordinator_takes_over_a_list_left_without_one()
+ {
     let app = spawn_app().await;
     let centre = app.centre("Senteret").await;
     let admin = app.user(&centre, Role::Admin).await;
@@ -421,53 +445,15 @@ async fn a_deactivated_account_leaves_every_list_and_the_last_coordinator_on_one
         .user_named(&centre, Role::Coordinator, "Andre Koordinator")
         .await;
     let contact = app.user(&centre, Role::Staff).await;
+    let outsider = app.user(&centre, Role::Staff).await;
     let mut staff = app.signed_in(&contact).await;
     let case = crate::cases::new_case(&mut staff, &contact, "Beboer Beboersen").await;
     let mut coordinator = app.signed_in(&first).await;
     restrict(&app, &mut coordinator, &case, &[first.id]).await;
+
+    // The only coordinator on the list leaves: deactivated at once, off
+    // the list, audited on the case.
     let mut admins = app.signed_in(&admin).await;
-    admins.get(&format!("/admin/users/{}", first.id)).await;
-
-    // The only coordinator on the list: neither deactivated nor demoted.
-    let deactivate = admins
-        .post(&format!("/admin/users/{}/deactivate", first.id), &[])
-        .await;
-    assert_eq!(deactivate.status, 422);
-    assert!(
-        deactivate.body.contains(
-            "den eneste koordinatoren med tilgang til minst én sak med begrenset tilgang"
-        )
-    );
-    let demote = admins
-        .post(
-            &format!("/admin/users/{}/role", first.id),
-            &[("role", "staff")],
-        )
-        .await;
-    assert_eq!(demote.status, 422);
-    assert_eq!(app.account_state(first.id).await.0, "coordinator");
-
-    // With a second coordinator on it, the first may go: off the list too,
-    // audited on the case, and back without access when reactivated.
-    let form = coordinator.get(&format!("/cases/{case}/restriction")).await;
-    let version = form.input_value("lock_version").unwrap();
-    let (first_id, second_id, contact_id) = (
-        first.id.to_string(),
-        second.id.to_string(),
-        contact.id.to_string(),
-    );
-    coordinator
-        .post(
-            &format!("/cases/{case}/restriction"),
-            &[
-                ("scope", "named"),
-                ("lock_version", &version),
-                ("staff", &first_id),
-                ("staff", &second_id),
-                ("staff", &contact_id),
-            ],
-        )
-        .await;
     admins.get(&format!("/admin/users/{}", first.id)).await;
     let deactivated = admins
         .post(&format!("/admin/users/{}/deactivate", first.id), &[])
@@ -491,6 +477,62 @@ async fn a_deactivated_account_leaves_every_list_and_the_last_coordinator_on_one
     .await
     .unwrap();
     assert_eq!(revoked, 1);
+
+    // The case stays restricted. Nobody on the list may change it, so a
+    // coordinator of the centre is offered its form, and only that.
+    let mut seconds = app.signed_in(&second).await;
+    let refused = seconds.get(&format!("/cases/{case}")).await;
+    assert_eq!(refused.status, 403);
+    assert!(!refused.body.contains("Beboersen"));
+    assert!(refused.body.contains(&format!("/cases/{case}/restriction")));
+    assert_eq!(
+        seconds.get(&format!("/cases/{case}/edit")).await.status,
+        403
+    );
+    let mut outsiders = app.signed_in(&outsider).await;
+    let staff_refused = outsiders.get(&format!("/cases/{case}")).await;
+    assert!(
+        !staff_refused.body.contains("/restriction"),
+        "staff take nothing over"
+    );
+    let form = seconds.get(&format!("/cases/{case}/restriction")).await;
+    assert_eq!(form.status, 200);
+    let version = form.input_value("lock_version").unwrap();
+    let (second_id, contact_id) = (second.id.to_string(), contact.id.to_string());
+    let taken = seconds
+        .post(
+            &format!("/cases/{case}/restriction"),
+            &[
+                ("scope", "named"),
+                ("lock_version", &version),
+                ("staff", &second_id),
+                ("staff", &contact_id),
+            ],
+        )
+        .await;
+    assert_eq!(
+        taken.location(),
+        format!("/cases/{case}?melding=sak-skjermet")
+    );
+    assert_eq!(
+        app.count("audit_events WHERE kind = 'case_restriction_taken_over'")
+            .await,
+        1
+    );
+    assert_eq!(seconds.get(&format!("/cases/{case}")).await.status, 200);
+    // With a coordinator on the list again, no other may take it over.
+    let third = app.user(&centre, Role::Coordinator).await;
+    let mut thirds = app.signed_in(&third).await;
+    assert_eq!(
+        thirds
+            .get(&format!("/cases/{case}/restriction"))
+            .await
+            .status,
+        403
+    );
+
+    // Reactivated, the first gets no access back by itself.
+    admins.get(&format!("/admin/users/{}", first.id)).await;
     admins
         .post(&format!("/admin/users/{}/reactivate", first.id), &[])
         .await;
