@@ -531,6 +531,7 @@ impl Entry {
             .map(|part| match part {
                 "cli" => "via kommandolinjen",
                 "deactivated" => "kontoen ble deaktivert",
+                "from_share" => "saken hadde begrenset tilgang ved senteret den kom fra",
                 other => crate::accounts::Role::parse(other)
                     .map(|r| r.label())
                     .or_else(|| crate::flags::FlagKind::parse(other).map(|k| k.label()))

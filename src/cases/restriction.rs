@@ -265,6 +265,34 @@ pub async fn remove_from_lists(
     Ok(())
 }
 
+/// Restricts a case just started from a share of a restricted case to the
+/// one who started it. Staff alone on it: nobody on the list may change it,
+/// so a coordinator takes it over and says who else.
+pub async fn restrict_to_starter(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    ip: Option<std::net::IpAddr>,
+    case_id: Uuid,
+) -> sqlx::Result<()> {
+    lock_lists(tx, user.centre_id).await?;
+    sqlx::query(
+        "UPDATE cases SET restricted_to = ARRAY[$2::uuid] WHERE id = $1 AND centre_id = $3",
+    )
+    .bind(case_id)
+    .bind(user.id)
+    .bind(user.centre_id)
+    .execute(&mut *tx)
+    .await?;
+    Event::on_case(AuditKind::CaseRestricted, user, ip, case_id)
+        .detail("from_share")
+        .record(&mut *tx)
+        .await?;
+    Event::on_case(AuditKind::CaseAccessGranted, user, ip, case_id)
+        .about_account(user.id)
+        .record(&mut *tx)
+        .await
+}
+
 // ---- Restricting a case ----
 
 /// An active account of the centre, as the form offers it.

@@ -212,7 +212,16 @@ pub(super) async fn view_share_case_post(
     Event::on_case(AuditKind::CaseStartedFromShare, &user, ip, case_id)
         .record(&mut *tx)
         .await?;
+    // Restricted where it came from: restricted here too, to the one who
+    // starts it, until a coordinator says who else (fail closed).
+    if snapshot.restricted_at_origin {
+        crate::cases::restriction::restrict_to_starter(&mut tx, &user, ip, case_id).await?;
+    }
     tx.commit().await?;
     crate::flags::rescan_case(&state.db, &state.rules, case_id).await;
-    Ok(Redirect::to(&format!("/cases/{case_id}?melding=sak-fra-deling")).into_response())
+    let notice = match snapshot.restricted_at_origin {
+        true => "sak-fra-begrenset",
+        false => "sak-fra-deling",
+    };
+    Ok(Redirect::to(&format!("/cases/{case_id}?melding={notice}")).into_response())
 }

@@ -35,6 +35,10 @@ pub struct Snapshot {
     /// next centre must protect against.
     #[serde(default)]
     pub perpetrators: Vec<SharedPerpetrator>,
+    /// The origin restricted the case to named staff: the destination is
+    /// told, and a case started from the share starts restricted.
+    #[serde(default)]
+    pub restricted_at_origin: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -189,6 +193,13 @@ pub async fn deliver(
     } else {
         Vec::new()
     };
+    let restricted_at_origin: bool = sqlx::query_scalar(
+        "SELECT restricted_to IS NOT NULL FROM cases WHERE id = $1 AND centre_id = $2",
+    )
+    .bind(relocation.case_id)
+    .bind(centre)
+    .fetch_one(&mut *tx)
+    .await?;
     let snapshot = Snapshot {
         origin_centre: origin_centre.to_owned(),
         destination_centre: relocation.destination_name.clone(),
@@ -196,6 +207,7 @@ pub async fn deliver(
         people: shared,
         earlier_moves,
         perpetrators,
+        restricted_at_origin,
     };
     let id = Uuid::new_v4();
     sqlx::query(

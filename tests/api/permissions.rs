@@ -403,6 +403,7 @@ async fn relocation_and_share(
         }],
         earlier_moves: Vec::new(),
         perpetrators: Vec::new(),
+        restricted_at_origin: false,
     };
     let share = uuid::Uuid::new_v4();
     sqlx::query(

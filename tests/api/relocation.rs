@@ -1010,3 +1010,50 @@ async fn r5_a_second_move_warns_and_needs_a_reason_why_the_place_will_hold() {
     let decided = send_form(&mut b, &url_b, &refused, &changes, &[]).await;
     assert_eq!(decided.status, 303, "{}", decided.body);
 }
+
+/// Issue 18: a case restricted at the origin says so at the destination,
+/// and a case started from it starts restricted to the one who starts it.
+#[tokio::test]
+async fn a_share_from_a_restricted_case_says_so_and_starts_a_case_only_its_starter_opens() {
+    let mut s = setup().await;
+    sqlx::query("UPDATE cases SET restricted_to = ARRAY[$1::uuid] WHERE id = $2::uuid")
+        .bind(s.staff.id)
+        .bind(&s.case_id)
+        .execute(&s.app.db)
+        .await
+        .unwrap();
+    let url = s.open().await;
+    s.decide_for_b(&url).await;
+    let share = format!("share_{}_mapping", s.child);
+    let moved = s.record_move(&url, &[(&share, "1")], &DIGITAL).await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let id = s.share_id().await.unwrap();
+
+    let mut b = s.browser_at(&s.b).await;
+    let list = b.get("/shared").await;
+    assert!(
+        list.body
+            .contains("Begrenset tilgang ved senteret det kom fra")
+    );
+    let shared = b.get(&format!("/shared/{id}")).await;
+    assert!(shared.body.contains("id=\"restricted-at-origin\""));
+    let started = b.post(&format!("/shared/{id}/case"), &[]).await;
+    assert!(
+        started.location().ends_with("?melding=sak-fra-begrenset"),
+        "{}",
+        started.location()
+    );
+    let case = started.location().split('?').next().unwrap().to_owned();
+    assert_eq!(b.get(&case).await.status, 200);
+    let mut other = s.browser_at(&s.b).await;
+    let refused = other.get(&case).await;
+    assert_eq!(refused.status, 403);
+    assert!(!refused.body.contains("Eksempelsen"));
+    let restricted: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE kind = 'case_restricted' AND detail = 'from_share'",
+    )
+    .fetch_one(&s.app.db)
+    .await
+    .unwrap();
+    assert_eq!(restricted, 1);
+}
