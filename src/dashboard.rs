@@ -78,7 +78,7 @@ static SUMMARY: LazyLock<String> = LazyLock::new(|| {
                 coalesce(events.kinds, '{{}}') AS event_kinds,
                 coalesce(events.times, '{{}}') AS event_times
          FROM (SELECT array_agg(kind) AS kinds, array_agg(n) AS counts
-               FROM ({OPEN_COUNTS}) f) flags
+               FROM ({open_counts}) f) flags
          LEFT JOIN sessions s ON s.id_hash = $2 AND s.account_id = $3
          LEFT JOIN accounts a ON a.id = s.account_id
          LEFT JOIN LATERAL (
@@ -90,7 +90,7 @@ static SUMMARY: LazyLock<String> = LazyLock::new(|| {
                      AND e.at <= s.created_at AND e.kind = ANY($4)
                    ORDER BY e.id DESC LIMIT 200) e
          ) events ON true",
-        OPEN_COUNTS = view::OPEN_COUNTS
+        open_counts = view::open_counts("$3")
     )
 });
 

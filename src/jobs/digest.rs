@@ -78,7 +78,7 @@ pub async fn send_digests(db: &PgPool, config: &Config, today: Date) -> Result<u
             centre_name,
             centre_id,
         };
-        let lines = counts(db, recipient.centre_id).await?;
+        let lines = counts(db, recipient.centre_id, recipient.account_id).await?;
         if lines.is_empty() {
             continue;
         }
@@ -120,15 +120,21 @@ pub async fn send_digests(db: &PgPool, config: &Config, today: Date) -> Result<u
     Ok(sent)
 }
 
-/// The centre's work in sentences of counts, most urgent first.
-async fn counts(db: &PgPool, centre_id: Uuid) -> sqlx::Result<Vec<String>> {
-    let waiting: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM plans WHERE centre_id = $1 AND state = $2")
-            .bind(centre_id)
-            .bind(PlanState::Submitted)
-            .fetch_one(db)
-            .await?;
-    let mut lines: Vec<String> = crate::flags::view::counts(db, centre_id)
+/// The centre's work in sentences of counts, most urgent first, of the
+/// cases `account` may open.
+async fn counts(db: &PgPool, centre_id: Uuid, account: Uuid) -> sqlx::Result<Vec<String>> {
+    let waiting: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM plans p JOIN persons pe ON pe.id = p.person_id
+         JOIN cases c ON c.id = pe.case_id
+         WHERE p.centre_id = $1 AND p.state = $2 AND coalesce({}, false)",
+        crate::cases::restriction::may_open("c", "$3")
+    ))
+    .bind(centre_id)
+    .bind(PlanState::Submitted)
+    .bind(account)
+    .fetch_one(db)
+    .await?;
+    let mut lines: Vec<String> = crate::flags::view::counts(db, (centre_id, account))
         .await?
         .into_iter()
         .map(|(kind, n)| sentence(kind, n))

@@ -172,3 +172,49 @@ async fn each_coordinator_gets_one_digest_a_day_with_counts_and_no_names() {
     assert_eq!(send_digests(&app.db, &with_mail, today).await.unwrap(), 0);
     assert_eq!(mailbox.lock().unwrap().len(), 2);
 }
+
+/// Issue 18: a coordinator's digest counts only what they may open: the
+/// kind of a restricted case's flag tells of the case.
+#[tokio::test]
+async fn a_digest_leaves_out_what_a_case_restricted_to_others_holds() {
+    let app = spawn_app().await;
+    let centre = app.centre("Krisesenteret i Vest").await;
+    let named = app.user(&centre, Role::Coordinator).await;
+    let other = app.user(&centre, Role::Coordinator).await;
+    let options = Options {
+        centres: None,
+        centre: Some("Krisesenteret i Vest".into()),
+        cases: 30,
+        force: false,
+    };
+    seed::run(&app.db, options).await.unwrap();
+    let today = trygg::locale::today();
+    scan(&app.db, &Rules::default(), today, None).await.unwrap();
+    // Every case with an overdue review, restricted to the one coordinator.
+    let restricted = sqlx::query(
+        "UPDATE cases SET restricted_to = ARRAY[$1::uuid]
+         WHERE id IN (SELECT case_id FROM review_flags
+                      WHERE kind = 'overdue_review' AND resolved_at IS NULL)",
+    )
+    .bind(named.id)
+    .execute(&app.db)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert!(restricted > 0);
+
+    let (port, mailbox) = smtp_sink().await;
+    let with_mail = config(Some(format!("smtp://127.0.0.1:{port}")));
+    assert_eq!(send_digests(&app.db, &with_mail, today).await.unwrap(), 2);
+    let mails = mailbox.lock().unwrap().clone();
+    let to = |user: &crate::helpers::TestUser| {
+        let address = format!("<{}>", user.email);
+        let (_, message) = mails
+            .iter()
+            .find(|(recipients, _)| recipients.contains(&address))
+            .expect("a digest for each coordinator");
+        decoded(message)
+    };
+    assert!(to(&named).contains("skulle vært revidert"));
+    assert!(!to(&other).contains("skulle vært revidert"));
+}

@@ -123,6 +123,15 @@ async fn a_restricted_case_refuses_everyone_not_named_on_every_route_and_audits_
             format!("/cases/{case}?melding=sak-skjermet")
         );
     }
+    // The review scan flags what the seed left undone, restricted or not.
+    trygg::flags::scan(
+        &app.db,
+        &trygg::flags::Rules::default(),
+        trygg::locale::today(),
+        None,
+    )
+    .await
+    .unwrap();
     let page = coordinators.get(&format!("/cases/{}", ids.case)).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Begrenset tilgang"));
@@ -214,6 +223,21 @@ async fn a_restricted_case_refuses_everyone_not_named_on_every_route_and_audits_
         );
         let dashboard = browser.get("/").await;
         assert!(!dashboard.body.contains("Hemmeligsen"));
+        // Nor are the restricted cases' flags counted: their kinds tell.
+        let shown: i64 = dashboard
+            .texts(".flag-counts strong")
+            .iter()
+            .map(|n| n.parse::<i64>().unwrap())
+            .sum();
+        let open_elsewhere: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM review_flags f JOIN cases c ON c.id = f.case_id
+             WHERE f.resolved_at IS NULL AND c.restricted_to IS NULL",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        assert!(open_elsewhere > 0);
+        assert_eq!(shown, open_elsewhere, "{role:?}");
         if role == Role::Coordinator {
             let reviews = browser.get("/reviews").await;
             assert_eq!(reviews.status, 200);
@@ -236,6 +260,26 @@ async fn a_restricted_case_refuses_everyone_not_named_on_every_route_and_audits_
         app.count("cases WHERE restricted_to IS NOT NULL").await,
         2,
         "no outsider lifted the restriction"
+    );
+    let restricted_flags = app
+        .count(
+            "review_flags f JOIN cases c ON c.id = f.case_id
+             WHERE f.resolved_at IS NULL AND c.restricted_to IS NOT NULL",
+        )
+        .await;
+    assert!(
+        restricted_flags > 0,
+        "the seed flags the restricted cases too"
+    );
+    let named_dashboard = coordinators.get("/").await;
+    let named_shown: i64 = named_dashboard
+        .texts(".flag-counts strong")
+        .iter()
+        .map(|n| n.parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(
+        named_shown,
+        app.count("review_flags WHERE resolved_at IS NULL").await
     );
     // The named coordinator still reviews the plan.
     let review = coordinators.get(&format!("/reviews/{}", ids.review)).await;
