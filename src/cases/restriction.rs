@@ -66,7 +66,8 @@ fn subject(route: &str, params: &HashMap<String, String>) -> Option<Subject> {
 /// A restricted case the caller may not open.
 #[derive(FromRow)]
 struct Refused {
-    case_id: Uuid,
+    /// `None`: a share not yet made a case, held back (`share_held_back`).
+    case_id: Option<Uuid>,
     contact_name: Option<String>,
     /// Nobody active on the list may change it: any coordinator of the
     /// centre may then take the list over (`view_restriction_post`).
@@ -92,7 +93,7 @@ async fn refused(
         ),
     };
     // coalesce: an unknown answer is a refusal, never a pass.
-    sqlx::query_as(&format!(
+    let refused: Option<Refused> = sqlx::query_as(&format!(
         "SELECT c.id AS case_id, a.full_name AS contact_name, {} AS orphaned
          FROM cases c LEFT JOIN accounts a ON a.id = c.contact_person_id
          WHERE c.id = {case} AND c.centre_id = $2 AND NOT coalesce({}, false)",
@@ -104,6 +105,32 @@ async fn refused(
     .bind(user.id)
     .bind(restricting_roles())
     .fetch_optional(db)
+    .await?;
+    match (refused, subject) {
+        (None, Subject::Share(id)) if share_held_back(db, user, id).await? => Ok(Some(Refused {
+            case_id: None,
+            contact_name: None,
+            orphaned: false,
+        })),
+        (refused, _) => Ok(refused),
+    }
+}
+
+/// A share of a case restricted where it came from, no case made of it
+/// yet: only those who may restrict a case (who decide who else may see
+/// it) open it and make its case.
+async fn share_held_back(db: &PgPool, user: &CurrentUser, id: Uuid) -> sqlx::Result<bool> {
+    if user.may(Permission::RestrictCases) {
+        return Ok(false);
+    }
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM relocation_shares s
+                        WHERE s.id = $1 AND s.destination_centre_id = $2 AND s.case_id IS NULL
+                          AND coalesce((s.content->>'restricted_at_origin')::boolean, false))",
+    )
+    .bind(id)
+    .bind(user.centre_id)
+    .fetch_one(db)
     .await
 }
 
@@ -173,10 +200,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .await
         .map(|ClientIp(ip)| ip)
         .unwrap_or(None);
-    if let Err(e) = Event::on_case(AuditKind::RestrictedCaseRefused, &user, ip, refusal.case_id)
-        .record(&state.db)
-        .await
-    {
+    let event = match refusal.case_id {
+        Some(case) => Event::on_case(AuditKind::RestrictedCaseRefused, &user, ip, case),
+        None => Event::by(AuditKind::RestrictedCaseRefused, &user, ip),
+    };
+    if let Err(e) = event.record(&state.db).await {
         return AppError::from(e).into_response();
     }
     let session = parts
@@ -189,8 +217,9 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         &RestrictedPage {
             page: Page::from_session(&session),
             contact_name: refusal.contact_name,
-            takeover: (refusal.orphaned && user.may(Permission::RestrictCases))
-                .then_some(refusal.case_id),
+            takeover: refusal
+                .case_id
+                .filter(|_| refusal.orphaned && user.may(Permission::RestrictCases)),
         },
     )
     .unwrap_or_else(IntoResponse::into_response)

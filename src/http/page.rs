@@ -93,7 +93,7 @@ fn notice(key: &str) -> Option<&'static str> {
             "Du har ikke lenger tilgang til saken du skrev i, så det du skrev, er ikke lagret. Gi opplysningene muntlig til kontaktpersonen i saken."
         }
         "sak-fra-begrenset" => {
-            "Saken er opprettet. Den hadde begrenset tilgang ved senteret den kom fra, så her kan bare du åpne den nå. Be en koordinator velge hvem flere som skal ha tilgang."
+            "Saken er opprettet. Den hadde begrenset tilgang ved senteret den kom fra, så her kan bare du åpne den nå. Velg under «Tilgang» hvem flere som skal ha tilgang."
         }
         "sak-skjermet" => "Tilgangen er begrenset. Bare de du krysset av for, kan åpne saken.",
         "skjerming-opphevet" => {

@@ -46,7 +46,11 @@ pub(super) async fn view_shared_get(
     user: Can<ReadCases>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
-    let shares = share::incoming(&state.db, (user.centre_id, user.id)).await?;
+    let shares = share::incoming(
+        &state.db,
+        (user.centre_id, user.id, user.may(Permission::RestrictCases)),
+    )
+    .await?;
     Event::by(AuditKind::SharedListViewed, &user, ip)
         .record_read(&state.reads)
         .await?;

@@ -254,20 +254,25 @@ const INCOMING: &str = "SELECT id, content AS snapshot, shared_at, case_id, orig
                         FROM relocation_shares";
 
 /// What has been shared with `centre`, newest first; not what started a
-/// case restricted to others than `account` (it names the family).
+/// case restricted to others than `account` (it names the family), nor,
+/// unless the account `may_restrict`, a share of a case restricted where it
+/// came from that no case is made of yet.
 pub async fn incoming(
     db: impl PgExecutor<'_>,
-    (centre, account): (Uuid, Uuid),
+    (centre, account, may_restrict): (Uuid, Uuid, bool),
 ) -> sqlx::Result<Vec<Incoming>> {
     sqlx::query_as(&format!(
         "{INCOMING} s WHERE destination_centre_id = $1
            AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = s.case_id
                            AND NOT coalesce({}, false))
+           AND (s.case_id IS NOT NULL OR $3
+                OR NOT coalesce((s.content->>'restricted_at_origin')::boolean, false))
          ORDER BY shared_at DESC LIMIT 200",
         crate::cases::restriction::may_open("c", "$2")
     ))
     .bind(centre)
     .bind(account)
+    .bind(may_restrict)
     .fetch_all(db)
     .await
 }

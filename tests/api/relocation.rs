@@ -1029,7 +1029,18 @@ async fn a_share_from_a_restricted_case_says_so_and_starts_a_case_only_its_start
     assert_eq!(moved.status, 303, "{}", moved.body);
     let id = s.share_id().await.unwrap();
 
-    let mut b = s.browser_at(&s.b).await;
+    // Until a case is made of it, only a coordinator at B sees it.
+    let mut staff = s.browser_at(&s.b).await;
+    assert!(!staff.get("/shared").await.body.contains(&id));
+    let held_back = staff.get(&format!("/shared/{id}")).await;
+    assert_eq!(held_back.status, 403);
+    assert!(!held_back.body.contains("Eksempelsen"));
+    assert_eq!(
+        staff.post(&format!("/shared/{id}/case"), &[]).await.status,
+        403
+    );
+    let coordinator = s.app.user(&s.b, Role::Coordinator).await;
+    let mut b = s.app.signed_in(&coordinator).await;
     let list = b.get("/shared").await;
     assert!(
         list.body
@@ -1045,8 +1056,7 @@ async fn a_share_from_a_restricted_case_says_so_and_starts_a_case_only_its_start
     );
     let case = started.location().split('?').next().unwrap().to_owned();
     assert_eq!(b.get(&case).await.status, 200);
-    let mut other = s.browser_at(&s.b).await;
-    let refused = other.get(&case).await;
+    let refused = staff.get(&case).await;
     assert_eq!(refused.status, 403);
     assert!(!refused.body.contains("Eksempelsen"));
     let restricted: i64 = sqlx::query_scalar(
