@@ -4,10 +4,10 @@
 //! the list, so work is not lost, and nothing more.
 //!
 //! One check guards every route about a case: `guard` runs in front of every
-//! signed-in route, finds the case its route names (`/cases/{id}/…`, or the
-//! plan's case of `/reviews/{id}/…`), read from the path as the handlers
-//! read it (percent-decoded), and refuses, with an audit event, whoever is
-//! not on the case's list. A route added later under those paths is guarded
+//! signed-in route, finds the case its route names (`/cases/{id}/…`, the
+//! plan's case of `/reviews/{id}/…`, the case made of `/shared/{id}/…`),
+//! read from the path as the handlers read it (percent-decoded), and
+//! refuses, with an audit event, whoever is not on the case's list. A route added later under those paths is guarded
 //! without saying so. Lists that name people filter with `may_open`.
 
 use std::collections::{HashMap, HashSet};
