@@ -603,13 +603,13 @@ pub fn check_decide(c: &Content, ctx: &Context<'_>) -> FieldErrors {
     if c.offer != Some(OfferAnswer::Accepted) {
         e.add(
             "offer",
-            "Flytting er et tilbud: beboeren må ha takket ja før flyttingen avtales.",
+            "Flytting er et tilbud: beboeren må ha takket ja før flyttingen besluttes.",
         );
     }
     if !c.police_origin.is_recorded() {
         e.add(
             "police_origin_on",
-            "Politiet skal være med på å vurdere hvor beboeren kan flytte: registrer kontakten med politiet der krisesenteret ligger før flyttingen avtales.",
+            "Politiet skal være med på å vurdere hvor beboeren kan flytte: registrer kontakten med politiet der krisesenteret ligger før flyttingen besluttes.",
         );
     }
     if c.mappings.is_empty() {
@@ -621,13 +621,13 @@ pub fn check_decide(c: &Content, ctx: &Context<'_>) -> FieldErrors {
     if c.necessary.is_empty() {
         e.add(
             "necessary",
-            "Begrunn hvorfor flytting er nødvendig for sikkerheten før flyttingen avtales.",
+            "Begrunn hvorfor flytting er nødvendig for sikkerheten før flyttingen besluttes.",
         );
     }
     if c.appropriate.is_empty() {
         e.add(
             "appropriate",
-            "Begrunn hvorfor flytting er hensiktsmessig for beboeren og barna før flyttingen avtales.",
+            "Begrunn hvorfor flytting er hensiktsmessig for beboeren og barna før flyttingen besluttes.",
         );
     }
     if ctx.earlier_moves > 0 && c.will_hold.is_empty() {
@@ -639,7 +639,7 @@ pub fn check_decide(c: &Content, ctx: &Context<'_>) -> FieldErrors {
     if c.candidates.is_empty() {
         e.add(
             "candidate_0_centre",
-            "Vurder minst ett krisesenter før flyttingen avtales.",
+            "Vurder minst ett krisesenter før flyttingen besluttes.",
         );
     } else if c.chosen_candidate().is_none() {
         e.add(
