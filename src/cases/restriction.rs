@@ -295,8 +295,8 @@ pub async fn remove_from_lists(
 }
 
 /// Restricts a case just started from a share of a restricted case to the
-/// one who started it. Staff alone on it: nobody on the list may change it,
-/// so a coordinator takes it over and says who else.
+/// one who started it, a coordinator (`share_held_back`), who then says who
+/// else may open it.
 pub async fn restrict_to_starter(
     tx: &mut sqlx::PgConnection,
     user: &CurrentUser,
@@ -304,22 +304,68 @@ pub async fn restrict_to_starter(
     case_id: Uuid,
 ) -> sqlx::Result<()> {
     lock_lists(tx, user.centre_id).await?;
+    let change = ListChange {
+        case_id,
+        before: None,
+        after: Some(std::slice::from_ref(&user.id)),
+    };
+    save_list(tx, (user, ip), change, "from_share").await
+}
+
+/// A case's list, as it was and as it is to be (`None`: everyone at the
+/// centre may open the case).
+struct ListChange<'a> {
+    case_id: Uuid,
+    before: Option<&'a [Uuid]>,
+    after: Option<&'a [Uuid]>,
+}
+
+/// The one way a list is saved, under `lock_lists`: the case's version
+/// moves (a form open on it meanwhile gets 409), and the change is audited.
+/// Restricted: that, with `detail`, and each one given or losing access.
+/// Lifted: one event, as everyone may open it. Nothing changed: nothing.
+async fn save_list(
+    tx: &mut sqlx::PgConnection,
+    (user, ip): (&CurrentUser, Option<std::net::IpAddr>),
+    change: ListChange<'_>,
+    detail: &'static str,
+) -> sqlx::Result<()> {
+    let ListChange {
+        case_id,
+        before,
+        after,
+    } = change;
     sqlx::query(
-        "UPDATE cases SET restricted_to = ARRAY[$2::uuid] WHERE id = $1 AND centre_id = $3",
+        "UPDATE cases SET restricted_to = $3, lock_version = lock_version + 1, updated_at = now()
+         WHERE id = $1 AND centre_id = $2",
     )
     .bind(case_id)
-    .bind(user.id)
     .bind(user.centre_id)
+    .bind(after)
     .execute(&mut *tx)
     .await?;
-    Event::on_case(AuditKind::CaseRestricted, user, ip, case_id)
-        .detail("from_share")
-        .record(&mut *tx)
-        .await?;
-    Event::on_case(AuditKind::CaseAccessGranted, user, ip, case_id)
-        .about_account(user.id)
-        .record(&mut *tx)
-        .await
+    let event = |kind| Event::on_case(kind, user, ip, case_id);
+    let mut events = Vec::new();
+    match (before, after) {
+        (Some(_), None) => events.push(event(AuditKind::CaseRestrictionLifted)),
+        (None, None) => {}
+        (before, Some(after)) => {
+            let before = before.unwrap_or_default();
+            if before.is_empty() {
+                events.push(event(AuditKind::CaseRestricted).detail(detail));
+            }
+            for id in after.iter().filter(|id| !before.contains(id)) {
+                events.push(event(AuditKind::CaseAccessGranted).about_account(*id));
+            }
+            for id in before.iter().filter(|id| !after.contains(id)) {
+                events.push(event(AuditKind::CaseAccessRevoked).about_account(*id));
+            }
+        }
+    }
+    for event in &events {
+        event.record(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 // ---- Restricting a case ----
@@ -349,11 +395,13 @@ async fn colleagues(
 async fn contacts_of(db: impl sqlx::PgExecutor<'_>, case: &Case) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(
         "SELECT DISTINCT contact_person_id FROM persons
-         WHERE case_id = $1 AND removed_at IS NULL AND contact_person_id IS NOT NULL
+         WHERE case_id = $1 AND centre_id = $2 AND removed_at IS NULL
+           AND contact_person_id IS NOT NULL
          UNION SELECT contact_person_id FROM cases
-         WHERE id = $1 AND contact_person_id IS NOT NULL",
+         WHERE id = $1 AND centre_id = $2 AND contact_person_id IS NOT NULL",
     )
     .bind(case.id)
+    .bind(case.centre_id)
     .fetch_all(db)
     .await
 }
@@ -451,6 +499,12 @@ pub async fn view_restriction_post(
     // and no other list saved, between the check and the save.
     let mut tx = state.db.begin().await?;
     lock_lists(&mut tx, user.centre_id).await?;
+    // The case's row too: a case edit (its contact person) waits for this.
+    sqlx::query("SELECT 1 FROM cases WHERE id = $1 AND centre_id = $2 FOR UPDATE")
+        .bind(id)
+        .bind(user.centre_id)
+        .execute(&mut *tx)
+        .await?;
     let case = super::load_for(&mut *tx, user.centre_id, id).await?;
     let colleagues = colleagues(&mut *tx, user.centre_id).await?;
     let contacts = contacts_of(&mut *tx, &case).await?;
@@ -550,61 +604,17 @@ pub async fn view_restriction_post(
         return render_with_status(StatusCode::CONFLICT, &form);
     }
     let restricted_to = (scope == "named").then(|| chosen.clone());
-    let before = case.restricted_to.clone().unwrap_or_default();
-    sqlx::query(
-        "UPDATE cases SET restricted_to = $3, lock_version = lock_version + 1, updated_at = now()
-         WHERE id = $1 AND centre_id = $2",
-    )
-    .bind(case.id)
-    .bind(case.centre_id)
-    .bind(&restricted_to)
-    .execute(&mut *tx)
-    .await?;
-    // Lifted: one event, everyone may open it. Restricted: the event, and
-    // each one given or losing access. Nothing changed: nothing recorded.
-    let mut events = Vec::new();
     if was_orphaned {
-        events.push(Event::on_case(
-            AuditKind::CaseRestrictionTakenOver,
-            &user,
-            ip,
-            case.id,
-        ));
+        Event::on_case(AuditKind::CaseRestrictionTakenOver, &user, ip, case.id)
+            .record(&mut *tx)
+            .await?;
     }
-    match &restricted_to {
-        None if case.restricted_to.is_some() => events.push(Event::on_case(
-            AuditKind::CaseRestrictionLifted,
-            &user,
-            ip,
-            case.id,
-        )),
-        None => {}
-        Some(after) => {
-            if case.restricted_to.is_none() {
-                events.push(Event::on_case(
-                    AuditKind::CaseRestricted,
-                    &user,
-                    ip,
-                    case.id,
-                ));
-            }
-            for id in after.iter().filter(|id| !before.contains(id)) {
-                events.push(
-                    Event::on_case(AuditKind::CaseAccessGranted, &user, ip, case.id)
-                        .about_account(*id),
-                );
-            }
-            for id in before.iter().filter(|id| !after.contains(id)) {
-                events.push(
-                    Event::on_case(AuditKind::CaseAccessRevoked, &user, ip, case.id)
-                        .about_account(*id),
-                );
-            }
-        }
-    }
-    for event in &events {
-        event.record(&mut *tx).await?;
-    }
+    let change = ListChange {
+        case_id: case.id,
+        before: case.restricted_to.as_deref(),
+        after: restricted_to.as_deref(),
+    };
+    save_list(&mut tx, (&user, ip), change, "").await?;
     tx.commit().await?;
     let notice = match restricted_to {
         Some(ids) if !ids.contains(&user.id) => "/cases?melding=skjermet-uten-deg".to_owned(),

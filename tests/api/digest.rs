@@ -99,13 +99,9 @@ fn config(smtp: Option<String>) -> Config {
     .unwrap()
 }
 
-#[tokio::test]
-async fn each_coordinator_gets_one_digest_a_day_with_counts_and_no_names() {
-    let app = spawn_app().await;
-    let centre = app.centre("Krisesenteret i Vest").await;
-    app.user(&centre, Role::Staff).await;
-    let first = app.user(&centre, Role::Coordinator).await;
-    let second = app.user(&centre, Role::Coordinator).await;
+/// Thirty seeded cases at «Krisesenteret i Vest», flagged by today's scan;
+/// today.
+async fn seed_and_scan(app: &crate::helpers::TestApp) -> time::Date {
     let options = Options {
         centres: None,
         centre: Some("Krisesenteret i Vest".into()),
@@ -115,6 +111,17 @@ async fn each_coordinator_gets_one_digest_a_day_with_counts_and_no_names() {
     seed::run(&app.db, options).await.unwrap();
     let today = trygg::locale::today();
     scan(&app.db, &Rules::default(), today, None).await.unwrap();
+    today
+}
+
+#[tokio::test]
+async fn each_coordinator_gets_one_digest_a_day_with_counts_and_no_names() {
+    let app = spawn_app().await;
+    let centre = app.centre("Krisesenteret i Vest").await;
+    app.user(&centre, Role::Staff).await;
+    let first = app.user(&centre, Role::Coordinator).await;
+    let second = app.user(&centre, Role::Coordinator).await;
+    let today = seed_and_scan(&app).await;
 
     // Without a mail server set, nothing is sent and nothing fails.
     assert_eq!(
@@ -181,15 +188,7 @@ async fn a_digest_leaves_out_what_a_case_restricted_to_others_holds() {
     let centre = app.centre("Krisesenteret i Vest").await;
     let named = app.user(&centre, Role::Coordinator).await;
     let other = app.user(&centre, Role::Coordinator).await;
-    let options = Options {
-        centres: None,
-        centre: Some("Krisesenteret i Vest".into()),
-        cases: 30,
-        force: false,
-    };
-    seed::run(&app.db, options).await.unwrap();
-    let today = trygg::locale::today();
-    scan(&app.db, &Rules::default(), today, None).await.unwrap();
+    let today = seed_and_scan(&app).await;
     // Every case with an overdue review, restricted to the one coordinator.
     let restricted = sqlx::query(
         "UPDATE cases SET restricted_to = ARRAY[$1::uuid]

@@ -539,21 +539,8 @@ async fn a_deactivated_account_leaves_every_list_and_a_coordinator_takes_over_a_
         !staff_refused.body.contains("/restriction"),
         "staff take nothing over"
     );
-    let form = seconds.get(&format!("/cases/{case}/restriction")).await;
-    assert_eq!(form.status, 200);
-    let version = form.input_value("lock_version").unwrap();
-    let (second_id, contact_id) = (second.id.to_string(), contact.id.to_string());
-    let taken = seconds
-        .post(
-            &format!("/cases/{case}/restriction"),
-            &[
-                ("scope", "named"),
-                ("lock_version", &version),
-                ("staff", &second_id),
-                ("staff", &contact_id),
-            ],
-        )
-        .await;
+    // `restrict` reads the form (asserting 200) and ticks the contact too.
+    let taken = restrict(&app, &mut seconds, &case, &[second.id]).await;
     assert_eq!(
         taken.location(),
         format!("/cases/{case}?melding=sak-skjermet")
@@ -619,21 +606,8 @@ async fn a_form_kept_across_an_expired_session_is_not_shown_to_one_taken_off_the
         .execute(&app.db)
         .await
         .unwrap();
-    let form = coordinators
-        .get(&format!("/cases/{case}/restriction"))
-        .await;
-    let version = form.input_value("lock_version").unwrap();
-    let only = coordinator.id.to_string();
-    let narrowed = coordinators
-        .post(
-            &format!("/cases/{case}/restriction"),
-            &[
-                ("scope", "named"),
-                ("lock_version", &version),
-                ("staff", &only),
-            ],
-        )
-        .await;
+    // The contact people are the coordinator now: the list is theirs alone.
+    let narrowed = restrict(&app, &mut coordinators, &case, &[coordinator.id]).await;
     assert_eq!(narrowed.status, 303, "{}", narrowed.body);
 
     staff.get("/login").await;
