@@ -81,7 +81,7 @@ crate::code_enum! {
         CaseRestrictionLifted = "case_restriction_lifted" "Begrensningen av tilgangen til saken opphevet",
         CaseAccessGranted = "case_access_granted" "Tilgang til saken gitt",
         CaseAccessRevoked = "case_access_revoked" "Tilgang til saken fjernet",
-        CaseRestrictionTakenOver = "case_restriction_taken_over" "Listen over hvem som kan åpne saken overtatt: ingen på listen kunne endre den",
+        CaseRestrictionTakenOver = "case_restriction_taken_over" "Tilgangslisten overtatt av koordinator: ingen med tilgang kunne endre den lenger",
         RestrictedCaseRefused = "restricted_case_refused" "Forsøk på å åpne saken uten tilgang (avvist)",
     }
 }

@@ -156,6 +156,8 @@ struct RestrictedPage {
     contact_name: Option<String>,
     /// The case whose orphaned list the caller, a coordinator, may take over.
     takeover: Option<Uuid>,
+    /// Nobody active on the list may change it (told to everyone).
+    orphaned: bool,
 }
 
 /// In front of every signed-in route: a path about a restricted case goes
@@ -220,6 +222,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             takeover: refusal
                 .case_id
                 .filter(|_| refusal.orphaned && user.may(Permission::RestrictCases)),
+            orphaned: refusal.orphaned,
         },
     )
     .unwrap_or_else(IntoResponse::into_response)
@@ -236,7 +239,8 @@ fn restricting_roles() -> Vec<&'static str> {
         .collect()
 }
 
-/// SQL, of a case `c` (`roles` the restricting roles): nobody active on its
+/// SQL, of a case `c` (`roles` the restricting roles; `is_orphaned` says the
+/// same of a loaded case): nobody active on its
 /// list may change it. The account that restricted it left, or lost the
 /// role: a coordinator of the centre may take the list over, rather than
 /// an administrator being stopped from deactivating a coordinator who
@@ -419,6 +423,18 @@ struct RestrictionPage {
     /// Someone changed the case while this form was open: who may open it
     /// now, as saved (ticked on the form), and whom this user chose.
     conflict: Option<(String, String)>,
+    /// A coordinator takes over a list nobody on it may change any more.
+    taking_over: bool,
+}
+
+/// Whether nobody active on the case's list may change it, of the centre's
+/// active `colleagues`: as `orphaned` says it in SQL for the guard.
+fn is_orphaned(case: &Case, colleagues: &[Colleague]) -> bool {
+    case.restricted_to.as_ref().is_some_and(|ids| {
+        !colleagues
+            .iter()
+            .any(|c| ids.contains(&c.id) && c.role.may(Permission::RestrictCases))
+    })
 }
 
 const SCOPES: [(&str, &str); 2] = [
@@ -437,6 +453,7 @@ impl RestrictionPage {
         let chosen: Vec<String> = chosen.iter().map(Uuid::to_string).collect();
         RestrictionPage {
             page,
+            taking_over: is_orphaned(&case, colleagues),
             lock_version: case.lock_version,
             case,
             resident_name,
@@ -509,14 +526,7 @@ pub async fn view_restriction_post(
     let colleagues = colleagues(&mut *tx, user.centre_id).await?;
     let contacts = contacts_of(&mut *tx, &case).await?;
     let resident_name = super::resident_of(&mut *tx, case.id).await?.name;
-    let was_orphaned: bool = sqlx::query_scalar(&format!(
-        "SELECT c.restricted_to IS NOT NULL AND {} FROM cases c WHERE c.id = $1",
-        orphaned("$2")
-    ))
-    .bind(case.id)
-    .bind(restricting_roles())
-    .fetch_one(&mut *tx)
-    .await?;
+    let was_orphaned = is_orphaned(&case, &colleagues);
     let ticked: HashSet<String> = fields.all("staff").into_iter().collect();
     // Only the centre's active accounts count; anything else sent is dropped.
     let chosen: Vec<Uuid> = colleagues

@@ -90,17 +90,17 @@ fn notice(key: &str) -> Option<&'static str> {
         "forkastet" => "Det du skrev før økta utløp, er forkastet.",
         "sak-lagret" => "Saken er lagret.",
         "skjema-skjermet" => {
-            "Du har ikke lenger tilgang til saken du skrev i, så det du skrev, er ikke lagret. Gi opplysningene muntlig til kontaktpersonen i saken."
+            "Du har ikke lenger tilgang til saken du skrev i, så det du skrev, er ikke lagret. Gi opplysningene til kontaktpersonen eller en koordinator med tilgang så snart som mulig. Er noen i fare nå? Ring 112."
         }
         "sak-fra-begrenset" => {
-            "Saken er opprettet. Den hadde begrenset tilgang ved senteret den kom fra, så her kan bare du åpne den nå. Velg under «Tilgang» hvem flere som skal ha tilgang."
+            "Saken er opprettet. Den hadde begrenset tilgang ved senteret den kom fra, så her kan bare du åpne den nå. Velg med en gang under «Tilgang» hvem flere som skal ha tilgang, også dem som må kunne handle på kvelds-, natt- og helgevakt."
         }
         "sak-skjermet" => "Tilgangen er begrenset. Bare de du krysset av for, kan åpne saken.",
         "skjerming-opphevet" => {
             "Begrensningen er opphevet. Alle ansatte ved senteret kan åpne saken igjen."
         }
         "skjermet-uten-deg" => {
-            "Tilgangen til saken er begrenset, og du står ikke på listen. Du kan ikke lenger åpne saken."
+            "Tilgangen til saken er begrenset, og du har ikke tilgang. Du kan ikke lenger åpne saken."
         }
         "barn-lagt-til" => "Barnet er lagt til.",
         "barn-fjernet" => {

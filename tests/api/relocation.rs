@@ -1044,7 +1044,7 @@ async fn a_share_from_a_restricted_case_says_so_and_starts_a_case_only_its_start
     let list = b.get("/shared").await;
     assert!(
         list.body
-            .contains("Begrenset tilgang ved senteret det kom fra")
+            .contains("Begrenset tilgang ved senteret beboeren kom fra")
     );
     let shared = b.get(&format!("/shared/{id}")).await;
     assert!(shared.body.contains("id=\"restricted-at-origin\""));

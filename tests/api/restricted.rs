@@ -309,6 +309,7 @@ async fn restricting_asks_for_the_contact_people_and_a_coordinator_and_keeps_the
 
     let form = browser.get(&path).await;
     assert_eq!(form.status, 200);
+    assert!(!form.body.contains("id=\"taking-over\""));
     // A new restriction starts from the one restricting and the contact.
     assert!(form.is_checked("scope", "all"));
     assert!(form.is_checked("staff", &coordinator.id.to_string()));
@@ -539,6 +540,19 @@ async fn a_deactivated_account_leaves_every_list_and_a_coordinator_takes_over_a_
         !staff_refused.body.contains("/restriction"),
         "staff take nothing over"
     );
+    // Everyone refused is told; the coordinator's form says what is happening.
+    assert!(
+        staff_refused
+            .body
+            .contains("Ingen koordinator har tilgang til saken nå")
+    );
+    assert!(
+        staff_refused
+            .body
+            .contains("Be en koordinator prøve å åpne saken")
+    );
+    let form = seconds.get(&format!("/cases/{case}/restriction")).await;
+    assert!(form.body.contains("id=\"taking-over\""));
     // `restrict` reads the form (asserting 200) and ticks the contact too.
     let taken = restrict(&app, &mut seconds, &case, &[second.id]).await;
     assert_eq!(
