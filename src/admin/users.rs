@@ -377,6 +377,9 @@ async fn set_active(
         );
     }
     let mut tx = state.db.begin().await?;
+    // First, as every change to lists or to the accounts on them: in one
+    // order, so two never wait on each other.
+    restriction::lock_lists(&mut tx, user.centre_id).await?;
     accounts::set_active(&mut *tx, account.id, active).await?;
     let kind = if active {
         AuditKind::AccountReactivated

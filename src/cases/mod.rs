@@ -85,13 +85,17 @@ impl Case {
     pub fn possible_contacts(&self, accounts: &[(Uuid, String)]) -> Vec<(Uuid, String)> {
         accounts
             .iter()
-            .filter(|(id, _)| {
-                self.restricted_to
-                    .as_ref()
-                    .is_none_or(|ids| ids.contains(id))
-            })
+            .filter(|(id, _)| self.may_open(*id))
             .cloned()
             .collect()
+    }
+
+    /// Whether `account` may open the case (`restriction::may_open`, of a
+    /// loaded case).
+    pub fn may_open(&self, account: Uuid) -> bool {
+        self.restricted_to
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&account))
     }
 }
 

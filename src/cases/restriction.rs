@@ -137,7 +137,10 @@ async fn share_held_back(db: &PgPool, user: &CurrentUser, id: Uuid) -> sqlx::Res
 /// Whether `user` may no longer open the case the page at `path` was
 /// about: a form kept across an expired session is not shown to one taken
 /// off the case's list since.
+/// A path under a guarded area whose id does not read as one (encoded, say)
+/// is refused: unknown is never a pass.
 pub async fn refuses_path(db: &PgPool, user: &CurrentUser, path: &str) -> sqlx::Result<bool> {
+    let path = path.split('?').next().unwrap_or_default();
     let mut parts = path.trim_start_matches('/').split('/');
     let (Some(area), Some(id)) = (parts.next(), parts.next()) else {
         return Ok(false);
@@ -145,7 +148,7 @@ pub async fn refuses_path(db: &PgPool, user: &CurrentUser, path: &str) -> sqlx::
     let params = HashMap::from([("id".to_owned(), id.to_owned())]);
     match subject(&format!("/{area}/{{id}}"), &params) {
         Some(subject) => Ok(refused(db, user, subject).await?.is_some()),
-        None => Ok(false),
+        None => Ok(matches!(area, "cases" | "reviews" | "shared") && id != "new"),
     }
 }
 
@@ -202,9 +205,14 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .await
         .map(|ClientIp(ip)| ip)
         .unwrap_or(None);
+    // A share held back has no case yet: the event names the share.
+    let share = match subject {
+        Subject::Share(id) => id.to_string(),
+        _ => String::new(),
+    };
     let event = match refusal.case_id {
         Some(case) => Event::on_case(AuditKind::RestrictedCaseRefused, &user, ip, case),
-        None => Event::by(AuditKind::RestrictedCaseRefused, &user, ip),
+        None => Event::by(AuditKind::RestrictedCaseRefused, &user, ip).detail(&share),
     };
     if let Err(e) = event.record(&state.db).await {
         return AppError::from(e).into_response();
@@ -339,7 +347,7 @@ async fn save_list(
         before,
         after,
     } = change;
-    sqlx::query(
+    let saved = sqlx::query(
         "UPDATE cases SET restricted_to = $3, lock_version = lock_version + 1, updated_at = now()
          WHERE id = $1 AND centre_id = $2",
     )
@@ -347,7 +355,12 @@ async fn save_list(
     .bind(user.centre_id)
     .bind(after)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if saved != 1 {
+        // Nothing saved, nothing to audit.
+        return Err(sqlx::Error::RowNotFound);
+    }
     let event = |kind| Event::on_case(kind, user, ip, case_id);
     let mut events = Vec::new();
     match (before, after) {
@@ -398,7 +411,7 @@ async fn colleagues(
 /// The contact people the list must hold: the case's and its children's.
 async fn contacts_of(db: impl sqlx::PgExecutor<'_>, case: &Case) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(
-        "SELECT DISTINCT contact_person_id FROM persons
+        "SELECT contact_person_id FROM persons
          WHERE case_id = $1 AND centre_id = $2 AND removed_at IS NULL
            AND contact_person_id IS NOT NULL
          UNION SELECT contact_person_id FROM cases

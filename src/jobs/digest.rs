@@ -126,7 +126,8 @@ async fn counts(db: &PgPool, centre_id: Uuid, account: Uuid) -> sqlx::Result<Vec
     let waiting: i64 = sqlx::query_scalar(&format!(
         "SELECT count(*) FROM plans p JOIN persons pe ON pe.id = p.person_id
          JOIN cases c ON c.id = pe.case_id
-         WHERE p.centre_id = $1 AND p.state = $2 AND coalesce({}, false)",
+         WHERE p.centre_id = $1 AND p.state = $2 AND pe.removed_at IS NULL
+           AND coalesce({}, false)",
         crate::cases::restriction::may_open("c", "$3")
     ))
     .bind(centre_id)

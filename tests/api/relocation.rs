@@ -1034,6 +1034,14 @@ async fn a_share_from_a_restricted_case_says_so_and_starts_a_case_only_its_start
     assert!(!staff.get("/shared").await.body.contains(&id));
     let held_back = staff.get(&format!("/shared/{id}")).await;
     assert_eq!(held_back.status, 403);
+    let named: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE kind = 'restricted_case_refused' AND detail = $1",
+    )
+    .bind(&id)
+    .fetch_one(&s.app.db)
+    .await
+    .unwrap();
+    assert_eq!(named, 1, "the refusal names the share");
     assert!(!held_back.body.contains("Eksempelsen"));
     assert_eq!(
         staff.post(&format!("/shared/{id}/case"), &[]).await.status,

@@ -440,6 +440,25 @@ async fn restricting_asks_for_the_contact_people_and_a_coordinator_and_keeps_the
         .await;
     assert_eq!(refused.status, 422);
 
+    // Nor may a child added to it get a contact person off the list.
+    contacts_browser.get(&format!("/cases/{case}")).await;
+    let child = contacts_browser
+        .post(
+            &format!("/cases/{case}/children"),
+            &[
+                ("child_name", "Lille Beboersen"),
+                ("child_birth_date", "01.01.2018"),
+                ("child_contact_person_id", &colleague.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(child.status, 422);
+    assert!(
+        child.body.contains("Lille Beboersen"),
+        "what was typed stays"
+    );
+    assert_eq!(app.count("persons WHERE name = 'Lille Beboersen'").await, 0);
+
     // Lifting it: everyone at the centre may open the case again.
     let form = browser.get(&path).await;
     assert!(form.is_checked("scope", "named"));

@@ -178,7 +178,24 @@ pub(super) async fn view_child_add_post(
         }
     };
     let mut tx = state.db.begin().await?;
-    crate::cases::add_child(&mut *tx, &overview.case, &child).await?;
+    // The case may have been restricted since it was read: its contact
+    // person is checked again under the lists' lock.
+    crate::cases::restriction::lock_lists(&mut tx, user.centre_id).await?;
+    let now = crate::cases::load_for(&mut *tx, user.centre_id, id).await?;
+    if child
+        .contact_person_id
+        .is_some_and(|contact| !now.may_open(contact))
+    {
+        drop(tx);
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "child_contact_person_id",
+            "Saken har fått begrenset tilgang: velg en kontaktperson som har tilgang til den.",
+        );
+        let page = case_page(&state, page, &user, overview, form, errors).await?;
+        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    crate::cases::add_child(&mut *tx, &now, &child).await?;
     Event::on_case(AuditKind::ChildAdded, &user, ip, id)
         .record(&mut *tx)
         .await?;
